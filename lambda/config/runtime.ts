@@ -1,0 +1,39 @@
+/**
+ * The checker's runtime configuration: one JSON document, validated by this schema both at synth (by the CDK app,
+ * which builds it from the deploy config) and at cold start (by the Lambda handler, which reads it from the
+ * `QAG_CONFIG` environment variable).
+ */
+import { z } from 'zod';
+
+export const TenantConfigSchema = z
+  .object({
+    /** A short name for people (email subjects, dashboards). */
+    name: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore'),
+    /** Tenant base URL, e.g. https://acme.eu.qlikcloud.com */
+    url: z.url({ protocol: /^https$/, error: 'an https URL such as https://acme.eu.qlikcloud.com' }),
+    /** Secrets Manager secret id or ARN holding `{ "apiKey" }` or `{ "clientId", "clientSecret" }`. */
+    secretId: z.string().min(1),
+    /** Custom domains (besides *.qlikcloud.com) the credential may be sent to. */
+    allowedHosts: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export const RuntimeConfigSchema = z
+  .object({
+    tenants: z.array(TenantConfigSchema).min(1, 'at least one tenant'),
+    /** The policy document (as parsed from YAML); validated with the policy schema. Omitted = the default policy. */
+    policy: z.record(z.string(), z.unknown()).optional(),
+    reportBucket: z.string().min(3),
+    emailTopicArn: z.string().min(1),
+    chatTopicArn: z.string().min(1).optional(),
+    /** Tenants checked at once. */
+    tenantConcurrency: z.number().int().min(1).max(50).default(4),
+    /** Upper bound for one tenant's check; the function's remaining time bounds it too. */
+    tenantDeadlineSeconds: z.number().int().min(5).max(900).default(240),
+    /** Link target for "open the report" in alerts, e.g. an S3 console URL prefix. */
+    reportLinkBase: z.string().optional(),
+  })
+  .strict();
+
+export type TenantConfig = z.infer<typeof TenantConfigSchema>;
+export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;

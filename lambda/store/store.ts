@@ -32,6 +32,8 @@ export interface ArchivedRun {
 export interface ReportArchive {
   /** True when this tenant's run already has a manifest (a duplicate invocation of the same scheduled run). */
   hasRun(tenantId: string, runId: string): Promise<boolean>;
+  /** Where this tenant's run is (or will be) stored, for links in alerts: a folder path or `s3://bucket/prefix/`. */
+  locate(tenantId: string, runId: string, startedAt: string): string;
   /** Writes the files, then the manifest (chained to the tenant's previous manifest) exactly once. */
   archiveRun(input: ArchiveRunInput): Promise<ArchivedRun>;
 }

@@ -70,6 +70,11 @@ export interface Finding extends FindingDraft {
   readonly lastSeen?: string;
   /** Present when suppressed, or when reopened because the exception that suppressed it expired. */
   readonly exception?: ExceptionRecord & { readonly expired?: boolean };
+  /**
+   * Controls this finding's rule maps to, per standard (from the rule's metadata), e.g.
+   * `{ 'SOC 2': ['CC6.1', 'CC6.2'], 'ISO 27001:2022': ['A.5.15'] }`. Renderers (OCSF `compliance`) use it when present.
+   */
+  readonly compliance?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface ReportError {

@@ -1,0 +1,299 @@
+/**
+ * The CLI door into `run`: `qlik-access-guard check …` and `qlik-access-guard verify …`.
+ *
+ * stdout carries only what was asked for (`--json`: the run report and nothing else); progress, notifications and
+ * errors go to stderr. Exit codes: 0 clean, 1 failing findings at or above --fail-on, 2 a tenant could not be
+ * checked or the input was wrong. A user mistake prints one clear line, never a stack trace.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PreviewPublisher } from './cli/preview-publisher';
+import { formatSummary } from './cli/summary';
+import { loadTenantsFile, type TenantsFileEntry } from './cli/tenants-file';
+import { CheckError, InputError } from './errors';
+import { defaultPolicy, loadPolicyFile } from './policy/load';
+import type { QlikCredentials } from './qlik/credentials';
+import { SEVERITIES, type Severity } from './report/model';
+import { renderRunFiles, run, type RunLog, type TenantTarget } from './run';
+import { createReportArchive, createStateStore } from './store/archive';
+import { FsObjectStore } from './store/fs-object-store';
+import type { ObjectStore } from './store/object-store';
+import { verifyChain, listTenants } from './verify';
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly now?: () => Date;
+}
+
+const USAGE = `Usage:
+  qlik-access-guard check --tenant <url> [--tenant <url> …] [--tenants-file <file>] [--policy <file>]
+                          [--out <dir>] [--state <dir>] [--json] [--fail-on <severity>]
+                          [--allow-http-loopback] [--allow-host <host>] [--concurrency <n>] [--deadline <seconds>]
+  qlik-access-guard verify [--out <dir> | --bucket <name>] [--tenant-id <id>]
+
+Credentials come from the environment: QLIK_CLIENT_ID + QLIK_CLIENT_SECRET (OAuth client, preferred: the
+API-key permission cannot disable it) or QLIK_API_KEY. A tenants file names an environment variable or a
+Secrets Manager secret per tenant.
+
+Exit codes: 0 no failing finding at or above --fail-on (default high); 1 failing findings; 2 a tenant could not
+be checked, or bad input.`;
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check':
+        return await checkCommand(rest, io);
+      case 'verify':
+        return await verifyCommand(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        io.stderr(`error: unknown command "${command}"\n\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof CheckError) {
+      io.stderr(`error: ${error.message}\n`);
+      return 2;
+    }
+    if (isArgsError(error)) {
+      io.stderr(`error: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    // A defect, not a user mistake: say so, with the stack only on request.
+    io.stderr(`error: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (io.env.QAG_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return 2;
+  }
+}
+
+async function checkCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      tenant: { type: 'string', multiple: true },
+      'tenants-file': { type: 'string' },
+      policy: { type: 'string' },
+      out: { type: 'string' },
+      state: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'fail-on': { type: 'string', default: 'high' },
+      'allow-http-loopback': { type: 'boolean', default: false },
+      'allow-host': { type: 'string', multiple: true },
+      concurrency: { type: 'string', default: '4' },
+      deadline: { type: 'string', default: '300' },
+      'run-id': { type: 'string' },
+      quiet: { type: 'boolean', short: 'q', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+
+  const failOn = values['fail-on'] as Severity;
+  if (!SEVERITIES.includes(failOn)) {
+    throw new InputError('--fail-on', '', `one of ${SEVERITIES.join(', ')} (got "${values['fail-on']}")`);
+  }
+  const concurrency = positiveInt(values.concurrency, '--concurrency');
+  const deadlineSeconds = positiveInt(values.deadline, '--deadline');
+
+  const targets = await tenantTargets(values.tenant ?? [], values['tenants-file'], values['allow-host'] ?? [], io);
+  if (targets.length === 0) throw new InputError('command line', '--tenant', 'at least one --tenant <url> or a --tenants-file');
+
+  const policy = values.policy ? await loadPolicyFile(resolve(io.cwd, values.policy)) : defaultPolicy();
+  const now = io.now ?? (() => new Date());
+  const runId = values['run-id'] ?? now().toISOString();
+  const outDir = resolve(io.cwd, values.out ?? 'qlik-access-guard-reports');
+  const stateDir = resolve(io.cwd, values.state ?? '.qlik-access-guard');
+
+  const progress = values.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
+  const publisher = new PreviewPublisher(progress);
+  const archiveStore = new FsObjectStore(outDir);
+  const outcome = await run(
+    {
+      now,
+      archive: createReportArchive(archiveStore),
+      state: createStateStore(new FsObjectStore(stateDir)),
+      publisher,
+      log: stderrLog(progress),
+      onProgress: (tenant, phase, done) => progress(`${tenant}: ${phase} ${done}`),
+    },
+    {
+      runId,
+      tenants: targets,
+      policy,
+      tenantConcurrency: concurrency,
+      tenantDeadlineMs: deadlineSeconds * 1000,
+      allowHttpLoopback: values['allow-http-loopback'],
+      failOn,
+    },
+  );
+
+  // The human run folder: every format of this run, all tenants together, plus the alert previews.
+  const runFolder = join(outDir, 'runs', keySafe(runId));
+  await mkdir(runFolder, { recursive: true });
+  for (const file of renderRunFiles(outcome.report, outcome.trends)) {
+    await writeFile(join(runFolder, file.name), file.body);
+  }
+  await writeFile(join(runFolder, 'email.txt'), publisher.emailPreview());
+  await writeFile(join(runFolder, 'chat.json'), publisher.chatPreview());
+
+  if (values.json) {
+    io.stdout(`${JSON.stringify(outcome.report, null, 2)}\n`);
+  } else {
+    io.stdout(formatSummary(outcome.report, { runFolder }));
+  }
+  if (outcome.archiveFailures.length > 0) {
+    for (const f of outcome.archiveFailures) io.stderr(`warning: ${f.tenantId}: ${f.message}\n`);
+  }
+  return outcome.exitCode;
+}
+
+async function verifyCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      out: { type: 'string' },
+      bucket: { type: 'string' },
+      'tenant-id': { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.out && values.bucket) throw new InputError('command line', '--bucket', 'either --out or --bucket, not both');
+  const store: ObjectStore = values.bucket
+    ? await s3Store(values.bucket)
+    : new FsObjectStore(resolve(io.cwd, values.out ?? 'qlik-access-guard-reports'));
+  const tenantIds = values['tenant-id'] ?? (await listTenants(store));
+  if (tenantIds.length === 0) {
+    io.stderr('error: no archived runs found\n');
+    return 2;
+  }
+  let ok = true;
+  const results = [];
+  for (const tenantId of tenantIds) {
+    const result = await verifyChain(store, tenantId);
+    results.push({ tenantId, ...result });
+    ok &&= result.ok;
+    if (!values.json) {
+      io.stdout(`${result.ok ? '✔' : '✖'} tenant ${tenantId}: ${result.runs} runs, ${result.problems.length} problems\n`);
+      for (const p of result.problems) io.stdout(`    ${p.kind}: ${p.key} — ${p.detail}\n`);
+    }
+  }
+  if (values.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
+  return ok ? 0 : 1;
+}
+
+async function s3Store(bucket: string): Promise<ObjectStore> {
+  // Loaded only when asked for, so local checks never touch the AWS SDK.
+  const [{ S3Client }, { S3ObjectStore }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('./store/s3-object-store'),
+  ]);
+  return new S3ObjectStore(new S3Client({}), bucket);
+}
+
+async function tenantTargets(
+  urls: readonly string[],
+  tenantsFile: string | undefined,
+  extraHosts: readonly string[],
+  io: CliIo,
+): Promise<TenantTarget[]> {
+  const entries: TenantsFileEntry[] = urls.map((url) => ({ url, allowedHosts: [] }));
+  if (tenantsFile) entries.push(...(await loadTenantsFile(resolve(io.cwd, tenantsFile))));
+  const seen = new Set<string>();
+  return entries.map((entry) => {
+    const name = entry.name ?? nameFromUrl(entry.url);
+    if (seen.has(name)) throw new InputError(tenantsFile ?? 'command line', 'tenants', `unique tenant names ("${name}" twice)`);
+    seen.add(name);
+    return {
+      name,
+      url: entry.url,
+      allowedHosts: [...entry.allowedHosts, ...extraHosts],
+      credentials: () => credentialsFor(entry, name, io.env),
+    };
+  });
+}
+
+async function credentialsFor(
+  entry: TenantsFileEntry,
+  name: string,
+  env: CliIo['env'],
+): Promise<QlikCredentials> {
+  if (entry.secretId) {
+    const [{ SecretsManagerClient }, { readTenantCredentials }] = await Promise.all([
+      import('@aws-sdk/client-secrets-manager'),
+      import('./aws/secrets'),
+    ]);
+    return readTenantCredentials(new SecretsManagerClient({}), entry.secretId);
+  }
+  const required = (variable: string): string => {
+    const value = env[variable];
+    if (!value) throw new CheckError('bad-input', `tenant ${name}: environment variable ${variable} is not set`);
+    return value;
+  };
+  if (entry.clientIdEnv && entry.clientSecretEnv) {
+    return { kind: 'oauth-client', clientId: required(entry.clientIdEnv), clientSecret: required(entry.clientSecretEnv) };
+  }
+  if (entry.apiKeyEnv) return { kind: 'api-key', apiKey: required(entry.apiKeyEnv) };
+  if (env.QLIK_CLIENT_ID || env.QLIK_CLIENT_SECRET) {
+    return { kind: 'oauth-client', clientId: required('QLIK_CLIENT_ID'), clientSecret: required('QLIK_CLIENT_SECRET') };
+  }
+  if (env.QLIK_API_KEY) return { kind: 'api-key', apiKey: env.QLIK_API_KEY };
+  throw new CheckError(
+    'bad-input',
+    `tenant ${name}: no credential — set QLIK_CLIENT_ID and QLIK_CLIENT_SECRET (OAuth client) or QLIK_API_KEY`,
+  );
+}
+
+function nameFromUrl(url: string): string {
+  try {
+    const host = new URL(url).host;
+    return host.split('.')[0]!.replace(/[^A-Za-z0-9._-]/g, '-') || host;
+  } catch {
+    throw new InputError('command line', '--tenant', `a tenant URL such as https://acme.eu.qlikcloud.com (got "${url}")`);
+  }
+}
+
+function positiveInt(value: string | undefined, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(flag, '', `a positive whole number (got "${value}")`);
+  return n;
+}
+
+function keySafe(runId: string): string {
+  return runId.replace(/[^A-Za-z0-9._-]/g, '-');
+}
+
+function stderrLog(write: (line: string) => void): RunLog {
+  const line = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    const tenant = fields?.tenant ? `${String(fields.tenant)}: ` : '';
+    const detail = fields?.error ? ` (${String(fields.error)})` : '';
+    write(`${level === 'info' ? '' : `${level}: `}${tenant}${message}${detail}`);
+  };
+  return { info: line('info'), warn: line('warning'), error: line('error') };
+}
+
+function isArgsError(error: unknown): error is Error {
+  return error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href;
+if (invokedDirectly) {
+  const code = await main(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+    cwd: process.cwd(),
+  });
+  process.exitCode = code;
+}

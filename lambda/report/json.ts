@@ -1,0 +1,250 @@
+/**
+ * The run report as JSON (design.md, "Run report JSON"), and a zod schema of that contract so tests and consumers can
+ * validate what they read.
+ *
+ * Unknown fields are accepted (and left out of the parsed value): the report is schema-versioned and "extend freely",
+ * so a consumer built against 1.0.0 must still accept a report that carries fields added later. What the contract
+ * does pin down is enforced: enums, timestamps, a resolved finding's drift, an error tenant naming its errors, a
+ * suppressed finding naming its exception.
+ */
+import { z } from 'zod';
+import { CHECK_ERROR_CODES } from '../errors';
+import { SEVERITIES, type Finding, type RunReport, type TenantReport } from './model';
+
+const isoTimestamp = z.iso.datetime({ offset: true });
+const count = z.number().int().nonnegative();
+
+const SubjectSchema = z.object({
+  type: z.enum(['user', 'group', 'apiKey', 'role', 'tenant']),
+  id: z.string(),
+  name: z.string(),
+});
+
+export const ExceptionRecordSchema = z.object({
+  rule: z.string().min(1),
+  subject: z.object({
+    type: SubjectSchema.shape.type.optional(),
+    id: z.string().optional(),
+    name: z.string().optional(),
+  }),
+  reason: z.string().min(1),
+  owner: z.string().min(1),
+  ticket: z.string().optional(),
+  expires: z.string().optional(),
+  created: z.string().optional(),
+});
+
+const findingShape = {
+  id: z.string().min(1),
+  tenantId: z.string().min(1),
+  ruleId: z.string().min(1),
+  title: z.string(),
+  severity: z.enum(SEVERITIES),
+  status: z.enum(['fail', 'error', 'suppressed']),
+  subject: SubjectSchema,
+  message: z.string(),
+  evidence: z.record(z.string(), z.unknown()),
+  remediation: z.string(),
+  compliance: z.record(z.string(), z.array(z.string())).optional(),
+  firstSeen: isoTimestamp.optional(),
+  lastSeen: isoTimestamp.optional(),
+  exception: ExceptionRecordSchema.extend({ expired: z.boolean().optional() }).optional(),
+};
+
+function suppressedNeedsException(finding: { status: string; exception?: unknown }, ctx: z.RefinementCtx): void {
+  if (finding.status === 'suppressed' && finding.exception === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['exception'], message: 'a suppressed finding must name its exception' });
+  }
+}
+
+export const FindingSchema = z
+  .object({ ...findingShape, drift: z.enum(['new', 'ongoing', 'reopened']) })
+  .superRefine(suppressedNeedsException);
+
+export const ResolvedFindingSchema = z
+  .object({ ...findingShape, drift: z.literal('resolved') })
+  .superRefine(suppressedNeedsException);
+
+export const TenantSummarySchema = z.looseObject({
+  failing: count,
+  suppressed: count,
+  errors: count,
+  new: count,
+  ongoing: count,
+  reopened: count,
+  resolved: count,
+  bySeverity: z.record(z.enum(SEVERITIES), count),
+  byRule: z.record(z.string(), count),
+  users: count.optional(),
+  groups: count.optional(),
+  roles: count.optional(),
+  apiKeys: count.optional(),
+  requests: count.optional(),
+  durationMs: z.number().nonnegative().optional(),
+});
+
+export const TenantReportSchema = z
+  .object({
+    tenantUrl: z.string().min(1),
+    tenantId: z.string().min(1),
+    tenantName: z.string().optional(),
+    status: z.enum(['ok', 'error']),
+    errors: z.array(z.object({ code: z.enum(CHECK_ERROR_CODES), message: z.string() })),
+    findings: z.array(FindingSchema),
+    resolved: z.array(ResolvedFindingSchema),
+    notifications: z.array(
+      z.object({
+        eventType: z.enum(['drift', 'reminder', 'health']),
+        channel: z.enum(['email', 'chat']),
+        severity: z.enum(SEVERITIES),
+        subject: z.string(),
+      }),
+    ),
+    exceptions: z.array(ExceptionRecordSchema),
+    summary: TenantSummarySchema,
+    notes: z.array(z.string()).optional(),
+    reportLocation: z.string().optional(),
+  })
+  .superRefine((tenant, ctx) => {
+    // An error tenant without a reason would read as "nothing to say" — the exact silence the contract forbids.
+    if (tenant.status === 'error' && tenant.errors.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['errors'], message: 'a tenant with status "error" must list its errors' });
+    }
+  });
+
+export const RunReportSchema = z.object({
+  schemaVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'a semantic version such as 1.0.0'),
+  runId: z.string().min(1),
+  startedAt: isoTimestamp,
+  finishedAt: isoTimestamp,
+  tool: z.object({ name: z.literal('qlik-access-guard'), version: z.string() }),
+  policy: z.object({ name: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits') }),
+  tenants: z.array(TenantReportSchema),
+});
+
+/** The contract as JSON Schema, for consumers outside TypeScript. */
+export function runReportJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(RunReportSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+// Keep the schema and the TypeScript model in step (tsc fails here otherwise): whatever the schema accepts is a
+// RunReport, and every field of the model is known to the schema. The reverse assignment cannot hold, because the
+// schema is stricter than the type (a finding's drift is never "resolved", only a resolved one's is).
+type Assert<T extends true> = T;
+type Covers<Model, Schema> = [Exclude<keyof Model, keyof Schema>] extends [never] ? true : false;
+type TenantOutput = z.output<typeof TenantReportSchema>;
+export type SchemaFitsModel = Assert<z.output<typeof RunReportSchema> extends RunReport ? true : false>;
+export type SchemaCoversModel = [
+  Assert<Covers<RunReport, z.output<typeof RunReportSchema>>>,
+  Assert<Covers<TenantReport, TenantOutput>>,
+  Assert<Covers<Finding, TenantOutput['findings'][number]>>,
+  Assert<Covers<NonNullable<Finding['exception']>, NonNullable<TenantOutput['findings'][number]['exception']>>>,
+];
+
+const RUN_KEYS = ['schemaVersion', 'runId', 'startedAt', 'finishedAt', 'tool', 'policy', 'tenants'] as const;
+const TENANT_KEYS = [
+  'tenantUrl',
+  'tenantId',
+  'tenantName',
+  'status',
+  'errors',
+  'findings',
+  'resolved',
+  'notifications',
+  'exceptions',
+  'summary',
+  'notes',
+  'reportLocation',
+] as const;
+const FINDING_KEYS = [
+  'id',
+  'tenantId',
+  'ruleId',
+  'title',
+  'severity',
+  'status',
+  'drift',
+  'subject',
+  'message',
+  'evidence',
+  'remediation',
+  'compliance',
+  'firstSeen',
+  'lastSeen',
+  'exception',
+] as const;
+const SUBJECT_KEYS = ['type', 'id', 'name'] as const;
+const EXCEPTION_KEYS = ['rule', 'subject', 'reason', 'owner', 'ticket', 'expires', 'created', 'expired'] as const;
+const SUMMARY_KEYS = [
+  'failing',
+  'suppressed',
+  'errors',
+  'new',
+  'ongoing',
+  'reopened',
+  'resolved',
+  'bySeverity',
+  'byRule',
+  'users',
+  'groups',
+  'roles',
+  'apiKeys',
+  'requests',
+  'durationMs',
+] as const;
+
+type Plain = Record<string, unknown>;
+
+/** Known keys first in contract order, then any added fields in the order they came. */
+function ordered(source: object, keys: readonly string[], map: Partial<Record<string, (v: unknown) => unknown>> = {}): Plain {
+  const input = source as Plain;
+  const out: Plain = {};
+  for (const key of keys) {
+    if (input[key] === undefined) continue;
+    const transform = map[key];
+    out[key] = transform ? transform(input[key]) : input[key];
+  }
+  for (const key of Object.keys(input)) if (!(key in out) && !keys.includes(key)) out[key] = input[key];
+  return out;
+}
+
+function orderException(exception: unknown): Plain {
+  return ordered(exception as object, EXCEPTION_KEYS, { subject: (s) => ordered(s as object, SUBJECT_KEYS) });
+}
+
+function orderFinding(finding: Finding): Plain {
+  return ordered(finding, FINDING_KEYS, {
+    subject: (s) => ordered(s as object, SUBJECT_KEYS),
+    exception: orderException,
+  });
+}
+
+function orderSummary(summary: unknown): Plain {
+  return ordered(summary as object, SUMMARY_KEYS, {
+    bySeverity: (b) => ordered(b as object, SEVERITIES),
+    // Rule ids are open-ended; sorting them keeps two runs' files diffable.
+    byRule: (b) => ordered(b as object, Object.keys(b as object).sort()),
+  });
+}
+
+function orderTenant(tenant: TenantReport): Plain {
+  return ordered(tenant, TENANT_KEYS, {
+    errors: (errors) => (errors as object[]).map((e) => ordered(e, ['code', 'message'])),
+    findings: (findings) => (findings as Finding[]).map(orderFinding),
+    resolved: (findings) => (findings as Finding[]).map(orderFinding),
+    notifications: (ns) => (ns as object[]).map((n) => ordered(n, ['eventType', 'channel', 'severity', 'subject'])),
+    exceptions: (es) => (es as object[]).map(orderException),
+    summary: orderSummary,
+  });
+}
+
+/** Pretty JSON with the contract's key order, whatever order the objects were built in; ends with a newline. */
+export function renderJson(report: RunReport): string {
+  const body = ordered(report, RUN_KEYS, {
+    tool: (t) => ordered(t as object, ['name', 'version']),
+    policy: (p) => ordered(p as object, ['name', 'sha256']),
+    tenants: (tenants) => (tenants as TenantReport[]).map(orderTenant),
+  });
+  // Evidence is free-form; a bigint there must not abort the whole run's report.
+  return `${JSON.stringify(body, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`;
+}

@@ -1,0 +1,118 @@
+/**
+ * Findings as CSV for spreadsheets (RFC 4180: CRLF line ends, fields quoted when they hold a comma, a quote or a line
+ * break, quotes doubled).
+ *
+ * Rows: one per finding — failing, errored, suppressed and resolved; the `drift` column tells current findings
+ * (new | ongoing | reopened) from resolved ones, `status` tells fail | error | suppressed. A tenant that could not be
+ * checked also gets one row per error with `status` "error", an empty findingId, subjectType "tenant", the error code
+ * in the title ("Tenant could not be checked (unauthorized)") and its message in `message`: a filter on status shows
+ * it, and nobody reads the tenant's missing findings as a pass. A checked tenant without findings has no rows.
+ *
+ * Every cell that a spreadsheet would read as a formula (starting with = + - @, a tab or a carriage return) is
+ * prefixed with a single quote: finding text comes from the tenant, and a user name is not allowed to run formulas
+ * on an auditor's machine.
+ */
+import type { Finding, RunReport, TenantReport } from './model';
+
+export const CSV_COLUMNS = [
+  'runId',
+  'tenantUrl',
+  'tenantId',
+  'findingId',
+  'ruleId',
+  'title',
+  'severity',
+  'status',
+  'drift',
+  'subjectType',
+  'subjectId',
+  'subjectName',
+  'message',
+  'remediation',
+  'firstSeen',
+  'lastSeen',
+  'exceptionReason',
+  'exceptionOwner',
+  'exceptionExpires',
+] as const;
+
+export type CsvColumn = (typeof CSV_COLUMNS)[number];
+type CsvRow = Record<CsvColumn, string>;
+
+export interface CsvOptions {
+  /** Start with a UTF-8 byte order mark, so that Excel reads non-ASCII names correctly when opening the file. */
+  readonly excelBom?: boolean;
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** Neutralises spreadsheet formulas: the quote makes the cell text, and shows the value unchanged otherwise. */
+export function guardFormula(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+export function csvField(value: string): string {
+  const guarded = guardFormula(value);
+  return /[",\r\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
+}
+
+function findingRow(report: RunReport, tenant: TenantReport, finding: Finding): CsvRow {
+  return {
+    runId: report.runId,
+    tenantUrl: tenant.tenantUrl,
+    tenantId: tenant.tenantId,
+    findingId: finding.id,
+    ruleId: finding.ruleId,
+    title: finding.title,
+    severity: finding.severity,
+    status: finding.status,
+    drift: finding.drift,
+    subjectType: finding.subject.type,
+    subjectId: finding.subject.id,
+    subjectName: finding.subject.name,
+    message: finding.message,
+    remediation: finding.remediation,
+    firstSeen: finding.firstSeen ?? '',
+    lastSeen: finding.lastSeen ?? '',
+    exceptionReason: finding.exception?.reason ?? '',
+    exceptionOwner: finding.exception?.owner ?? '',
+    exceptionExpires: finding.exception?.expires ?? '',
+  };
+}
+
+function errorRows(report: RunReport, tenant: TenantReport): CsvRow[] {
+  return tenant.errors.map((error) => ({
+    runId: report.runId,
+    tenantUrl: tenant.tenantUrl,
+    tenantId: tenant.tenantId,
+    findingId: '',
+    ruleId: '',
+    title: `Tenant could not be checked (${error.code})`,
+    severity: '',
+    status: 'error',
+    drift: '',
+    subjectType: 'tenant',
+    subjectId: tenant.tenantId,
+    subjectName: tenant.tenantName ?? tenant.tenantUrl,
+    message: error.message,
+    remediation: '',
+    firstSeen: '',
+    lastSeen: '',
+    exceptionReason: '',
+    exceptionOwner: '',
+    exceptionExpires: '',
+  }));
+}
+
+export function renderCsv(report: RunReport, options: CsvOptions = {}): string {
+  const lines: string[] = [CSV_COLUMNS.join(',')];
+  for (const tenant of report.tenants) {
+    const rows = [
+      ...errorRows(report, tenant),
+      ...tenant.findings.map((f) => findingRow(report, tenant, f)),
+      ...tenant.resolved.map((f) => findingRow(report, tenant, f)),
+    ];
+    for (const row of rows) lines.push(CSV_COLUMNS.map((column) => csvField(row[column])).join(','));
+  }
+  return `${options.excelBom ? '\uFEFF' : ''}${lines.join('\r\n')}\r\n`;
+}

@@ -1,0 +1,308 @@
+/**
+ * Drift: compares this run's findings with the tenant's previous state and decides, per finding, whether it is new,
+ * ongoing, reopened or resolved, and whether an exception suppresses it.
+ */
+import {
+  SEVERITY_RANK,
+  findingId,
+  type ExceptionRecord,
+  type Finding,
+  type FindingDraft,
+} from '../report/model';
+import {
+  EXCEPTION_WITHOUT_EXPIRY_RULE,
+  EXCEPTION_WITHOUT_EXPIRY_TITLE,
+  exceptionMatches,
+  isInForce,
+  openEndedExceptionDrafts,
+  toExceptionRecord,
+  type PolicyException,
+} from './exceptions';
+import {
+  HISTORY_LIMIT,
+  emptyState,
+  type ExceptionSummary,
+  type FindingState,
+  type PrincipalSighting,
+  type TenantState,
+} from './state';
+
+/** Resolved findings are forgotten after a year; one that comes back later is simply new again. */
+export const RESOLVED_RETENTION_DAYS = 365;
+const DAY_MS = 86_400_000;
+
+export interface NamedPrincipal {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface DriftInput {
+  readonly tenantId: string;
+  readonly runId: string;
+  readonly now: Date;
+  readonly previous: TenantState | undefined;
+  readonly drafts: readonly FindingDraft[];
+  readonly exceptions: readonly PolicyException[];
+  readonly titleOf: (ruleId: string) => string;
+  /** Principals holding the deprecated Developer role in this run, remembered for later runs. */
+  readonly developerHolders: { readonly users: readonly NamedPrincipal[]; readonly groups: readonly NamedPrincipal[] };
+  /** Errors of this run recorded in the history (0 when omitted). */
+  readonly errors?: number;
+}
+
+/** A finding that was failing before and is absent now. `status` keeps its last value so the shape stays a Finding. */
+export interface ResolvedFinding extends Finding {
+  readonly drift: 'resolved';
+  readonly resolvedAt: string;
+}
+
+export interface DriftChanges {
+  /** Findings seen for the first time (suppressed ones included). */
+  readonly new: number;
+  /** Previously failing findings that are absent now. */
+  readonly resolved: number;
+  /** Findings back after being resolved, or failing again because the exception that suppressed them ended. */
+  readonly reopened: number;
+  /** Of the reopened, those whose exception expired. */
+  readonly exceptionExpired: number;
+}
+
+export interface DriftResult {
+  /** This run's findings (failing and suppressed), severity first. */
+  readonly findings: Finding[];
+  readonly resolved: ResolvedFinding[];
+  /** Every exception of the policy that is in force now, whether or not it matched a finding. */
+  readonly exceptionsInForce: ExceptionRecord[];
+  /** Every exception of the policy whose end date has passed. */
+  readonly expiredExceptions: (ExceptionRecord & { readonly expired: true })[];
+  readonly changes: DriftChanges;
+  readonly next: TenantState;
+}
+
+export function applyDrift(input: DriftInput): DriftResult {
+  const { tenantId, runId, now } = input;
+  const at = now.toISOString();
+  const previous = input.previous ?? emptyState(tenantId);
+  const titleOf = (ruleId: string) =>
+    ruleId === EXCEPTION_WITHOUT_EXPIRY_RULE ? EXCEPTION_WITHOUT_EXPIRY_TITLE : input.titleOf(ruleId);
+
+  const inForce = input.exceptions.filter((e) => isInForce(e, now));
+  const expired = input.exceptions.filter((e) => !isInForce(e, now));
+  const drafts = [...input.drafts, ...openEndedExceptionDrafts(input.exceptions, now)];
+
+  const findings: Finding[] = [];
+  const nextFindings: Record<string, FindingState> = {};
+  const seen = new Set<string>();
+  let newCount = 0;
+  let reopenedCount = 0;
+  let exceptionExpiredCount = 0;
+
+  for (const draft of drafts) {
+    const id = findingId(tenantId, draft.ruleId, draft.subject);
+    // One finding per rule and subject: a rule that reports the same subject twice is merged into the first.
+    if (seen.has(id)) continue;
+    seen.add(id);
+
+    const before = previous.findings[id];
+    const suppressor = inForce.find((e) => exceptionMatches(e, draft.ruleId, draft.subject));
+    let drift: Finding['drift'];
+    let message = draft.message;
+    let exception: Finding['exception'];
+
+    if (suppressor) {
+      exception = toExceptionRecord(suppressor);
+      drift = before === undefined ? 'new' : before.lastStatus === 'resolved' ? 'reopened' : 'ongoing';
+    } else if (before?.lastStatus === 'suppressed') {
+      // Failing again because the exception stopped covering it: that is news, even though the finding never left.
+      drift = 'reopened';
+      const lapsed = lapsedException(before.suppressedBy, draft, expired, now);
+      if (lapsed) {
+        exception = { ...lapsed, expired: true };
+        exceptionExpiredCount++;
+        message = `${message} ${suppressedBeforeSentence(lapsed, true)}`;
+      } else if (before.suppressedBy) {
+        message = `${message} ${suppressedBeforeSentence(before.suppressedBy, false)}`;
+      }
+    } else {
+      drift = before === undefined ? 'new' : before.lastStatus === 'resolved' ? 'reopened' : 'ongoing';
+    }
+    if (drift === 'new') newCount++;
+    if (drift === 'reopened') reopenedCount++;
+
+    const status = suppressor ? 'suppressed' : 'fail';
+    const firstSeen = before?.firstSeen ?? at;
+    findings.push({
+      ...draft,
+      message,
+      id,
+      tenantId,
+      title: titleOf(draft.ruleId),
+      status,
+      drift,
+      firstSeen,
+      lastSeen: at,
+      ...(exception && { exception }),
+    });
+    nextFindings[id] = {
+      ruleId: draft.ruleId,
+      severity: draft.severity,
+      subject: { type: draft.subject.type, id: draft.subject.id, name: draft.subject.name },
+      firstSeen,
+      lastSeen: at,
+      lastStatus: status,
+      message: draft.message,
+      ...(before?.lastAlertedAt !== undefined && { lastAlertedAt: before.lastAlertedAt }),
+      ...(suppressor && { suppressedBy: toExceptionRecord(suppressor) }),
+    };
+  }
+
+  const resolved: ResolvedFinding[] = [];
+  const retentionStart = now.getTime() - RESOLVED_RETENTION_DAYS * DAY_MS;
+  for (const [id, before] of Object.entries(previous.findings)) {
+    if (seen.has(id)) continue;
+    if (before.lastStatus === 'resolved') {
+      if (before.resolvedAt !== undefined && Date.parse(before.resolvedAt) >= retentionStart) nextFindings[id] = before;
+      continue;
+    }
+    // A suppressed finding that disappears closes quietly: it was never reported as failing.
+    if (before.lastStatus === 'fail') resolved.push(resolvedFinding(tenantId, id, before, titleOf, at));
+    const { suppressedBy: _dropped, ...rest } = before;
+    nextFindings[id] = { ...rest, lastStatus: 'resolved', resolvedAt: at };
+  }
+
+  findings.sort(byImportance);
+  resolved.sort(byImportance);
+
+  const changes: DriftChanges = {
+    new: newCount,
+    resolved: resolved.length,
+    reopened: reopenedCount,
+    exceptionExpired: exceptionExpiredCount,
+  };
+  const history = [
+    ...previous.history.filter((run) => run.runId !== runId),
+    {
+      runId,
+      at,
+      failing: findings.filter((f) => f.status === 'fail').length,
+      new: changes.new,
+      resolved: changes.resolved,
+      suppressed: findings.filter((f) => f.status === 'suppressed').length,
+      errors: input.errors ?? 0,
+    },
+  ].slice(-HISTORY_LIMIT);
+
+  const next: TenantState = {
+    ...previous,
+    tenantId,
+    findings: sortRecord(nextFindings),
+    formerDevelopers: {
+      users: rememberHolders(previous.formerDevelopers.users, input.developerHolders.users, at),
+      groups: rememberHolders(previous.formerDevelopers.groups, input.developerHolders.groups, at),
+    },
+    history,
+    lastRunId: runId,
+  };
+
+  return {
+    findings,
+    resolved,
+    exceptionsInForce: inForce.map(toExceptionRecord),
+    expiredExceptions: expired.map((e) => ({ ...toExceptionRecord(e), expired: true as const })),
+    changes,
+    next,
+  };
+}
+
+/** Principals known to have held the deprecated Developer role in earlier runs, for the former-developer rule. */
+export function knownFormerDevelopers(state: TenantState | undefined): {
+  users: (NamedPrincipal & { lastSeen: string })[];
+  groups: (NamedPrincipal & { lastSeen: string })[];
+} {
+  const list = (record: Record<string, PrincipalSighting>) =>
+    Object.entries(record)
+      .map(([id, { name, lastSeen }]) => ({ id, name, lastSeen }))
+      .sort((a, b) => compareText(a.id, b.id));
+  return {
+    users: list(state?.formerDevelopers.users ?? {}),
+    groups: list(state?.formerDevelopers.groups ?? {}),
+  };
+}
+
+/** Severity first (worst on top), then rule, then subject name, then id so the order never depends on input order. */
+export function byImportance(a: Finding, b: Finding): number {
+  return (
+    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+    compareText(a.ruleId, b.ruleId) ||
+    compareText(a.subject.name, b.subject.name) ||
+    compareText(a.id, b.id)
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The exception whose end brought the finding back: the one that suppressed it last run if its end has passed,
+ * else a matching exception of the policy that has expired. Undefined when the exception was removed instead.
+ */
+function lapsedException(
+  suppressedBy: ExceptionSummary | undefined,
+  draft: FindingDraft,
+  expired: readonly PolicyException[],
+  now: Date,
+): ExceptionRecord | undefined {
+  if (suppressedBy && !isInForce(suppressedBy, now)) return suppressedBy;
+  const match = expired.find((e) => exceptionMatches(e, draft.ruleId, draft.subject));
+  return match && toExceptionRecord(match);
+}
+
+function suppressedBeforeSentence(exception: ExceptionRecord, expired: boolean): string {
+  const ticket = exception.ticket ? `, ticket ${exception.ticket}` : '';
+  const how = expired
+    ? `by an exception that expired ${exception.expires ?? ''}`.trimEnd()
+    : 'by an exception that is no longer in the policy';
+  return `It was suppressed before ${how} (reason: "${exception.reason}", owner ${exception.owner}${ticket}).`;
+}
+
+function resolvedFinding(
+  tenantId: string,
+  id: string,
+  before: FindingState,
+  titleOf: (ruleId: string) => string,
+  at: string,
+): ResolvedFinding {
+  const title = titleOf(before.ruleId);
+  return {
+    id,
+    tenantId,
+    ruleId: before.ruleId,
+    severity: before.severity,
+    subject: before.subject,
+    title,
+    status: 'fail',
+    drift: 'resolved',
+    message: before.message ?? `${title}: ${before.subject.name} no longer fails.`,
+    evidence: { lastFailingAt: before.lastSeen, resolvedAt: at },
+    remediation: 'Nothing to do: the check passes now, or its subject no longer exists.',
+    firstSeen: before.firstSeen,
+    lastSeen: before.lastSeen,
+    resolvedAt: at,
+  };
+}
+
+function rememberHolders(
+  known: Record<string, PrincipalSighting>,
+  current: readonly NamedPrincipal[],
+  at: string,
+): Record<string, PrincipalSighting> {
+  const merged: Record<string, PrincipalSighting> = { ...known };
+  for (const { id, name } of current) merged[id] = { name, lastSeen: at };
+  return sortRecord(merged);
+}
+
+/** Sorted keys keep the saved state byte-stable between runs with the same content. */
+function sortRecord<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareText(a, b)));
+}

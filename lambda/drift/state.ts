@@ -1,0 +1,138 @@
+/**
+ * Drift state of one tenant: what every finding looked like when it was last seen, who held the deprecated Developer
+ * role, and a short run history. Saved after each successful check and read back by the next run, so alerts can say
+ * what changed instead of repeating everything.
+ */
+import { z } from 'zod';
+import { InputError } from '../errors';
+import { SEVERITIES } from '../report/model';
+
+export const STATE_SCHEMA_VERSION = 1;
+/** Runs kept in `history`: enough for a month of daily runs. */
+export const HISTORY_LIMIT = 30;
+
+const isoDateTime = z.iso.datetime({ offset: true, error: 'an ISO 8601 date-time' });
+const subjectTypes = ['user', 'group', 'apiKey', 'role', 'tenant'] as const;
+
+const ExceptionSummarySchema = z.object({
+  rule: z.string(),
+  subject: z.object({
+    type: z.enum(subjectTypes).optional(),
+    id: z.string().optional(),
+    name: z.string().optional(),
+  }),
+  reason: z.string(),
+  owner: z.string(),
+  ticket: z.string().optional(),
+  expires: z.string().optional(),
+  created: z.string().optional(),
+});
+
+const FindingStateSchema = z.object({
+  ruleId: z.string().min(1),
+  severity: z.enum(SEVERITIES),
+  subject: z.object({ type: z.enum(subjectTypes), id: z.string(), name: z.string() }),
+  firstSeen: isoDateTime,
+  lastSeen: isoDateTime,
+  lastStatus: z.enum(['fail', 'suppressed', 'resolved']),
+  /** The last message, so a resolved finding can still say what was wrong. */
+  message: z.string().optional(),
+  lastAlertedAt: isoDateTime.optional(),
+  resolvedAt: isoDateTime.optional(),
+  suppressedBy: ExceptionSummarySchema.optional(),
+});
+
+const PrincipalSightingSchema = z.object({ name: z.string(), lastSeen: isoDateTime });
+
+const RunSummarySchema = z.object({
+  runId: z.string().min(1),
+  at: isoDateTime,
+  failing: z.number().int().nonnegative(),
+  new: z.number().int().nonnegative(),
+  resolved: z.number().int().nonnegative(),
+  suppressed: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+});
+
+export const TenantStateSchema = z.object({
+  schemaVersion: z.literal(STATE_SCHEMA_VERSION, { error: `state schema version ${STATE_SCHEMA_VERSION}` }),
+  tenantId: z.string().min(1),
+  findings: z.record(z.string(), FindingStateSchema),
+  formerDevelopers: z.object({
+    users: z.record(z.string(), PrincipalSightingSchema),
+    groups: z.record(z.string(), PrincipalSightingSchema),
+  }),
+  history: z.array(RunSummarySchema).max(HISTORY_LIMIT),
+  lastReminderAt: isoDateTime.optional(),
+  /** Last time a warning about the checker's own credential expiring was sent (one a day at most). */
+  lastCredentialWarningAt: isoDateTime.optional(),
+  lastRunId: z.string().optional(),
+});
+
+export type TenantState = z.infer<typeof TenantStateSchema>;
+export type FindingState = z.infer<typeof FindingStateSchema>;
+export type ExceptionSummary = z.infer<typeof ExceptionSummarySchema>;
+export type PrincipalSighting = z.infer<typeof PrincipalSightingSchema>;
+export type RunSummary = z.infer<typeof RunSummarySchema>;
+
+export function emptyState(tenantId: string): TenantState {
+  return {
+    schemaVersion: STATE_SCHEMA_VERSION,
+    tenantId,
+    findings: {},
+    formerDevelopers: { users: {}, groups: {} },
+    history: [],
+  };
+}
+
+/**
+ * Validates a stored state. `raw` is what the state store returned: a parsed object, JSON text, or `undefined` on the
+ * first run. With `tenantId`, a missing state becomes a fresh one and a state of another tenant is refused.
+ *
+ * @param source where the state came from (file path or S3 URL), named in errors
+ * @throws InputError naming the source and the path inside the state that is wrong
+ */
+export function parseState(raw: unknown, source: string): TenantState | undefined;
+export function parseState(raw: unknown, source: string, tenantId: string): TenantState;
+export function parseState(raw: unknown, source: string, tenantId?: string): TenantState | undefined {
+  if (raw === undefined || raw === null) return tenantId === undefined ? undefined : emptyState(tenantId);
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch (cause) {
+      throw new InputError(source, '', 'valid JSON (the drift state file is corrupt)', { cause });
+    }
+  }
+  const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof version === 'number' && version > STATE_SCHEMA_VERSION) {
+    throw new InputError(
+      source,
+      'schemaVersion',
+      `state schema version ${STATE_SCHEMA_VERSION}; found ${version}, written by a newer qlik-access-guard — upgrade this one`,
+    );
+  }
+  const parsed = TenantStateSchema.safeParse(value);
+  if (!parsed.success) {
+    const [first, ...rest] = parsed.error.issues;
+    const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})` : '';
+    throw new InputError(source, formatPath(first?.path ?? []), `${first?.message ?? 'a drift state'}${more}`, {
+      cause: parsed.error,
+    });
+  }
+  if (tenantId !== undefined && parsed.data.tenantId !== tenantId) {
+    throw new InputError(source, 'tenantId', `the state of tenant ${tenantId}, not of ${parsed.data.tenantId}`);
+  }
+  return parsed.data;
+}
+
+/** `findings["qag-1"].lastSeen`, `history[3].at`: a path a person can find in the JSON. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}

@@ -44,7 +44,7 @@ describe('parseState', () => {
 
   it('names the source and the path of a corrupt field', () => {
     const state = JSON.parse(JSON.stringify(stateAfterOneRun()));
-    const [id] = Object.keys(state.findings);
+    const id = Object.keys(state.findings)[0] as string;
     state.findings[id].lastStatus = 'exploded';
     const error = catchError(() => parseState(state, SOURCE));
     expect(error).toBeInstanceOf(InputError);

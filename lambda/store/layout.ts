@@ -1,0 +1,95 @@
+/**
+ * Object keys of the report archive and the drift state. The same keys on every backend, so `verify` and the CLI read
+ * a local folder and an S3 bucket alike.
+ *
+ * reports/tenant=<tenant>/date=<yyyy-mm-dd>/run=<run>/<file>     one folder per tenant per run
+ * reports/tenant=<tenant>/date=<yyyy-mm-dd>/run=<run>/manifest.json   written last, exactly once
+ * reports/tenant=<tenant>/latest.json                               pointer to the newest manifest (a hint)
+ * state/tenant=<tenant>/state.json
+ */
+
+export const REPORTS_ROOT = 'reports/';
+export const STATE_ROOT = 'state/';
+export const MANIFEST_NAME = 'manifest.json';
+export const LATEST_POINTER_NAME = 'latest.json';
+export const STATE_NAME = 'state.json';
+
+const TENANT_FOLDER = 'tenant=';
+const DATE_FOLDER = 'date=';
+const RUN_FOLDER = 'run=';
+
+/**
+ * Makes a tenant id or run id safe as one key segment on S3 and on every file system. ISO timestamps keep their sort
+ * order (`:` becomes `-`, consistently), so run folders still sort by time. Idempotent: a segment maps to itself.
+ */
+export function keySegment(value: string): string {
+  const safe = value.replace(/:/g, '-').replace(/[^A-Za-z0-9._-]/g, '_');
+  if (safe === '' || safe === '.' || safe === '..') {
+    throw new TypeError(`cannot use ${JSON.stringify(value)} in an object key: expected a non-empty id`);
+  }
+  return safe;
+}
+
+export function tenantReportsPrefix(tenantId: string): string {
+  return `${REPORTS_ROOT}${TENANT_FOLDER}${keySegment(tenantId)}/`;
+}
+
+export function latestPointerKey(tenantId: string): string {
+  return `${tenantReportsPrefix(tenantId)}${LATEST_POINTER_NAME}`;
+}
+
+export function stateKey(tenantId: string): string {
+  return `${STATE_ROOT}${TENANT_FOLDER}${keySegment(tenantId)}/${STATE_NAME}`;
+}
+
+/**
+ * The `date=` folder of a run: the date of the run id when it is a timestamp (the scheduled time), so a retry that
+ * starts after midnight still lands in the same folder and is recognised as a duplicate; otherwise the start date.
+ */
+export function runDate(runId: string, startedAt: string): string {
+  return isoDate(runId) ?? isoDate(startedAt) ?? invalidDate(startedAt);
+}
+
+export function runPrefix(tenantId: string, runId: string, date: string): string {
+  return `${tenantReportsPrefix(tenantId)}${DATE_FOLDER}${date}/${RUN_FOLDER}${keySegment(runId)}/`;
+}
+
+/** The date folder implied by the run id alone, when the run id is a timestamp. */
+export function dateOfRunId(runId: string): string | undefined {
+  return isoDate(runId);
+}
+
+export interface ManifestKeyParts {
+  readonly tenant: string;
+  readonly date: string;
+  readonly run: string;
+}
+
+const MANIFEST_KEY = /^reports\/tenant=([^/]+)\/date=([^/]+)\/run=([^/]+)\/manifest\.json$/;
+
+/** Parts of a manifest key, or undefined when the key is not a manifest of the layout. */
+export function parseManifestKey(key: string): ManifestKeyParts | undefined {
+  const match = MANIFEST_KEY.exec(key);
+  if (!match) return undefined;
+  return { tenant: match[1]!, date: match[2]!, run: match[3]! };
+}
+
+/** The run folder (with trailing `/`) of a key inside one, or undefined. */
+export function runFolderOf(key: string): string | undefined {
+  const match = /^(reports\/tenant=[^/]+\/date=[^/]+\/run=[^/]+\/)[^/]+$/.exec(key);
+  return match?.[1];
+}
+
+export function tenantFromFolder(folder: string): string | undefined {
+  return folder.startsWith(TENANT_FOLDER) ? folder.slice(TENANT_FOLDER.length) || undefined : undefined;
+}
+
+function isoDate(value: string): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) return undefined;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString().slice(0, 10);
+}
+
+function invalidDate(startedAt: string): never {
+  throw new TypeError(`startedAt ${JSON.stringify(startedAt)} is not an ISO date-time`);
+}

@@ -1,0 +1,166 @@
+/**
+ * Object store in an S3 bucket (the Lambda's report archive). Retention comes from the bucket's default Object Lock
+ * rule; an explicit per-object retention is only set when configured.
+ */
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type ObjectLockMode,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import {
+  assertValidKey,
+  type ListOptions,
+  type ObjectBody,
+  type ObjectHead,
+  type ObjectStore,
+  ObjectStoreError,
+  type PutOptions,
+  type PutResult,
+} from './object-store';
+
+export interface S3ObjectStoreOptions {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Prepended to every key, e.g. `qag/`. */
+  readonly keyPrefix?: string;
+  /** SSE-KMS with this key (id or ARN); omitted = the bucket's default encryption. */
+  readonly kmsKeyId?: string;
+  /** Explicit per-object retention; omitted = the bucket's default retention applies. */
+  readonly objectLock?: { readonly mode: ObjectLockMode; readonly retainDays: number };
+  /** Clock for the explicit retention date. */
+  readonly now?: () => Date;
+}
+
+const DAY_MS = 86_400_000;
+
+export class S3ObjectStore implements ObjectStore {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly keyPrefix: string;
+  private readonly options: S3ObjectStoreOptions;
+
+  constructor(options: S3ObjectStoreOptions) {
+    this.client = options.client;
+    this.bucket = options.bucket;
+    this.keyPrefix = options.keyPrefix ?? '';
+    this.options = options;
+  }
+
+  async put(key: string, body: ObjectBody, options: PutOptions = {}): Promise<PutResult> {
+    assertValidKey(key);
+    const input: PutObjectCommandInput = {
+      Bucket: this.bucket,
+      Key: this.keyPrefix + key,
+      Body: body,
+      ContentType: options.contentType,
+      ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+      ...(this.options.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.options.kmsKeyId } : {}),
+      ...(this.options.objectLock
+        ? {
+            ObjectLockMode: this.options.objectLock.mode,
+            ObjectLockRetainUntilDate: new Date(
+              (this.options.now?.() ?? new Date()).getTime() + this.options.objectLock.retainDays * DAY_MS,
+            ),
+          }
+        : {}),
+    };
+    try {
+      await this.client.send(new PutObjectCommand(input));
+      return 'written';
+    } catch (error) {
+      if (options.ifNoneMatch && statusOf(error) === 412) return 'exists';
+      throw new ObjectStoreError('put', this.location(key), { cause: error });
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    assertValidKey(key);
+    try {
+      const output = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyPrefix + key }));
+      return output.Body ? await output.Body.transformToByteArray() : new Uint8Array();
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw new ObjectStoreError('get', this.location(key), { cause: error });
+    }
+  }
+
+  async head(key: string): Promise<ObjectHead | undefined> {
+    assertValidKey(key);
+    try {
+      const output = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyPrefix + key }));
+      return { bytes: output.ContentLength ?? 0 };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw new ObjectStoreError('head', this.location(key), { cause: error });
+    }
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<string[]> {
+    const keys: string[] = [];
+    let continuationToken: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.keyPrefix + prefix,
+            ContinuationToken: continuationToken,
+            ...(options.startAfter !== undefined && !continuationToken
+              ? { StartAfter: this.keyPrefix + options.startAfter }
+              : {}),
+          }),
+        );
+        for (const object of page.Contents ?? []) {
+          if (object.Key !== undefined) keys.push(object.Key.slice(this.keyPrefix.length));
+        }
+        continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (continuationToken);
+    } catch (error) {
+      throw new ObjectStoreError('list', this.location(prefix), { cause: error });
+    }
+    return keys;
+  }
+
+  async listFolders(prefix: string): Promise<string[]> {
+    const folders: string[] = [];
+    let continuationToken: string | undefined;
+    const fullPrefix = this.keyPrefix + prefix;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: fullPrefix,
+            Delimiter: '/',
+            ContinuationToken: continuationToken,
+          }),
+        );
+        for (const common of page.CommonPrefixes ?? []) {
+          if (common.Prefix) folders.push(common.Prefix.slice(fullPrefix.length).replace(/\/$/, ''));
+        }
+        continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (continuationToken);
+    } catch (error) {
+      throw new ObjectStoreError('list', this.location(prefix), { cause: error });
+    }
+    return folders;
+  }
+
+  location(keyOrPrefix: string): string {
+    return `s3://${this.bucket}/${this.keyPrefix}${keyOrPrefix}`;
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'NoSuchKey' || name === 'NotFound' || statusOf(error) === 404 && name !== 'NoSuchBucket';
+}

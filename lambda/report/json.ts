@@ -196,7 +196,9 @@ const SUMMARY_KEYS = [
 type Plain = Record<string, unknown>;
 
 /** Known keys first in contract order, then any added fields in the order they came. */
-function ordered(source: object, keys: readonly string[], map: Partial<Record<string, (v: unknown) => unknown>> = {}): Plain {
+type Transforms = Partial<Record<string, (value: unknown) => unknown>>;
+
+function ordered(source: object, keys: readonly string[], map: Transforms = {}): Plain {
   const input = source as Plain;
   const out: Plain = {};
   for (const key of keys) {
@@ -246,5 +248,6 @@ export function renderJson(report: RunReport): string {
     tenants: (tenants) => (tenants as TenantReport[]).map(orderTenant),
   });
   // Evidence is free-form; a bigint there must not abort the whole run's report.
-  return `${JSON.stringify(body, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`;
+  const bigintAsText = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
+  return `${JSON.stringify(body, bigintAsText, 2)}\n`;
 }

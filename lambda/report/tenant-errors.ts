@@ -23,7 +23,8 @@ export const ERROR_CODE_HINTS: Record<CheckErrorCode, string> = {
   unreachable: 'Check the tenant URL, DNS, and that the host is in the allowed hosts list.',
   timeout: 'The tenant did not finish within the per-tenant deadline. Raise the deadline for large tenants.',
   'bad-response': 'Qlik answered with a body the checker did not expect; the message says which call.',
-  'bad-input': 'A file or setting given to the checker is invalid; the message names the file, the path and what was expected.',
+  'bad-input':
+    'A file or setting given to the checker is invalid; the message names the file, the path and what was expected.',
 };
 
 /** Said wherever an error tenant is shown, so nobody reads an empty findings list as compliant. */

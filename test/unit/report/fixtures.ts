@@ -263,7 +263,7 @@ export const HOSTILE = {
   at: '@SUM(A1:A9)',
   tab: '\tleading tab',
   cr: '\rleading carriage return',
-  unicode: 'Zoë Łukasiewicz 日本語 🚀 \u202Eevil',
+  unicode: 'Zoë Łukasiewicz 日本語 🚀 \u202Eevil\u2028next',
 } as const;
 
 export function hostileReport(): RunReport {

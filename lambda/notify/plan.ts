@@ -1,0 +1,187 @@
+/**
+ * Which alerts a tenant's run sends. Three kinds, each as an email and a chat message:
+ * - drift: something changed (new, reopened, exception expired, resolved); suppressed findings never alert;
+ * - reminder: nothing changed but findings still fail, once every `reminderEveryDays`;
+ * - health: the checker could not check the tenant, its credential expires soon, or the report was not stored.
+ *
+ * Pure: the same input gives the same messages, so the orchestrator may plan again (e.g. after archiving failed).
+ */
+import { byImportance } from '../drift/apply';
+import type { TenantState } from '../drift/state';
+import { worstSeverity, type Finding, type Severity, type TenantReport } from '../report/model';
+import { renderChat } from './chat';
+import type { AlertContent, AlertContext, HealthIssue } from './content';
+import { renderEmail } from './email';
+import { archiveFailureIssue, credentialExpiryIssue, tenantErrorIssue } from './health';
+import type { OutboundMessage } from './message';
+import { oneLine } from './text';
+
+const DAY_MS = 86_400_000;
+/**
+ * Scheduled runs start a few seconds (or minutes, after a retry) late. Without slack a weekly reminder due at 06:00:00
+ * would miss the run at 06:00:00 a week later that actually started 3 seconds early, and slip a whole day.
+ */
+const SCHEDULE_SLACK_MS = 60 * 60 * 1000;
+
+export interface NotificationSettings {
+  /** Days between reminders of still-failing findings; 0 turns reminders off. */
+  readonly reminderEveryDays: number;
+  /** Warn when the checker's own credential expires within this many days. */
+  readonly credentialExpiryWarningDays: number;
+  /** Findings shown per message section before "… and N more". */
+  readonly maxItemsPerSection: number;
+}
+
+export interface PlanInput {
+  /** This run's report of the tenant, without notifications yet. */
+  readonly tenant: TenantReport;
+  /** Short name people use for the tenant; the `tenant` message attribute. */
+  readonly tenantName: string;
+  readonly runId: string;
+  readonly now: Date;
+  /** State as loaded before this run: reminder and warning cadences count from it. */
+  readonly previous: TenantState | undefined;
+  /** State after drift; returned with alert times updated. */
+  readonly next: TenantState;
+  readonly settings: NotificationSettings;
+  readonly reportLink?: string;
+  /** When the checker's own credential expires, if known. */
+  readonly credentialExpiresAt?: string;
+  /** Why the report of this run could not be stored. */
+  readonly archiveFailed?: string;
+}
+
+export interface NotificationPlan {
+  readonly messages: OutboundMessage[];
+  /** `next` with `lastAlertedAt`, `lastReminderAt` and `lastCredentialWarningAt` updated for what is sent. */
+  readonly next: TenantState;
+}
+
+export function planNotifications(input: PlanInput): NotificationPlan {
+  const { tenant, now, settings } = input;
+  const at = now.toISOString();
+  const context: AlertContext = {
+    tenantName: oneLine(input.tenantName) || tenant.tenantId,
+    tenantId: tenant.tenantId,
+    tenantUrl: tenant.tenantUrl,
+    runId: input.runId,
+    maxItemsPerSection: Math.max(1, Math.floor(settings.maxItemsPerSection)),
+    ...(input.reportLink && { reportLink: input.reportLink }),
+    ...(input.archiveFailed && { archiveFailed: input.archiveFailed }),
+  };
+
+  const contents: AlertContent[] = [];
+  const alerted = new Set<string>();
+  let lastReminderAt = input.next.lastReminderAt;
+  let lastCredentialWarningAt = input.next.lastCredentialWarningAt;
+
+  if (tenant.status === 'ok') {
+    const findings = [...tenant.findings].sort(byImportance);
+    const failing = findings.filter((f) => f.status === 'fail');
+    const totals = { failing: failing.length, suppressed: findings.filter((f) => f.status === 'suppressed').length };
+    const changed = failing.filter((f) => f.drift === 'new' || f.drift === 'reopened');
+    const resolved = tenant.resolved.filter((f) => f.status === 'fail').sort(byImportance);
+
+    if (changed.length > 0 || resolved.length > 0) {
+      const expired = changed.filter((f) => f.drift === 'reopened' && f.exception?.expired === true).length;
+      contents.push({
+        kind: 'drift',
+        context,
+        severity: worst(changed) ?? worst(resolved) ?? 'informational',
+        counts: {
+          new: changed.filter((f) => f.drift === 'new').length,
+          reopened: changed.filter((f) => f.drift === 'reopened').length - expired,
+          exceptionExpired: expired,
+          resolved: resolved.length,
+        },
+        changed,
+        resolved,
+        stillFailing: failing.filter((f) => f.drift === 'ongoing'),
+        totals,
+      });
+      for (const f of [...failing, ...resolved]) alerted.add(f.id);
+      // The digest lists every failing finding, so it counts as this period's reminder.
+      if (failing.length > 0) lastReminderAt = at;
+    } else {
+      const since = reminderDue(input, failing);
+      if (since !== undefined) {
+        contents.push({ kind: 'reminder', context, severity: worst(failing) ?? 'informational', failing, since, totals });
+        for (const f of failing) alerted.add(f.id);
+        lastReminderAt = at;
+      }
+    }
+  }
+
+  const issues: HealthIssue[] = tenant.errors.map(tenantErrorIssue);
+  if (input.credentialExpiresAt && !sameUtcDay(input.previous?.lastCredentialWarningAt, now)) {
+    const issue = credentialExpiryIssue(input.credentialExpiresAt, now, settings.credentialExpiryWarningDays);
+    if (issue) {
+      issues.push(issue);
+      lastCredentialWarningAt = at;
+    }
+  }
+  if (input.archiveFailed) issues.push(archiveFailureIssue(input.archiveFailed));
+  if (issues.length > 0) {
+    contents.push({ kind: 'health', context, severity: worstSeverity(issues.map((i) => i.severity)) ?? 'high', issues });
+  }
+
+  return {
+    messages: contents.flatMap((content) => toMessages(content, tenant.tenantId)),
+    next: {
+      ...input.next,
+      findings: markAlerted(input.next.findings, alerted, at),
+      ...(lastReminderAt !== undefined && { lastReminderAt }),
+      ...(lastCredentialWarningAt !== undefined && { lastCredentialWarningAt }),
+    },
+  };
+}
+
+/** When the reminder period started, if a reminder is due now; undefined otherwise. */
+function reminderDue(input: PlanInput, failing: readonly Finding[]): string | undefined {
+  const days = input.settings.reminderEveryDays;
+  if (!(days > 0) || failing.length === 0) return undefined;
+  const since = input.previous?.lastReminderAt ?? earliest(failing.map((f) => f.firstSeen));
+  if (since === undefined) return undefined;
+  const elapsed = input.now.getTime() - Date.parse(since);
+  return elapsed >= days * DAY_MS - SCHEDULE_SLACK_MS ? since : undefined;
+}
+
+function toMessages(content: AlertContent, tenantId: string): OutboundMessage[] {
+  const attributes = { severity: content.severity, tenant: content.context.tenantName, eventType: content.kind };
+  const email = renderEmail(content);
+  const chat = renderChat(content);
+  const common = { eventType: content.kind, severity: content.severity, attributes, tenantId };
+  return [
+    { channel: 'email', subject: email.subject, body: email.body, ...common },
+    { channel: 'chat', subject: chat.title, body: chat.body, ...common },
+  ];
+}
+
+function markAlerted(
+  findings: TenantState['findings'],
+  alerted: ReadonlySet<string>,
+  at: string,
+): TenantState['findings'] {
+  if (alerted.size === 0) return findings;
+  return Object.fromEntries(
+    Object.entries(findings).map(([id, state]) => [id, alerted.has(id) ? { ...state, lastAlertedAt: at } : state]),
+  );
+}
+
+function worst(findings: readonly Finding[]): Severity | undefined {
+  return worstSeverity(findings.map((f) => f.severity));
+}
+
+function earliest(times: readonly (string | undefined)[]): string | undefined {
+  let min: number | undefined;
+  for (const time of times) {
+    const ms = time === undefined ? Number.NaN : Date.parse(time);
+    if (!Number.isNaN(ms) && (min === undefined || ms < min)) min = ms;
+  }
+  return min === undefined ? undefined : new Date(min).toISOString();
+}
+
+function sameUtcDay(time: string | undefined, now: Date): boolean {
+  const ms = time === undefined ? Number.NaN : Date.parse(time);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === now.toISOString().slice(0, 10);
+}

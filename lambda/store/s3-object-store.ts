@@ -24,8 +24,6 @@ import {
 } from './object-store';
 
 export interface S3ObjectStoreOptions {
-  readonly client: S3Client;
-  readonly bucket: string;
   /** Prepended to every key, e.g. `qag/`. */
   readonly keyPrefix?: string;
   /** SSE-KMS with this key (id or ARN); omitted = the bucket's default encryption. */
@@ -39,16 +37,14 @@ export interface S3ObjectStoreOptions {
 const DAY_MS = 86_400_000;
 
 export class S3ObjectStore implements ObjectStore {
-  private readonly client: S3Client;
-  private readonly bucket: string;
   private readonly keyPrefix: string;
-  private readonly options: S3ObjectStoreOptions;
 
-  constructor(options: S3ObjectStoreOptions) {
-    this.client = options.client;
-    this.bucket = options.bucket;
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+    private readonly options: S3ObjectStoreOptions = {},
+  ) {
     this.keyPrefix = options.keyPrefix ?? '';
-    this.options = options;
   }
 
   async put(key: string, body: ObjectBody, options: PutOptions = {}): Promise<PutResult> {

@@ -1,0 +1,236 @@
+/**
+ * The Qlik Cloud endpoints the checker reads, typed and validated, over one tenant's {@link Transport}.
+ *
+ * Lists always follow `links.next.href` verbatim until it is absent (cursor `next` for users, groups and roles,
+ * `startingAfter` for api-keys): the client never builds a cursor URL, and a next link seen before is a cursor loop.
+ */
+import type { z } from 'zod';
+import { QlikApiError } from './errors';
+import {
+  apiKeysConfigSchema,
+  apiKeysPageSchema,
+  groupSchema,
+  groupSettingsSchema,
+  groupsPageSchema,
+  rolesPageSchema,
+  tenantSchema,
+  userSchema,
+  usersPageSchema,
+  type QlikApiKey,
+  type QlikApiKeysConfig,
+  type QlikGroup,
+  type QlikGroupSettings,
+  type QlikRole,
+  type QlikTenant,
+  type QlikUser,
+} from './schemas';
+import { Transport, type EndpointHints, type TransportOptions, type TransportStats } from './transport';
+
+export interface QlikClientOptions extends TransportOptions {
+  /** Items per page; clamped to 1..100, the documented maximum. @default 100 */
+  readonly pageSize?: number;
+}
+
+export interface ListOptions {
+  readonly filter?: string;
+  /** Called after each page with the number of items read so far. */
+  readonly onPage?: (done: number) => void;
+}
+
+export interface ListResult<Item> {
+  readonly items: Item[];
+  /** As reported by the first page, when asked for (`totalResults=true`). */
+  readonly totalResults?: number;
+  readonly pages: number;
+}
+
+export const MAX_PAGE_SIZE = 100;
+/** A crawl this long is a server that never ends its list, not a tenant (10,000 groups is Qlik's maximum). */
+const MAX_PAGES = 20_000;
+
+const TENANT_ADMIN_NEEDED = 'the checker needs the TenantAdmin role (or an OAuth M2M client) to read';
+
+type PageSchema = z.ZodType<{
+  data?: unknown[] | undefined;
+  links?: { next?: { href: string } | undefined; self?: { href: string } | undefined } | undefined;
+  totalResults?: number | undefined;
+}>;
+
+export class QlikClient {
+  readonly transport: Transport;
+  readonly pageSize: number;
+
+  constructor(options: QlikClientOptions) {
+    this.transport = new Transport(options);
+    this.pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(options.pageSize ?? MAX_PAGE_SIZE)));
+  }
+
+  get origin(): string {
+    return this.transport.origin;
+  }
+
+  stats(): TransportStats {
+    return this.transport.stats();
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  /** The caller's own user: `GET /api/v1/users/me` answers 301 to `/api/v1/users/{id}`. */
+  me(): Promise<QlikUser> {
+    return this.transport.getJson(this.transport.url('/api/v1/users/me'), userSchema);
+  }
+
+  /** The tenant: `GET /api/v1/tenants/me` answers 302 to `/api/v1/tenants/{id}`. */
+  myTenant(): Promise<QlikTenant> {
+    return this.transport.getJson(this.transport.url('/api/v1/tenants/me'), tenantSchema);
+  }
+
+  user(id: string): Promise<QlikUser> {
+    return this.transport.getJson(this.transport.url(`/api/v1/users/${encodeURIComponent(id)}`), userSchema);
+  }
+
+  listUsers(options: ListOptions & { totalResults?: boolean } = {}): Promise<ListResult<QlikUser>> {
+    return this.#list<QlikUser>('/api/v1/users', usersPageSchema, options, {
+      ...(options.filter ? { filter: options.filter } : {}),
+      ...(options.totalResults ? { totalResults: true } : {}),
+    });
+  }
+
+  listGroups(options: ListOptions & { totalResults?: boolean } = {}): Promise<ListResult<QlikGroup>> {
+    return this.#list<QlikGroup>(
+      '/api/v1/groups',
+      groupsPageSchema,
+      options,
+      {
+        ...(options.filter ? { filter: options.filter } : {}),
+        ...(options.totalResults ? { totalResults: true } : {}),
+      },
+      { forbidden: `${TENANT_ADMIN_NEEDED} groups` },
+    );
+  }
+
+  /**
+   * Lists groups page by page, so the caller can stop after any page (the collector weighs the pages left against
+   * fetching the groups it needs one by one). `hasMore`: the page had a next link.
+   */
+  async *groupPages(
+    options: { totalResults?: boolean } = {},
+  ): AsyncGenerator<{ items: QlikGroup[]; totalResults?: number; hasMore: boolean }> {
+    const start = this.transport.url('/api/v1/groups', {
+      limit: this.pageSize,
+      ...(options.totalResults ? { totalResults: true } : {}),
+    });
+    for await (const page of this.#pages(start, groupsPageSchema, { forbidden: `${TENANT_ADMIN_NEEDED} groups` })) {
+      yield {
+        items: page.items as QlikGroup[],
+        hasMore: page.hasMore,
+        ...(page.totalResults !== undefined ? { totalResults: page.totalResults } : {}),
+      };
+    }
+  }
+
+  group(id: string): Promise<QlikGroup> {
+    return this.transport.getJson(this.transport.url(`/api/v1/groups/${encodeURIComponent(id)}`), groupSchema, {
+      forbidden: `${TENANT_ADMIN_NEEDED} groups`,
+    });
+  }
+
+  groupSettings(): Promise<QlikGroupSettings> {
+    return this.transport.getJson(this.transport.url('/api/v1/groups/settings'), groupSettingsSchema, {
+      forbidden: `${TENANT_ADMIN_NEEDED} the Everyone group's roles`,
+    });
+  }
+
+  listRoles(options: ListOptions = {}): Promise<ListResult<QlikRole>> {
+    return this.#list<QlikRole>(
+      '/api/v1/roles',
+      rolesPageSchema,
+      options,
+      { ...(options.filter ? { filter: options.filter } : {}) },
+      { forbidden: `${TENANT_ADMIN_NEEDED} roles (GET /roles is TenantAdmin-only since 2024-04-09)` },
+    );
+  }
+
+  /** Every API key of every owner and status (a TenantAdmin sees all owners' keys; others only their own). */
+  listApiKeys(options: ListOptions = {}): Promise<ListResult<QlikApiKey>> {
+    return this.#list<QlikApiKey>('/api/v1/api-keys', apiKeysPageSchema, options, {}, {
+      forbidden: `${TENANT_ADMIN_NEEDED} every owner's API keys`,
+    });
+  }
+
+  apiKeysConfig(tenantId: string): Promise<QlikApiKeysConfig> {
+    return this.transport.getJson(
+      this.transport.url(`/api/v1/api-keys/configs/${encodeURIComponent(tenantId)}`),
+      apiKeysConfigSchema,
+      { forbidden: `${TENANT_ADMIN_NEEDED} the API-key configuration` },
+    );
+  }
+
+  async #list<Item>(
+    path: string,
+    schema: PageSchema,
+    options: ListOptions,
+    query: Record<string, string | boolean>,
+    hints: EndpointHints = {},
+  ): Promise<ListResult<Item>> {
+    const items: Item[] = [];
+    let totalResults: number | undefined;
+    let pages = 0;
+    const start = this.transport.url(path, { limit: this.pageSize, ...query });
+    for await (const page of this.#pages(start, schema, hints)) {
+      if (pages === 0 && page.totalResults !== undefined) totalResults = page.totalResults;
+      pages += 1;
+      items.push(...(page.items as Item[]));
+      options.onPage?.(items.length);
+    }
+    return { items, pages, ...(totalResults !== undefined ? { totalResults } : {}) };
+  }
+
+  async *#pages(
+    start: URL,
+    schema: PageSchema,
+    hints: EndpointHints,
+  ): AsyncGenerator<{ items: unknown[]; totalResults?: number; hasMore: boolean }> {
+    const endpoint = `GET ${start.pathname}`;
+    const seen = new Set<string>();
+    let url: URL | undefined = start;
+    while (url) {
+      seen.add(url.href);
+      if (seen.size > MAX_PAGES) {
+        throw new QlikApiError('bad-response', `${endpoint}: more than ${MAX_PAGES} pages; the list never ends`, {
+          endpoint,
+        });
+      }
+      const page = await this.transport.getJson(url, schema, hints);
+      const self = page.links?.self?.href;
+      if (self) seen.add(normalizedHref(self, this.origin));
+      const next = page.links?.next?.href;
+      const hasMore = next !== undefined && next !== '';
+      yield {
+        items: page.data ?? [],
+        hasMore,
+        ...(page.totalResults !== undefined ? { totalResults: page.totalResults } : {}),
+      };
+      if (!hasMore) return;
+      const nextUrl = this.transport.nextPage(next, endpoint);
+      if (seen.has(nextUrl.href)) {
+        throw new QlikApiError(
+          'bad-response',
+          `${endpoint}: cursor loop: links.next.href repeats a page already read (page ${seen.size}); not followed`,
+          { endpoint },
+        );
+      }
+      url = nextUrl;
+    }
+  }
+}
+
+function normalizedHref(href: string, origin: string): string {
+  try {
+    return new URL(href, origin).href;
+  } catch {
+    return href;
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The Lambda door into `run`: EventBridge Scheduler invokes it with `{ runId?, scheduledTime? }`. Everything it needs
+ * is built once per cold start; each invocation only names the run, bounds the tenants' time and reports.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { type AwsClients, createAwsClients } from './aws/clients';
+import { readTenantCredentials } from './aws/secrets';
+import { type RuntimeConfig, RuntimeConfigSchema } from './config/runtime';
+import { InputError } from './errors';
+import { SnsPublisher } from './notify/sns';
+import { defaultPolicy, type LoadedPolicy, policyFromDocument } from './policy/load';
+import type { TenantReport } from './report/model';
+import { run, type RunDeps, type RunLog, type RunOutcome } from './run';
+import { createReportArchive, createStateStore } from './store/archive';
+import { S3ObjectStore } from './store/s3-object-store';
+
+/** EventBridge Scheduler input. A manual invocation may send nothing. */
+export interface CheckEvent {
+  /** Names the run; a retry of the same schedule sends the same one. */
+  readonly runId?: string;
+  /** `<aws.scheduler.scheduled-time>`; the run id when `runId` is absent. */
+  readonly scheduledTime?: string;
+}
+
+export interface CheckSummary {
+  readonly runId: string;
+  readonly exitCode: RunOutcome['exitCode'];
+  readonly tenants: number;
+  readonly tenantErrors: number;
+  readonly failingFindings: number;
+  readonly messages: number;
+  readonly archiveFailures: number;
+  /** Tenants this invocation skipped because an earlier invocation of the same run archived them. */
+  readonly duplicates: number;
+}
+
+export interface HandlerOverrides {
+  /** The runtime config document; default: `QAG_CONFIG` parsed as JSON. */
+  readonly config?: unknown;
+  readonly clients?: AwsClients;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  readonly now?: () => Date;
+  /**
+   * Lets the Qlik client use plain http to a loopback address (the simulated tenant in tests). Only through this
+   * factory: neither the config nor the environment can turn it on.
+   */
+  readonly allowHttpLoopback?: boolean;
+  readonly dispatcher?: RunDeps['dispatcher'];
+  /** Time kept back from each tenant's deadline to store, alert and flush metrics. @default 20 s */
+  readonly safetyMarginMs?: number;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export type CheckHandler = (event: CheckEvent | null | undefined, context: Context) => Promise<CheckSummary>;
+
+const SERVICE_NAME = 'qlik-access-guard';
+const DEFAULT_SAFETY_MARGIN_MS = 20_000;
+/** Never below this, so a nearly exhausted invocation still tries and reports timeouts as tenant errors. */
+const MIN_TENANT_DEADLINE_MS = 1_000;
+
+interface Runtime {
+  readonly config: RuntimeConfig;
+  readonly policy: LoadedPolicy;
+  readonly deps: RunDeps;
+}
+
+export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
+  const env = overrides.env ?? process.env;
+  const logger = overrides.logger ?? new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
+  const metrics =
+    overrides.metrics ??
+    new Metrics({
+      namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'QlikAccessGuard',
+      serviceName: env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
+    });
+  const clients = overrides.clients ?? createAwsClients();
+  const now = overrides.now ?? (() => new Date());
+  let runtime: Runtime | undefined;
+
+  function init(): Runtime {
+    if (runtime) return runtime;
+    let config: RuntimeConfig;
+    let policy: LoadedPolicy;
+    try {
+      config = parseConfig(overrides.config !== undefined ? overrides.config : readConfigVariable(env.QAG_CONFIG));
+      policy = config.policy ? policyFromDocument(config.policy, 'QAG_CONFIG policy') : defaultPolicy();
+    } catch (error) {
+      logger.error('configuration is invalid; no tenant was checked', { error: messageOf(error) });
+      throw error;
+    }
+    const store = new S3ObjectStore(clients.s3, config.reportBucket);
+    const deps: RunDeps = {
+      now,
+      archive: createReportArchive(store, { now }),
+      state: createStateStore(store),
+      publisher: new SnsPublisher({
+        client: clients.sns,
+        emailTopicArn: config.emailTopicArn,
+        ...(config.chatTopicArn ? { chatTopicArn: config.chatTopicArn } : {}),
+      }),
+      log: runLog(logger),
+      ...(overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {}),
+    };
+    runtime = { config, policy, deps };
+    return runtime;
+  }
+
+  return async (event, context) => {
+    logger.addContext(context);
+    try {
+      const { config, policy, deps } = init();
+      const runId = runIdOf(event, now());
+      logger.appendKeys({ runId });
+      const remaining = context.getRemainingTimeInMillis() - (overrides.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS);
+      const tenantDeadlineMs = Math.max(
+        MIN_TENANT_DEADLINE_MS,
+        Math.min(config.tenantDeadlineSeconds * 1000, remaining),
+      );
+
+      const outcome = await run(deps, {
+        runId,
+        tenants: config.tenants.map((tenant) => ({
+          name: tenant.name,
+          url: tenant.url,
+          allowedHosts: tenant.allowedHosts,
+          credentials: () => readTenantCredentials(clients.secrets, tenant.secretId),
+        })),
+        policy,
+        tenantConcurrency: config.tenantConcurrency,
+        tenantDeadlineMs,
+        allowHttpLoopback: overrides.allowHttpLoopback ?? false,
+        ...(config.reportLinkBase ? { reportLink: reportLinkTo(config.reportLinkBase, config.reportBucket) } : {}),
+      });
+
+      publishMetrics(metrics, outcome, config);
+      const summary = summarize(runId, outcome);
+      if (outcome.publishFailure) {
+        // The reports are stored; failing the invocation is what reaches the on-failure destination and the alarm.
+        logger.error('run finished but alerts were not delivered', { publishFailure: outcome.publishFailure });
+        throw new AlertDeliveryError(runId, outcome.publishFailure);
+      }
+      logger.info('run summary', { ...summary });
+      return summary;
+    } finally {
+      logger.resetKeys();
+    }
+  };
+}
+
+/** The run finished and its reports are stored, but some alerts were not delivered. */
+export class AlertDeliveryError extends Error {
+  override readonly name = 'AlertDeliveryError';
+  constructor(
+    readonly runId: string,
+    readonly publishFailure: string,
+  ) {
+    super(`run ${runId}: alerts were not delivered: ${publishFailure}`);
+  }
+}
+
+export const handler: CheckHandler = createHandler();
+
+function readConfigVariable(value: string | undefined): unknown {
+  if (value === undefined || value.trim() === '') {
+    throw new InputError('QAG_CONFIG', '', 'the runtime config as JSON (the CDK stack sets this variable); it is not set');
+  }
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new InputError('QAG_CONFIG', '', 'the runtime config as JSON; the value is not valid JSON');
+  }
+}
+
+function parseConfig(document: unknown): RuntimeConfig {
+  const parsed = RuntimeConfigSchema.safeParse(document);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new InputError('QAG_CONFIG', '', problems.join('; '));
+}
+
+/** The scheduled time, normalised so every retry of one schedule names the same run; else this invocation's time. */
+export function runIdOf(event: CheckEvent | null | undefined, now: Date): string {
+  const runId = typeof event?.runId === 'string' ? event.runId.trim() : '';
+  const scheduledTime = typeof event?.scheduledTime === 'string' ? event.scheduledTime.trim() : '';
+  const given = runId || scheduledTime;
+  if (!given) return now.toISOString();
+  if (/^\d{4}-\d{2}-\d{2}T/.test(given) && !Number.isNaN(Date.parse(given))) return new Date(given).toISOString();
+  if (runId && /^[A-Za-z0-9._:-]{1,100}$/.test(runId)) return runId;
+  throw new InputError(
+    'event',
+    runId ? 'runId' : 'scheduledTime',
+    'an ISO date-time such as 2026-03-02T06:00:00Z (or a run id of letters, digits, ".", "_", ":" or "-")',
+  );
+}
+
+function reportLinkTo(base: string, bucket: string): (tenantId: string, location: string) => string {
+  const bucketUrl = `s3://${bucket}/`;
+  return (_tenantId, location) => `${base}${location.startsWith(bucketUrl) ? location.slice(bucketUrl.length) : location}`;
+}
+
+function publishMetrics(metrics: Metrics, outcome: RunOutcome, config: RuntimeConfig): void {
+  const nameByUrl = new Map(config.tenants.map((tenant) => [tenant.url, tenant.name]));
+  for (const tenant of outcome.report.tenants) {
+    // A duplicate invocation checked nothing new; its zeros would read as a clean tenant on the dashboard.
+    if (tenant.summary.duplicate === true) continue;
+    metrics.addDimension('tenant', nameByUrl.get(tenant.tenantUrl) ?? tenant.tenantName ?? tenant.tenantId);
+    const count = (name: string, value: number | undefined) => metrics.addMetric(name, MetricUnit.Count, value ?? 0);
+    count('FailingFindings', tenant.summary.failing);
+    count('NewFindings', tenant.summary.new);
+    count('ResolvedFindings', tenant.summary.resolved);
+    count('TenantErrors', tenant.summary.errors);
+    count('ApiRequests', tenant.summary.requests);
+    count('RateLimited', numberOr(tenant.summary.rateLimited));
+    metrics.addMetric('TenantDurationMs', MetricUnit.Milliseconds, tenant.summary.durationMs ?? 0);
+    metrics.publishStoredMetrics();
+  }
+  metrics.addMetric('RunsCompleted', MetricUnit.Count, 1);
+  metrics.addMetric('ArchiveFailures', MetricUnit.Count, outcome.archiveFailures.length);
+  metrics.addMetric('PublishFailures', MetricUnit.Count, outcome.publishFailure ? 1 : 0);
+  metrics.publishStoredMetrics();
+}
+
+function summarize(runId: string, outcome: RunOutcome): CheckSummary {
+  const tenants: readonly TenantReport[] = outcome.report.tenants;
+  return {
+    runId,
+    exitCode: outcome.exitCode,
+    tenants: tenants.length,
+    tenantErrors: tenants.filter((t) => t.status === 'error').length,
+    failingFindings: tenants.reduce((sum, t) => sum + t.summary.failing, 0),
+    messages: outcome.messages.length,
+    archiveFailures: outcome.archiveFailures.length,
+    duplicates: tenants.filter((t) => t.summary.duplicate === true).length,
+  };
+}
+
+function runLog(logger: Logger): RunLog {
+  return {
+    info: (message, fields) => logger.info(message, { ...fields }),
+    warn: (message, fields) => logger.warn(message, { ...fields }),
+    error: (message, fields) => logger.error(message, { ...fields }),
+  };
+}
+
+function numberOr(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

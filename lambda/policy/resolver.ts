@@ -1,0 +1,290 @@
+/**
+ * Effective scopes of a user (qlik-cloud-api.md §5), with every path that grants each one.
+ *
+ * A scope holds when a role carrying it reaches the user through (1) UserDefault, (2) a direct role, (3) a role of one
+ * of the user's groups, or (4) a role of the Everyone group. Roles only add permissions. The removed built-in
+ * Developer role grants nothing, whatever a stale record says: Qlik no longer honours it, so counting it would hide the
+ * very keys this tool exists to find.
+ */
+import { MANAGE_API_KEYS_SCOPE, type RoleRef, type SnapshotUser, type TenantSnapshot } from '../collect/snapshot';
+import { TenantIndex, isDeprecatedDeveloperRole } from './tenant-index';
+
+export type GrantVia = 'UserDefault' | 'direct' | 'group' | 'Everyone';
+
+export interface NamedRef {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface GrantPath {
+  readonly scope: string;
+  readonly via: GrantVia;
+  readonly role: NamedRef;
+  readonly group?: NamedRef;
+  /** The role lists the scope, or the policy's `grantingRoles` names it (api-keys only). */
+  readonly reason: 'assignedScopes' | 'grantingRoles';
+  /** e.g. `group "BI Integrations" → role "AllowManageAPIKeys"`. */
+  readonly text: string;
+}
+
+export interface RoleSeen extends NamedRef {
+  readonly type?: 'default' | 'custom';
+  /** False when the role is not in the tenant's role list, so its scopes are unknown. */
+  readonly resolved: boolean;
+  readonly scopes: readonly string[];
+}
+
+export interface GroupSeen extends NamedRef {
+  readonly status?: 'active' | 'disabled';
+  /** Where its roles came from: the groups list (preferred) or the user record, when the list lacks the group. */
+  readonly source: 'groups-list' | 'user-record';
+  /** False for a disabled group, whose roles grant nothing. */
+  readonly counted: boolean;
+  readonly roles: readonly RoleSeen[];
+}
+
+export interface EffectiveAccess {
+  readonly userId: string;
+  readonly scopes: ReadonlySet<string>;
+  readonly paths: readonly GrantPath[];
+  readonly directRoles: readonly RoleSeen[];
+  readonly groups: readonly GroupSeen[];
+  /** Facts that explain a missing grant: disabled groups, unresolved roles, the Developer role ignored. */
+  readonly notes: readonly string[];
+  has(scope: string): boolean;
+  pathsFor(scope: string): readonly GrantPath[];
+}
+
+export interface ResolverOptions {
+  /** Role names that count as granting api-keys although their scopes do not say so (policy `grantingRoles`). */
+  readonly grantingRoles?: readonly string[];
+}
+
+interface RoleGrant {
+  readonly seen: RoleSeen;
+  readonly grants: ReadonlyMap<string, GrantPath['reason']>;
+  readonly note?: string;
+}
+
+interface GroupGrant {
+  readonly seen: GroupSeen;
+  readonly roleGrants: readonly RoleGrant[];
+  readonly notes: readonly string[];
+}
+
+export class PermissionResolver {
+  readonly index: TenantIndex;
+  private readonly grantingRoles: ReadonlySet<string>;
+  private readonly roleCache = new Map<string, RoleGrant>();
+  private readonly groupCache = new Map<string, GroupGrant>();
+  private readonly userCache = new Map<string, EffectiveAccess>();
+  private sharedCache?: { paths: GrantPath[]; notes: string[] };
+
+  constructor(index: TenantIndex, options: ResolverOptions = {}) {
+    this.index = index;
+    this.grantingRoles = new Set(options.grantingRoles ?? []);
+  }
+
+  /** The user's effective access; computed once per user id and evaluation. */
+  forUser(user: SnapshotUser): EffectiveAccess {
+    const cached = this.userCache.get(user.id);
+    if (cached) return cached;
+    const access = this.computeUser(user);
+    this.userCache.set(user.id, access);
+    return access;
+  }
+
+  /** The scopes a role reference carries, resolved against the tenant's role list. */
+  role(ref: RoleRef | NamedRef & { type?: 'default' | 'custom' }): RoleGrant {
+    const key = `${ref.id}\u0000${ref.name}`;
+    let grant = this.roleCache.get(key);
+    if (!grant) {
+      grant = this.computeRole(ref);
+      this.roleCache.set(key, grant);
+    }
+    return grant;
+  }
+
+  /** Whether any role of the group grants the scope; for groups in the groups list. */
+  groupGrants(groupId: string): GroupGrant | undefined {
+    const group = this.index.groupsById.get(groupId);
+    if (!group) return undefined;
+    return this.groupFromList(group.id);
+  }
+
+  /** Paths every user gets: UserDefault and the Everyone group. */
+  sharedPaths(): { readonly paths: readonly GrantPath[]; readonly notes: readonly string[] } {
+    if (!this.sharedCache) {
+      const paths: GrantPath[] = [];
+      const notes: string[] = [];
+      const userDefault = this.index.userDefault;
+      if (userDefault) {
+        const grant = this.role(userDefault);
+        for (const [scope, reason] of grant.grants) {
+          paths.push({
+            scope,
+            via: 'UserDefault',
+            role: { id: userDefault.id, name: userDefault.name },
+            reason,
+            text: withReason('UserDefault', reason),
+          });
+        }
+      }
+      for (const ref of this.index.snapshot.everyoneRoles) {
+        const grant = this.role(ref);
+        if (grant.note) notes.push(`Everyone: ${grant.note}`);
+        for (const [scope, reason] of grant.grants) {
+          paths.push({
+            scope,
+            via: 'Everyone',
+            role: { id: grant.seen.id, name: grant.seen.name },
+            reason,
+            text: withReason(`Everyone → role "${grant.seen.name}"`, reason),
+          });
+        }
+      }
+      this.sharedCache = { paths, notes };
+    }
+    return this.sharedCache;
+  }
+
+  /** Roles of the tenant that grant the scope (the removed Developer role never does). */
+  rolesGranting(scope: string): RoleSeen[] {
+    return this.index.snapshot.roles
+      .map((role) => this.role(role))
+      .filter((grant) => grant.grants.has(scope))
+      .map((grant) => grant.seen);
+  }
+
+  private computeUser(user: SnapshotUser): EffectiveAccess {
+    const shared = this.sharedPaths();
+    const paths: GrantPath[] = [...shared.paths];
+    const notes: string[] = [...shared.notes];
+
+    const directRoles: RoleSeen[] = [];
+    for (const ref of user.assignedRoles) {
+      const grant = this.role(ref);
+      directRoles.push(grant.seen);
+      if (grant.note) notes.push(grant.note);
+      for (const [scope, reason] of grant.grants) {
+        paths.push({
+          scope,
+          via: 'direct',
+          role: { id: grant.seen.id, name: grant.seen.name },
+          reason,
+          text: withReason(`direct role "${grant.seen.name}"`, reason),
+        });
+      }
+    }
+
+    const groups: GroupSeen[] = [];
+    for (const membership of user.assignedGroups) {
+      const listed = this.index.groupsById.get(membership.id);
+      const group = listed
+        ? this.groupFromList(listed.id)
+        : this.groupGrant(
+            { id: membership.id, name: membership.name, source: 'user-record' },
+            membership.assignedRoles ?? [],
+          );
+      groups.push(group.seen);
+      notes.push(...group.notes);
+      if (!group.seen.counted) continue;
+      for (const roleGrant of group.roleGrants) {
+        for (const [scope, reason] of roleGrant.grants) {
+          paths.push({
+            scope,
+            via: 'group',
+            role: { id: roleGrant.seen.id, name: roleGrant.seen.name },
+            group: { id: group.seen.id, name: group.seen.name },
+            reason,
+            text: withReason(`group "${group.seen.name}" → role "${roleGrant.seen.name}"`, reason),
+          });
+        }
+      }
+    }
+
+    const scopes = new Set(paths.map((path) => path.scope));
+    return {
+      userId: user.id,
+      scopes,
+      paths,
+      directRoles,
+      groups,
+      notes: [...new Set(notes)],
+      has: (scope) => scopes.has(scope),
+      pathsFor: (scope) => paths.filter((path) => path.scope === scope),
+    };
+  }
+
+  private groupFromList(groupId: string): GroupGrant {
+    let cached = this.groupCache.get(groupId);
+    if (!cached) {
+      const group = this.index.groupsById.get(groupId);
+      if (!group) throw new Error(`group ${groupId} is not in the groups list`);
+      cached = this.groupGrant(
+        { id: group.id, name: group.name, status: group.status, source: 'groups-list' },
+        group.assignedRoles,
+      );
+      this.groupCache.set(groupId, cached);
+    }
+    return cached;
+  }
+
+  private groupGrant(
+    group: Pick<GroupSeen, 'id' | 'name' | 'status' | 'source'>,
+    roleRefs: readonly RoleRef[],
+  ): GroupGrant {
+    const roleGrants = roleRefs.map((ref) => this.role(ref));
+    const counted = group.status !== 'disabled';
+    const notes: string[] = [];
+    if (!counted) notes.push(`group "${group.name}" is disabled; its roles do not count`);
+    if (group.source === 'user-record') {
+      notes.push(`group "${group.name}" is not in the groups list; its roles were taken from the user record`);
+    }
+    for (const grant of roleGrants) if (grant.note) notes.push(`group "${group.name}": ${grant.note}`);
+    return {
+      seen: { ...group, counted, roles: roleGrants.map((grant) => grant.seen) },
+      roleGrants,
+      notes,
+    };
+  }
+
+  private computeRole(ref: NamedRef & { type?: 'default' | 'custom' }): RoleGrant {
+    const role = this.index.role(ref);
+    const name = role?.name ?? ref.name;
+    const type = role?.type ?? ref.type;
+    const seen = (scopes: readonly string[]): RoleSeen => ({
+      id: role?.id ?? ref.id,
+      name,
+      ...(type ? { type } : {}),
+      resolved: role !== undefined,
+      scopes,
+    });
+    if (type !== undefined && isDeprecatedDeveloperRole({ name, type })) {
+      return {
+        seen: seen(role?.assignedScopes ?? []),
+        grants: new Map(),
+        note: `role "${name}" is the removed built-in Developer role; it no longer grants ${MANAGE_API_KEYS_SCOPE}`,
+      };
+    }
+    const grants = new Map<string, GrantPath['reason']>();
+    for (const scope of role?.assignedScopes ?? []) grants.set(scope, 'assignedScopes');
+    if (this.grantingRoles.has(name) && !grants.has(MANAGE_API_KEYS_SCOPE)) {
+      grants.set(MANAGE_API_KEYS_SCOPE, 'grantingRoles');
+    }
+    return {
+      seen: seen(role?.assignedScopes ?? []),
+      grants,
+      ...(role ? {} : { note: `role "${name}" (${ref.id}) is not in the tenant's role list; its scopes are unknown` }),
+    };
+  }
+}
+
+function withReason(text: string, reason: GrantPath['reason']): string {
+  return reason === 'grantingRoles' ? `${text} (counted by the policy's grantingRoles)` : text;
+}
+
+/** A resolver over a snapshot, for callers that need no other lookups. */
+export function createResolver(snapshot: TenantSnapshot, now: Date, options: ResolverOptions = {}): PermissionResolver {
+  return new PermissionResolver(new TenantIndex(snapshot, now), options);
+}

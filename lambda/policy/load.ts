@@ -1,0 +1,173 @@
+/**
+ * Reading a policy (YAML or JSON) into a validated {@link Policy}. Every user mistake becomes an {@link InputError}
+ * naming the file, the path inside it and what was expected — never a stack trace.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { InputError } from '../errors';
+import { DEFAULT_POLICY_DOCUMENT, DEFAULT_POLICY_SOURCE } from './default-policy';
+import { PolicySchema, type Policy } from './schema';
+
+export interface LoadedPolicy {
+  readonly policy: Policy;
+  readonly name: string;
+  /** SHA-256 of the canonical JSON of the parsed policy (defaults applied), so equal policies hash equal. */
+  readonly sha256: string;
+  /** The file it came from, or "built-in default policy". */
+  readonly source: string;
+}
+
+/** How many problems one error message lists; the first is the one `path` names. */
+const MAX_PROBLEMS_SHOWN = 5;
+
+export function parsePolicy(text: string, file: string): LoadedPolicy {
+  // YAML 1.2 is a superset of JSON, so one parser gives both formats the same line/column errors.
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const syntaxError = document.errors[0];
+  if (syntaxError) {
+    const position = syntaxError.linePos?.[0];
+    const where = position ? `line ${position.line}, column ${position.col}: ` : '';
+    // prettyErrors appends " at line N, column M:" and a source excerpt; the position is given up front instead.
+    const reason = firstLine(syntaxError.message).replace(/ at line \d+, column \d+:?$/, '');
+    throw new InputError(file, '', `valid YAML or JSON (${where}${reason})`, { cause: syntaxError });
+  }
+  let value: unknown;
+  try {
+    // Aliases are expanded; a small cap stops a "billion laughs" document.
+    value = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new InputError(file, '', `a YAML document without excessive aliases (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+  return policyFromDocument(value, file);
+}
+
+export async function loadPolicyFile(path: string): Promise<LoadedPolicy> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const expected =
+      code === 'ENOENT'
+        ? 'an existing policy file (not found)'
+        : code === 'EISDIR'
+          ? 'a policy file, not a directory'
+          : `a readable policy file (${code ?? (error as Error).message})`;
+    throw new InputError(path, '', expected, { cause: error });
+  }
+  return parsePolicy(text, path);
+}
+
+export function policyFromDocument(document: unknown, source: string): LoadedPolicy {
+  if (document === null || document === undefined) {
+    throw new InputError(source, '', 'a policy document (a mapping with at least "name"), but the file is empty');
+  }
+  if (typeof document !== 'object' || Array.isArray(document)) {
+    throw new InputError(source, '', `a mapping with at least "name" at the top level, not ${describeValue(document)}`);
+  }
+  const result = PolicySchema.safeParse(document, { reportInput: true });
+  if (!result.success) {
+    const problems = result.error.issues.map(describeIssue);
+    const [first, ...rest] = problems;
+    if (!first) throw new InputError(source, '', 'a valid policy');
+    const more =
+      rest.length > 0
+        ? `; also ${rest
+            .slice(0, MAX_PROBLEMS_SHOWN - 1)
+            .map((problem) => `${problem.path || '(top level)'}: ${problem.expected}`)
+            .join('; ')}${rest.length > MAX_PROBLEMS_SHOWN - 1 ? `; and ${rest.length - MAX_PROBLEMS_SHOWN + 1} more` : ''}`
+        : '';
+    throw new InputError(source, first.path, `${first.expected}${more}`, { cause: result.error });
+  }
+  const policy = result.data;
+  return {
+    policy,
+    name: policy.name,
+    sha256: createHash('sha256').update(canonicalJson(policy)).digest('hex'),
+    source,
+  };
+}
+
+export function defaultPolicy(): LoadedPolicy {
+  return policyFromDocument(DEFAULT_POLICY_DOCUMENT, DEFAULT_POLICY_SOURCE);
+}
+
+/** JSON with object keys sorted at every level, so the same policy always serialises to the same bytes. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+interface Problem {
+  readonly path: string;
+  readonly expected: string;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): Problem {
+  if (issue.code === 'unrecognized_keys') {
+    const [key, ...others] = issue.keys;
+    const allowed = issue.message.startsWith('allowed keys:') ? ` (${issue.message})` : '';
+    return {
+      path: formatPath([...issue.path, key ?? '']),
+      expected:
+        `no key "${key}" here${allowed}` +
+        (others.length > 0 ? `; also unknown: ${others.map((other) => `"${other}"`).join(', ')}` : ''),
+    };
+  }
+  const defaultMessage = /^Invalid input: expected (\w+)/.exec(issue.message);
+  const expected = defaultMessage ? (ZOD_TYPE_WORDS[defaultMessage[1] ?? ''] ?? `a ${defaultMessage[1]}`) : issue.message;
+  const input = 'input' in issue ? issue.input : undefined;
+  if (input === undefined) {
+    return { path: formatPath(issue.path), expected: issue.code === 'custom' ? expected : `required: ${expected}` };
+  }
+  // Only a scalar is worth echoing; "got a mapping" says nothing the path does not.
+  const scalar = input === null || ['string', 'number', 'boolean'].includes(typeof input);
+  return { path: formatPath(issue.path), expected: scalar ? `${expected} (got ${describeValue(input)})` : expected };
+}
+
+const ZOD_TYPE_WORDS: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'text',
+  number: 'a number',
+  boolean: 'true or false',
+};
+
+/** `rules.api-key-expiring.windowDays`, `require[0].scopes`; odd keys in brackets. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$-]*$/.test(segment)) text += text ? `.${segment}` : segment;
+    else text += `[${JSON.stringify(String(segment))}]`;
+  }
+  return text;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  return String(value);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,88 @@
+/**
+ * The Qlik calls that fix findings (qlik-cloud-api.md §12), written out with the tenant's real ids and names so a
+ * platform engineer can paste them.
+ */
+import { MANAGE_API_KEYS_SCOPE, type SnapshotUser } from '../collect/snapshot';
+import type { NamedRef, PermissionResolver, RoleSeen } from './resolver';
+import { isDeprecatedDeveloperRole } from './tenant-index';
+
+/** The name the docs and Qlik's tutorials give the replacement for the removed Developer role. */
+export const REPLACEMENT_ROLE_NAME = 'AllowManageAPIKeys';
+
+export interface GrantingRoleSuggestion {
+  readonly name: string;
+  /** Set when the role exists in the tenant. */
+  readonly id?: string;
+}
+
+/**
+ * The role to hand out: an existing custom role that grants api-keys (alphabetically first, so the advice is stable),
+ * or the replacement role still to be created. UserDefault is never suggested: assigning it is meaningless.
+ */
+export function suggestGrantingRole(resolver: PermissionResolver): GrantingRoleSuggestion {
+  const candidates = resolver
+    .rolesGranting(MANAGE_API_KEYS_SCOPE)
+    .filter((role) => role.type === 'custom')
+    .sort((a, b) => compareText(a.name, b.name));
+  const existing = candidates[0];
+  return existing ? { name: existing.name, id: existing.id } : { name: REPLACEMENT_ROLE_NAME };
+}
+
+export function createRoleCall(name: string = REPLACEMENT_ROLE_NAME): string {
+  const body = {
+    name,
+    description: 'Replacement for the removed Developer role',
+    assignedScopes: [MANAGE_API_KEYS_SCOPE],
+  };
+  return `POST /api/v1/roles ${JSON.stringify(body)}`;
+}
+
+/** How to obtain the granting role: use the existing one, or create it first. */
+export function grantingRoleStep(role: GrantingRoleSuggestion): string {
+  return role.id
+    ? `The role "${role.name}" (${role.id}) already grants ${MANAGE_API_KEYS_SCOPE}; use it.`
+    : `Create the replacement role (as TenantAdmin): ${createRoleCall(role.name)}`;
+}
+
+/**
+ * Replacing a user's roles: the Users API takes only the full list, so the call names every role the user keeps.
+ * The removed Developer role is dropped from the list; Qlik no longer accepts it.
+ */
+export function replaceUserRolesCall(
+  user: Pick<SnapshotUser, 'id'>,
+  currentRoles: readonly Pick<RoleSeen, 'name' | 'type'>[],
+  add?: string,
+): string {
+  const kept = currentRoles
+    .filter((role) => !(role.type !== undefined && isDeprecatedDeveloperRole({ name: role.name, type: role.type })))
+    .map((role) => role.name);
+  if (add && !kept.includes(add)) kept.push(add);
+  const patch = [{ op: 'replace', path: '/assignedRoles', value: kept.map((name) => ({ name })) }];
+  return `GET /api/v1/users/${user.id}, then PATCH /api/v1/users/${user.id} ${JSON.stringify(patch)}`;
+}
+
+/** Replacing a group's roles: `replace` is the only op, with the full list of role ids (at most 100). */
+export function replaceGroupRolesCall(
+  group: NamedRef,
+  currentRoles: readonly Pick<RoleSeen, 'id' | 'name' | 'type'>[],
+  add?: GrantingRoleSuggestion,
+): string {
+  const kept = currentRoles
+    .filter((role) => !(role.type !== undefined && isDeprecatedDeveloperRole({ name: role.name, type: role.type })))
+    .map((role) => ({ id: role.id }));
+  if (add) {
+    const id = add.id ?? `<id of ${add.name} from the POST /api/v1/roles response>`;
+    if (!kept.some((role) => role.id === id)) kept.push({ id });
+  }
+  const patch = [{ op: 'replace', path: '/assignedRoles', value: kept }];
+  return `GET /api/v1/groups/${group.id}, then PATCH /api/v1/groups/${group.id} ${JSON.stringify(patch)}`;
+}
+
+export function numberedSteps(intro: string, steps: readonly string[]): string {
+  return [intro, ...steps.map((step, index) => `${index + 1}. ${step}`)].join('\n');
+}
+
+/** Code-point order: stable on every machine, unlike `localeCompare`. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,170 @@
+import { EVERYONE_GROUP_ID, MANAGE_API_KEYS_SCOPE, type SnapshotGroup, type SnapshotUser } from '../../collect/snapshot';
+import type { FindingDraft } from '../../report/model';
+import {
+  accessEvidence,
+  describeKeys,
+  describeUser,
+  keyEvidence,
+  plural,
+  userEvidence,
+  userSubject,
+  whyNoGrant,
+} from '../evidence';
+import {
+  grantingRoleStep,
+  numberedSteps,
+  replaceGroupRolesCall,
+  replaceUserRolesCall,
+  suggestGrantingRole,
+} from '../remediation';
+import { ISO27001, SOC2, type RuleContext, type RuleDefinition, type RuleMetadata } from '../rule';
+import { isActiveUser } from '../tenant-index';
+
+type Source = 'policy formerDevelopers' | 'earlier runs';
+
+const metadata: RuleMetadata = {
+  id: 'former-developer-not-migrated',
+  title: 'Former Developer-role holders hold Manage API keys',
+  defaultSeverity: 'high',
+  subjectType: ['user', 'group'],
+  description:
+    'A principal known to have held the removed Developer role — listed under formerDevelopers in the policy, or ' +
+    'seen holding it by an earlier run — must hold the scope api-keys. For a user, through any path; for a group, ' +
+    'through one of the group\'s own roles. Disabled or missing principals are skipped (nothing to migrate).',
+  risk:
+    'When Qlik removed Developer, its holders silently lost the right to API keys: keys they own are rejected with ' +
+    '401 Authorization Required and they cannot create new ones. Former Developers are the people whose ' +
+    'integrations break first.',
+  remediation:
+    'Give the principal a role carrying api-keys (POST /api/v1/roles with "assignedScopes": ["api-keys"] if none ' +
+    'exists): for a user, GET then PATCH /api/v1/users/{userId} replacing /assignedRoles with the full list plus the ' +
+    'role; for a group, PATCH /api/v1/groups/{groupId} replacing /assignedRoles with the full list of role ids plus ' +
+    'the role. If the person no longer needs API keys, record an exception with a reason and an owner.',
+  references: [
+    { title: 'Developer role and Enable API keys toggle removed', source: 'qlik.dev changelog' },
+    { title: 'Permissions granted by security roles', source: 'Qlik Help' },
+    {
+      title:
+        'Qlik Cloud Error: 401 Authorization Required after removal of deprecated Developer role and Enable API keys toggle',
+      source: 'Qlik Community',
+    },
+  ],
+  compliance: { [SOC2]: ['CC6.2', 'CC6.3'], [ISO27001]: ['A.5.18', 'A.5.15'] },
+};
+
+export const formerDeveloperNotMigrated: RuleDefinition = {
+  metadata,
+
+  evaluate(context) {
+    return [...userFindings(context), ...groupFindings(context)];
+  },
+};
+
+function userFindings(context: RuleContext): FindingDraft[] {
+  const { policy, tenant, access, knownFormerDevelopers } = context;
+  const principals = new Map<string, { user: SnapshotUser; sources: Set<Source> }>();
+  const add = (user: SnapshotUser | undefined, source: Source): void => {
+    if (!user) return;
+    const entry = principals.get(user.id);
+    if (entry) entry.sources.add(source);
+    else principals.set(user.id, { user, sources: new Set([source]) });
+  };
+  for (const idOrEmail of policy.formerDevelopers.users) add(tenant.user(idOrEmail), 'policy formerDevelopers');
+  for (const known of knownFormerDevelopers.users) add(tenant.usersById.get(known.id), 'earlier runs');
+
+  const role = suggestGrantingRole(access);
+  const findings: FindingDraft[] = [];
+  for (const { user, sources } of principals.values()) {
+    if (!isActiveUser(user)) continue;
+    const userAccess = access.forUser(user);
+    if (userAccess.has(MANAGE_API_KEYS_SCOPE)) continue;
+    const keys = tenant.liveUserKeysByOwner.get(user.id) ?? [];
+    findings.push({
+      ruleId: metadata.id,
+      severity: metadata.defaultSeverity,
+      subject: userSubject(user),
+      message:
+        `${describeUser(user)} held the removed Developer role (per ${[...sources].join(' and ')}) and holds Manage ` +
+        `API keys (scope ${MANAGE_API_KEYS_SCOPE}) through no path now, so they cannot create API keys` +
+        (keys.length > 0
+          ? ` and their ${plural(keys.length, 'active key')} (${describeKeys(keys)}) fail with 401 Authorization Required.`
+          : '; any key they still use elsewhere fails with 401 Authorization Required.'),
+      evidence: {
+        user: userEvidence(user),
+        knownFrom: [...sources],
+        keys: keys.map(keyEvidence),
+        ...accessEvidence(userAccess, access, MANAGE_API_KEYS_SCOPE),
+        whyNoGrant: whyNoGrant(userAccess, access, MANAGE_API_KEYS_SCOPE),
+      },
+      remediation: numberedSteps(`Migrate former Developer ${user.name} to Manage API keys.`, [
+        grantingRoleStep(role),
+        `Assign "${role.name}": ${replaceUserRolesCall(user, userAccess.directRoles, role.name)} — or add the user ` +
+          'to a group holding it.',
+        'If they no longer need API keys, record an exception (reason, owner, expiry) instead.',
+      ]),
+    });
+  }
+  return findings;
+}
+
+function groupFindings(context: RuleContext): FindingDraft[] {
+  const { policy, tenant, access, knownFormerDevelopers } = context;
+  const principals = new Map<string, { group: SnapshotGroup; sources: Set<Source> }>();
+  const add = (group: SnapshotGroup | undefined, source: Source): void => {
+    // Everyone is left out on purpose: granting api-keys to everyone is what least privilege forbids.
+    if (!group || group.id === EVERYONE_GROUP_ID) return;
+    const entry = principals.get(group.id);
+    if (entry) entry.sources.add(source);
+    else principals.set(group.id, { group, sources: new Set([source]) });
+  };
+  for (const idOrName of policy.formerDevelopers.groups) add(tenant.group(idOrName), 'policy formerDevelopers');
+  for (const known of knownFormerDevelopers.groups) add(tenant.groupsById.get(known.id), 'earlier runs');
+
+  const role = suggestGrantingRole(access);
+  const findings: FindingDraft[] = [];
+  for (const { group, sources } of principals.values()) {
+    if (group.status === 'disabled') continue;
+    const grant = access.groupGrants(group.id);
+    if (!grant || grant.roleGrants.some((roleGrant) => roleGrant.grants.has(MANAGE_API_KEYS_SCOPE))) continue;
+    const members = tenant.membersOf(group.id);
+    const ownersWithout = members.filter(
+      (member) =>
+        isActiveUser(member) &&
+        tenant.liveUserKeysByOwner.has(member.id) &&
+        !access.forUser(member).has(MANAGE_API_KEYS_SCOPE),
+    );
+    findings.push({
+      ruleId: metadata.id,
+      severity: metadata.defaultSeverity,
+      subject: { type: 'group', id: group.id, name: group.name },
+      message:
+        `Group "${group.name}" held the removed Developer role (per ${[...sources].join(' and ')}) and none of its ` +
+        `roles grants Manage API keys (scope ${MANAGE_API_KEYS_SCOPE}), so members who relied on it lost API keys` +
+        (ownersWithout.length > 0
+          ? `: ${plural(ownersWithout.length, 'member')} own active keys that fail with 401 Authorization Required.`
+          : '.'),
+      evidence: {
+        group: { id: group.id, name: group.name, status: group.status ?? 'active' },
+        knownFrom: [...sources],
+        roles: grant.roleGrants.map((roleGrant) => ({
+          id: roleGrant.seen.id,
+          name: roleGrant.seen.name,
+          scopes: roleGrant.seen.scopes,
+        })),
+        grantPaths: [],
+        whyNoGrant:
+          grant.roleGrants.length === 0
+            ? 'The group has no roles.'
+            : `None of the group's roles (${grant.roleGrants.map((g) => `"${g.seen.name}"`).join(', ')}) carries ${MANAGE_API_KEYS_SCOPE}.`,
+        membersSeen: members.length,
+        keyOwnersWithoutPermission: ownersWithout.slice(0, 50).map((member) => ({ id: member.id, name: member.name })),
+      },
+      remediation: numberedSteps(`Migrate former Developer group "${group.name}" to Manage API keys.`, [
+        grantingRoleStep(role),
+        `Add "${role.name}" to the group's roles: ${replaceGroupRolesCall(group, grant.roleGrants.map((g) => g.seen), role)}`,
+        'If the group no longer needs API keys, record an exception (reason, owner, expiry) instead.',
+      ]),
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,304 @@
+import { fileURLToPath } from 'node:url';
+import {
+  Aws,
+  CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  StringConcat,
+  Token,
+  Tokenization,
+  Validations,
+} from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { type RuntimeConfig, RuntimeConfigSchema } from '../../lambda/config/runtime';
+import { createTerminalQueue } from './terminal-queue';
+
+/** The handler module (exports `handler`). */
+export const DEFAULT_HANDLER_ENTRY = fileURLToPath(new URL('../../lambda/handler.ts', import.meta.url));
+
+export const SERVICE_NAME = 'qlik-access-guard';
+export const METRICS_NAMESPACE = 'QlikAccessGuard';
+export const CONFIG_ENVIRONMENT_VARIABLE = 'QAG_CONFIG';
+
+/** Lambda's limit for all environment variables of a function together (names and values). */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+/**
+ * What one unresolved CloudFormation value (a bucket name, a topic ARN) may take once deployed: an SNS topic ARN with
+ * a generated 256-character name is the longest. Counting every token this long keeps the size check on the safe side.
+ */
+export const TOKEN_SIZE_ALLOWANCE_BYTES = 320;
+
+export type CheckerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export interface TenantSecretReference {
+  /** A secret name or a secret ARN. */
+  readonly secretId: string;
+  /**
+   * The customer-managed key the secret is encrypted with.
+   *
+   * @default - the secret uses the AWS managed key `aws/secretsmanager`, which needs no grant
+   */
+  readonly secretKmsKeyArn?: string;
+}
+
+export interface CheckerFunctionProps {
+  /** The checker's runtime configuration; given to the function as the `QAG_CONFIG` environment variable (JSON). */
+  readonly runtimeConfig: RuntimeConfig;
+
+  /**
+   * The handler module.
+   *
+   * @default lambda/handler.ts of this project
+   */
+  readonly entry?: string;
+
+  /**
+   * @default 512
+   */
+  readonly memorySize?: number;
+
+  /**
+   * @default Duration.minutes(10)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * How long the function's own log group keeps logs.
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Powertools log level (`POWERTOOLS_LOG_LEVEL`) and Lambda's application log level.
+   *
+   * @default 'INFO'
+   */
+  readonly logLevel?: CheckerLogLevel;
+
+  /**
+   * How long Lambda keeps trying to start a throttled invocation (reserved concurrency is 1, so a run waits for the
+   * previous one) before it goes to the failure queue.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly maxEventAge?: Duration;
+
+  /**
+   * @default - a description naming the service
+   */
+  readonly description?: string;
+
+  /**
+   * Bundle with esbuild on this machine, never in Docker.
+   *
+   * @default true
+   */
+  readonly localBundling?: boolean;
+}
+
+/**
+ * The checker: one Node.js 24 ARM64 function, bundled and minified with source maps, its own log group with
+ * retention, at most one run at a time (reserved concurrency 1), no async retries (the run id is the scheduled time,
+ * and a retry could alert twice), failed invocations kept in an encrypted SQS queue, X-Ray active tracing, and a role
+ * holding nothing but what the constructs grant it.
+ */
+export class CheckerFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  /** Invocations that failed (after zero retries) or expired in Lambda's async queue. */
+  readonly failureQueue: sqs.Queue;
+  /** The environment the function receives, before CloudFormation resolves it. */
+  readonly environment: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: CheckerFunctionProps) {
+    super(scope, id);
+    const runtimeConfig = RuntimeConfigSchema.parse(props.runtimeConfig);
+    const logLevel = props.logLevel ?? 'INFO';
+
+    this.environment = {
+      [CONFIG_ENVIRONMENT_VARIABLE]: JSON.stringify(runtimeConfig),
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    assertEnvironmentFits(this, this.environment);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // An explicit role instead of the default one: the default attaches AWSLambdaBasicExecutionRole, which may
+    // create any log group and write to all of them.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'qlik-access-guard checker function',
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.failureQueue = createTerminalQueue(this, 'FailedRuns', 'checker runs that failed or could not start');
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry ?? DEFAULT_HANDLER_ENTRY,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.minutes(10),
+      description: props.description ?? 'qlik-access-guard: checks Qlik Cloud tenants against the access policy',
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel[logLevel],
+      systemLogLevelV2: lambda.SystemLogLevel.INFO,
+      tracing: lambda.Tracing.ACTIVE,
+      reservedConcurrentExecutions: 1,
+      retryAttempts: 0,
+      maxEventAge: props.maxEventAge ?? Duration.hours(1),
+      onFailure: new destinations.SqsDestination(this.failureQueue),
+      environment: { ...this.environment, [CONFIG_ENVIRONMENT_VARIABLE]: Stack.of(this).toJsonString(runtimeConfig) },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node24',
+        format: nodejs.OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        // Some dependencies are CommonJS and call require() for Node built-ins; ESM output has no require of its own.
+        banner: "import { createRequire as __qagCreateRequire } from 'node:module'; const require = __qagCreateRequire(import.meta.url);",
+        forceDockerBundling: !(props.localBundling ?? true),
+      },
+    });
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource "*" (added by active tracing): X-Ray ' +
+        'defines no resource types for them, so no narrower resource exists.',
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'Serverless-LambdaStarPermissions',
+      reason:
+        'The only wildcard resource is X-Ray (PutTraceSegments, PutTelemetryRecords), which supports no resource-level ' +
+        'permissions; S3 object access is limited to the reports/ and state/ prefixes, acknowledged separately.',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Asynchronous failures go to an on-failure destination (EventInvokeConfig → encrypted SQS), which records the ' +
+        'request and the error; a DeadLetterConfig would deliver the same failed event a second time.',
+    });
+  }
+
+  /**
+   * Lets the function read exactly the given tenant secrets: `secretsmanager:GetSecretValue` on each secret's ARN
+   * (names become partial ARNs ending in `-??????`, the random suffix Secrets Manager adds), and `kms:Decrypt` on a
+   * secret's own key only through Secrets Manager.
+   */
+  grantReadTenantSecrets(secrets: readonly TenantSecretReference[]): void {
+    if (secrets.length === 0) return;
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadTenantSecrets',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [...new Set(secrets.map((s) => tenantSecretArn(s.secretId)))],
+      }),
+    );
+    const keys = [...new Set(secrets.flatMap((s) => (s.secretKmsKeyArn ? [s.secretKmsKeyArn] : [])))];
+    if (keys.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptTenantSecrets',
+          actions: ['kms:Decrypt'],
+          resources: keys,
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+        }),
+      );
+    }
+  }
+}
+
+/**
+ * The ARN pattern IAM needs for a secret: a full ARN as given; a partial ARN or a bare name gets `-??????` (six
+ * characters that Secrets Manager appends), which matches that one secret and no other name.
+ */
+export function tenantSecretArn(secretId: string): string {
+  if (secretId.startsWith('arn:')) return /-[A-Za-z0-9]{6}$/.test(secretId) ? secretId : `${secretId}-??????`;
+  return `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${secretId}-??????`;
+}
+
+export class EnvironmentTooLargeError extends Error {
+  override readonly name = 'EnvironmentTooLargeError';
+  constructor(
+    readonly estimatedBytes: number,
+    readonly largest: string,
+  ) {
+    super(
+      `The checker function's environment would take about ${estimatedBytes} bytes, over Lambda's limit of ` +
+        `${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes for all variables together; ${largest} is the largest. Shorten the ` +
+        'policy file (exceptions, comments do not count), or check fewer tenants per stack.',
+    );
+  }
+}
+
+/**
+ * Bytes the environment takes once deployed (names plus values, UTF-8). An unresolved value counts as the longest it
+ * can resolve to: a pseudo parameter's longest value, a bucket name 63, anything else (ARNs)
+ * {@link TOKEN_SIZE_ALLOWANCE_BYTES}.
+ */
+export function estimateEnvironmentBytes(scope: Construct, environment: Readonly<Record<string, string>>): number {
+  let total = 0;
+  for (const [name, value] of Object.entries(environment)) {
+    total += Buffer.byteLength(name) + estimateValueBytes(scope, value);
+  }
+  return total;
+}
+
+const PSEUDO_PARAMETER_BYTES: Record<string, number> = {
+  'AWS::Region': 20,
+  'AWS::Partition': 13,
+  'AWS::AccountId': 12,
+  'AWS::URLSuffix': 20,
+  'AWS::StackName': 128,
+};
+const BUCKET_NAME_BYTES = 63;
+
+function estimateValueBytes(scope: Construct, value: string): number {
+  if (!Token.isUnresolved(value)) return Buffer.byteLength(value);
+  const stack = Stack.of(scope);
+  const fragments = Tokenization.reverseString(value);
+  const placeholders = fragments.tokens.map((token) => tokenBytes(stack, token));
+  const literal = fragments.mapTokens({ mapToken: () => '' }).join(new StringConcat()) as string;
+  return Buffer.byteLength(literal) + placeholders.reduce((sum, n) => sum + n, 0);
+}
+
+function tokenBytes(stack: Stack, token: unknown): number {
+  const resolved = stack.resolve(token) as { Ref?: unknown } | undefined;
+  const ref = typeof resolved === 'object' && resolved !== null ? resolved.Ref : undefined;
+  if (typeof ref === 'string') {
+    if (ref in PSEUDO_PARAMETER_BYTES) return PSEUDO_PARAMETER_BYTES[ref] as number;
+    const target = stack.node
+      .findAll()
+      .find((c): c is CfnResource => CfnResource.isCfnResource(c) && stack.resolve(c.logicalId) === ref);
+    if (target?.cfnResourceType === 'AWS::S3::Bucket') return BUCKET_NAME_BYTES;
+  }
+  return TOKEN_SIZE_ALLOWANCE_BYTES;
+}
+
+function assertEnvironmentFits(scope: Construct, environment: Readonly<Record<string, string>>): void {
+  const estimated = estimateEnvironmentBytes(scope, environment);
+  if (estimated <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return;
+  const sizes = Object.entries(environment).map(([name, value]) => [name, estimateValueBytes(scope, value)] as const);
+  const largest = sizes.sort((a, b) => b[1] - a[1])[0];
+  throw new EnvironmentTooLargeError(estimated, largest?.[0] ?? CONFIG_ENVIRONMENT_VARIABLE);
+}

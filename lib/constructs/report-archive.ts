@@ -1,0 +1,187 @@
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+/** Key prefixes the checker writes (lambda/store/store.ts): immutable run folders, and per-tenant drift state. */
+export const REPORTS_PREFIX = 'reports/';
+export const STATE_PREFIX = 'state/';
+
+export interface ReportArchiveProps {
+  /**
+   * Object Lock COMPLIANCE default retention: no one, the account root included, can delete or overwrite an object
+   * version for this long.
+   */
+  readonly retentionDays: number;
+
+  /**
+   * Days after which reports move to `transitionStorageClass`.
+   *
+   * @default 90
+   */
+  readonly transitionAfterDays?: number;
+
+  /**
+   * The cheaper storage class reports move to.
+   *
+   * @default s3.StorageClass.INFREQUENT_ACCESS
+   */
+  readonly transitionStorageClass?: s3.StorageClass;
+
+  /**
+   * Days the server access logs are kept.
+   *
+   * @default the longer of `retentionDays` and 365, so the access history covers every locked report
+   */
+  readonly accessLogRetentionDays?: number;
+}
+
+/**
+ * The auditors' archive: every run's reports in an S3 bucket with Object Lock in COMPLIANCE mode, versioning,
+ * a customer-managed KMS key, no public access, TLS only, server access logs in a separate bucket, and retained when
+ * the stack is deleted.
+ *
+ * Grants are write-once by intent: {@link grantWriteReports} lets a principal add and read objects and also denies
+ * it every way of removing or unlocking them.
+ */
+export class ReportArchive extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly key: kms.Key;
+  readonly accessLogsBucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: ReportArchiveProps) {
+    super(scope, id);
+    const transitionAfterDays = props.transitionAfterDays ?? 90;
+    const accessLogRetentionDays = props.accessLogRetentionDays ?? Math.max(props.retentionDays, 365);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'qlik-access-guard report archive',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
+      // S3 server access logging can only deliver to SSE-S3 buckets.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      lifecycleRules: [
+        {
+          id: 'expire-access-logs',
+          expiration: Duration.days(accessLogRetentionDays),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.accessLogsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This bucket is the server access log target of the report archive; logging it as well would need a third ' +
+        'bucket, or log into itself and loop. Its own access is covered by CloudTrail management events.',
+    });
+
+    this.bucket = new s3.Bucket(this, 'Reports', {
+      objectLockEnabled: true,
+      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(props.retentionDays)),
+      versioned: true,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'reports-bucket/',
+      lifecycleRules: [
+        {
+          id: 'reports-to-cheaper-storage',
+          prefix: REPORTS_PREFIX,
+          transitions: [
+            {
+              storageClass: props.transitionStorageClass ?? s3.StorageClass.INFREQUENT_ACCESS,
+              transitionAfter: Duration.days(transitionAfterDays),
+            },
+          ],
+        },
+        {
+          // state.json is overwritten every run; its older versions stay locked for the retention period and are
+          // cleaned up right after, so the bucket does not grow by one version per tenant per run forever.
+          id: 'expire-old-state-versions',
+          prefix: STATE_PREFIX,
+          noncurrentVersionExpiration: Duration.days(props.retentionDays + 1),
+        },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /**
+   * Lets the grantee store and read run reports and drift state: `s3:PutObject` and `s3:GetObject` on the two key
+   * prefixes, `s3:ListBucket` (so a missing key reads as 404, not 403), and the KMS calls S3 makes on its behalf.
+   *
+   * Also adds an explicit deny for deleting objects or versions, changing retention or legal holds, bypassing
+   * governance and changing bucket configuration, so a broader policy attached later cannot open them.
+   */
+  grantWriteReports(grantee: iam.IGrantable): iam.Grant {
+    const objects = [REPORTS_PREFIX, STATE_PREFIX].map((prefix) => this.bucket.arnForObjects(`${prefix}*`));
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:PutObject', 's3:GetObject'],
+      resourceArns: objects,
+    });
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resourceArns: [this.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } },
+    });
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReportArchiveIsWriteOnce',
+        effect: iam.Effect.DENY,
+        actions: [
+          's3:DeleteObject',
+          's3:DeleteObjectVersion',
+          's3:PutObjectRetention',
+          's3:PutObjectLegalHold',
+          's3:BypassGovernanceRetention',
+          's3:PutLifecycleConfiguration',
+          's3:PutBucketObjectLockConfiguration',
+          's3:PutBucketPolicy',
+          's3:DeleteBucketPolicy',
+          's3:PutBucketVersioning',
+          's3:PutEncryptionConfiguration',
+          's3:DeleteBucket',
+        ],
+        resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
+      }),
+    );
+    // The object keys are made per run (reports/tenant=<id>/date=<day>/run=<runId>/...), so only a prefix pattern
+    // can name them; acknowledged here, where the pattern is chosen.
+    if (Construct.isConstruct(grantee.grantPrincipal)) {
+      for (const prefix of [REPORTS_PREFIX, STATE_PREFIX]) {
+        Validations.of(grantee.grantPrincipal).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${this.bucketLogicalId()}.Arn>/${prefix}*]`,
+          reason:
+            `Object keys under ${prefix} are created per tenant and run, so the grant names the prefix; it allows ` +
+            'only s3:PutObject and s3:GetObject there, and an explicit deny in the same policy blocks deletes, ' +
+            'retention and legal-hold changes.',
+        });
+      }
+    }
+    return grant;
+  }
+
+  private bucketLogicalId(): string {
+    return Stack.of(this).resolve((this.bucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
+  }
+}

@@ -1,0 +1,174 @@
+import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { type RuntimeConfig, RuntimeConfigSchema } from '../lambda/config/runtime';
+import { type DeployConfig, heartbeatWindowMinutes } from './config';
+import { Alerting } from './constructs/alerting';
+import { CheckerFunction } from './constructs/checker-function';
+import { Monitoring } from './constructs/monitoring';
+import { ReportArchive } from './constructs/report-archive';
+import { CheckSchedule } from './constructs/schedule';
+import type { DeployPolicy } from './policy-source';
+
+export interface QlikAccessGuardStackProps extends StackProps {
+  /** The validated deploy config (lib/config.ts). */
+  readonly config: DeployConfig;
+
+  /**
+   * The policy the checker enforces.
+   *
+   * @default - the checker's built-in default policy
+   */
+  readonly policy?: DeployPolicy;
+
+  /**
+   * The Lambda handler module.
+   *
+   * @default lambda/handler.ts
+   */
+  readonly handlerEntry?: string;
+}
+
+/**
+ * qlik-access-guard on AWS: a scheduled checker function, the immutable report archive it writes, the alert topics it
+ * publishes to, and the alarms and dashboard that watch it.
+ */
+export class QlikAccessGuardStack extends Stack {
+  readonly archive: ReportArchive;
+  readonly alerting: Alerting;
+  readonly checker: CheckerFunction;
+  readonly schedule: CheckSchedule;
+  readonly monitoring: Monitoring;
+  /** The runtime config as given to the function (bucket and topic names still unresolved). */
+  readonly runtimeConfig: RuntimeConfig;
+
+  constructor(scope: Construct, id: string, props: QlikAccessGuardStackProps) {
+    super(scope, id, {
+      description: 'qlik-access-guard: scheduled compliance checks of Qlik Cloud tenants',
+      ...props,
+    });
+    const { config, policy } = props;
+
+    this.archive = new ReportArchive(this, 'Archive', {
+      retentionDays: config.reports.retentionDays,
+      transitionAfterDays: config.reports.transitionAfterDays,
+      transitionStorageClass:
+        config.reports.storageClass === 'INTELLIGENT_TIERING'
+          ? s3.StorageClass.INTELLIGENT_TIERING
+          : s3.StorageClass.INFREQUENT_ACCESS,
+    });
+
+    this.alerting = new Alerting(this, 'Alerting', {
+      emailRecipients: config.alerts.email,
+      ...(config.alerts.slack
+        ? {
+            slack: {
+              workspaceId: config.alerts.slack.workspaceId,
+              channelId: config.alerts.slack.channelId,
+              loggingLevel: chatbot.LoggingLevel[config.alerts.slack.loggingLevel],
+            },
+          }
+        : {}),
+    });
+
+    this.runtimeConfig = buildRuntimeConfig(config, policy, {
+      reportBucket: this.archive.bucket.bucketName,
+      emailTopicArn: this.alerting.emailTopic.topicArn,
+      chatTopicArn: this.alerting.chatTopic.topicArn,
+      reportLinkBase:
+        config.reports.linkBase ??
+        `https://console.aws.amazon.com/s3/buckets/${this.archive.bucket.bucketName}?region=${Aws.REGION}&prefix=`,
+    });
+
+    const timeout = Duration.seconds(config.function.timeoutSeconds);
+    this.checker = new CheckerFunction(this, 'Checker', {
+      runtimeConfig: this.runtimeConfig,
+      ...(props.handlerEntry ? { entry: props.handlerEntry } : {}),
+      memorySize: config.function.memoryMiB,
+      timeout,
+      logRetention: config.function.logRetentionDays as logs.RetentionDays,
+      logLevel: config.function.logLevel,
+      description: functionDescription(policy),
+    });
+    this.archive.grantWriteReports(this.checker.function);
+    this.alerting.grantPublishAlerts(this.checker.function);
+    this.checker.grantReadTenantSecrets(config.tenants);
+
+    this.schedule = new CheckSchedule(this, 'Schedule', {
+      checker: this.checker.function,
+      expression: config.schedule.expression,
+      timeZone: config.schedule.timeZone,
+      retryAttempts: config.schedule.retryAttempts,
+      maxEventAge: Duration.minutes(config.schedule.maxEventAgeMinutes),
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      checker: this.checker.function,
+      timeout,
+      heartbeatWindow: Duration.minutes(heartbeatWindowMinutes(config)),
+      tenantNames: config.tenants.map((t) => t.name),
+      deadLetterQueues: [
+        { queue: this.checker.failureQueue, meaning: 'checker runs that failed or could not start' },
+        { queue: this.schedule.deadLetterQueue, meaning: 'scheduled runs the Scheduler could not deliver to Lambda' },
+        { queue: this.alerting.undeliveredQueue, meaning: 'alert emails SNS could not deliver' },
+      ],
+    });
+    for (const alarm of this.monitoring.alarms) this.alerting.notifyOnAlarm(alarm);
+
+    new CfnOutput(this, 'ReportBucketName', { value: this.archive.bucket.bucketName });
+    new CfnOutput(this, 'EmailTopicArn', { value: this.alerting.emailTopic.topicArn });
+    new CfnOutput(this, 'ChatTopicArn', { value: this.alerting.chatTopic.topicArn });
+    new CfnOutput(this, 'CheckerFunctionName', { value: this.checker.function.functionName });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+  }
+}
+
+export interface DeployedResources {
+  readonly reportBucket: string;
+  readonly emailTopicArn: string;
+  readonly chatTopicArn: string;
+  readonly reportLinkBase: string;
+}
+
+export class ChatSeverityNotSupportedError extends Error {
+  override readonly name = 'ChatSeverityNotSupportedError';
+  constructor() {
+    super(
+      'alerts.slack.minSeverity is set, but this build of the checker has no chat severity setting ' +
+        '(RuntimeConfig.chatMinSeverity in lambda/config/runtime.ts). Chatbot creates its own SNS subscription, so ' +
+        'the filter cannot be put on the subscription; remove minSeverity or update the checker.',
+    );
+  }
+}
+
+/** The function's runtime config from the deploy config, validated with the checker's own schema. */
+export function buildRuntimeConfig(
+  config: DeployConfig,
+  policy: DeployPolicy | undefined,
+  resources: DeployedResources,
+): RuntimeConfig {
+  const chatMinSeverity = config.alerts.slack?.minSeverity;
+  if (chatMinSeverity !== undefined && !('chatMinSeverity' in RuntimeConfigSchema.shape)) {
+    throw new ChatSeverityNotSupportedError();
+  }
+  return RuntimeConfigSchema.parse({
+    tenants: config.tenants.map(({ name, url, secretId, allowedHosts }) => ({ name, url, secretId, allowedHosts })),
+    ...(policy ? { policy: policy.document } : {}),
+    reportBucket: resources.reportBucket,
+    emailTopicArn: resources.emailTopicArn,
+    chatTopicArn: resources.chatTopicArn,
+    tenantConcurrency: config.tenantConcurrency,
+    tenantDeadlineSeconds: config.tenantDeadlineSeconds,
+    reportLinkBase: resources.reportLinkBase,
+    ...(chatMinSeverity !== undefined ? { chatMinSeverity } : {}),
+  });
+}
+
+function functionDescription(policy: DeployPolicy | undefined): string {
+  const base = 'qlik-access-guard checker';
+  if (!policy) return `${base} (built-in default policy)`;
+  const hash = policy.sha256 ? ` sha256:${policy.sha256.slice(0, 12)}` : '';
+  return `${base} (policy ${policy.name ?? 'from file'}${hash})`.slice(0, 256);
+}

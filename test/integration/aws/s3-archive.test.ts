@@ -1,0 +1,105 @@
+/**
+ * The report archive on a real S3 API (moto): Object Lock retention, If-None-Match, and `verify` catching tampering
+ * that a versioned, locked bucket still allows (a new version over an object, a delete marker over a manifest).
+ */
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  PutObjectLockConfigurationCommand,
+} from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createReportArchive, createStateStore } from '../../../lambda/store/archive';
+import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
+import type { ArchiveRunInput } from '../../../lambda/store/store';
+import { listTenants, verifyChain } from '../../../lambda/verify';
+import { useMoto } from '../setup/moto-client';
+
+const moto = useMoto();
+const { s3 } = moto.clients;
+const BUCKET = 'qag-archive-it';
+const TENANT = 'TnIntegration01';
+const RUNS = ['2026-03-01T06:00:00.000Z', '2026-03-02T06:00:00.000Z', '2026-03-03T06:00:00.000Z'] as const;
+
+function runInput(runId: string): ArchiveRunInput {
+  return {
+    tenantId: TENANT,
+    runId,
+    startedAt: runId,
+    files: [
+      { name: 'report.json', body: JSON.stringify({ runId }), contentType: 'application/json' },
+      { name: 'findings.csv', body: `id\n${runId}\n`, contentType: 'text/csv' },
+    ],
+  };
+}
+
+async function createLockedBucket(bucket: string): Promise<void> {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+  await s3.send(
+    new PutObjectLockConfigurationCommand({
+      Bucket: bucket,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } } },
+    }),
+  );
+}
+
+describe('report archive on S3 with Object Lock', () => {
+  const store = new S3ObjectStore(s3, BUCKET);
+  const archive = createReportArchive(store);
+  const manifestKey = (runId: string) =>
+    `reports/tenant=${TENANT}/date=${runId.slice(0, 10)}/run=${runId.replace(/:/g, '-')}/manifest.json`;
+
+  beforeAll(async () => {
+    await createLockedBucket(BUCKET);
+    for (const runId of RUNS) await archive.archiveRun(runInput(runId));
+  });
+
+  it('stores every run with a COMPLIANCE retention date from the bucket default', async () => {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: manifestKey(RUNS[0]) }));
+    expect(head.ObjectLockMode).toBe('COMPLIANCE');
+    expect(head.ObjectLockRetainUntilDate!.getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    expect(await archive.hasRun(TENANT, RUNS[0])).toBe(true);
+    expect(await archive.hasRun(TENANT, '2026-03-04T06:00:00.000Z')).toBe(false);
+  });
+
+  it('refuses to delete a locked version', async () => {
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: manifestKey(RUNS[0]) }));
+    const versionId = versions.Versions?.[0]?.VersionId;
+    expect(versionId).toBeDefined();
+    await expect(
+      s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: manifestKey(RUNS[0]), VersionId: versionId })),
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('writes a manifest only once (If-None-Match) and a duplicate run writes no object', async () => {
+    expect(await store.put(manifestKey(RUNS[1]), '{}', { ifNoneMatch: true })).toBe('exists');
+    const before = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET }));
+    const again = await archive.archiveRun(runInput(RUNS[2]));
+    expect(again.written).toBe(false);
+    const after = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET }));
+    expect(after.Versions?.length).toBe(before.Versions?.length);
+  });
+
+  it('verifies the untouched chain and lists the tenant', async () => {
+    expect(await verifyChain(store, TENANT)).toEqual({ ok: true, runs: 3, problems: [] });
+    await createStateStore(store).saveState(TENANT, { version: 1 });
+    expect(await listTenants(store)).toEqual([TENANT]);
+  });
+
+  it('detects a report overwritten as a new version', async () => {
+    const key = manifestKey(RUNS[1]).replace('manifest.json', 'report.json');
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: '{"runId":"doctored"}' }));
+    const result = await verifyChain(store, TENANT);
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual([expect.objectContaining({ kind: 'altered-file', key, runId: RUNS[1] })]);
+  });
+
+  it('detects a manifest hidden behind a delete marker', async () => {
+    const deleted = await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: manifestKey(RUNS[0]) }));
+    expect(deleted.DeleteMarker).toBe(true);
+    const problems = (await verifyChain(store, TENANT)).problems.map((p) => [p.kind, p.key]);
+    expect(problems).toContainEqual(['missing-manifest', manifestKey(RUNS[0])]);
+  });
+});

@@ -135,7 +135,8 @@ function detailLines(view: FindingView): string[] {
     const more = view.moreKeys > 0 ? `; … and ${view.moreKeys} more` : '';
     lines.push(`    Keys: ${keys.join('; ')}${more}`);
   }
-  lines.push(`    Why: ${view.why}`, `    Fix: ${view.fix}`);
+  const [firstFixLine = '', ...moreFixLines] = view.fix.split('\n');
+  lines.push(`    Why: ${view.why}`, `    Fix: ${firstFixLine}`, ...moreFixLines.map((line) => `         ${line}`));
   if (view.exception?.expired) {
     const e = view.exception;
     const ticket = e.ticket ? `, ticket ${e.ticket}` : '';

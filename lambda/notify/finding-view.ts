@@ -5,10 +5,11 @@
  *
  * Evidence conventions read here (rules may add anything else):
  * - the person: `evidence.user` or `evidence.owner` → `{ id?, name?, email? }`
- * - the keys: `evidence.apiKeys` or `evidence.keys` → `[{ id, description?, expiry? }]`, or one `evidence.apiKey`
+ * - the keys: `evidence.keys` or `evidence.apiKeys` → `[{ id, description?, expiry? }]`, or one `evidence.key` /
+ *   `evidence.apiKey`
  */
 import type { Finding, Severity, SubjectType } from '../report/model';
-import { field } from './text';
+import { field, paragraph } from './text';
 
 export interface PersonView {
   readonly id?: string;
@@ -42,6 +43,7 @@ export interface FindingView {
   /** Keys listed in the evidence beyond those shown. */
   readonly moreKeys: number;
   readonly why: string;
+  /** May span lines (numbered steps). */
   readonly fix: string;
   readonly firstSeen?: string;
   readonly lastSeen?: string;
@@ -82,7 +84,7 @@ export function viewOf(finding: Finding): FindingView {
     keys: allKeys.slice(0, LIMITS.keysPerFinding),
     moreKeys: Math.max(0, allKeys.length - LIMITS.keysPerFinding),
     why: field(finding.message, LIMITS.why),
-    fix: field(finding.remediation, LIMITS.fix),
+    fix: paragraph(finding.remediation, LIMITS.fix),
     ...(finding.firstSeen && { firstSeen: field(finding.firstSeen, LIMITS.date) }),
     ...(finding.lastSeen && { lastSeen: field(finding.lastSeen, LIMITS.date) }),
     ...(exception && {
@@ -117,7 +119,8 @@ function personOf(evidence: Record<string, unknown>, finding: Finding): PersonVi
 }
 
 function keysOf(evidence: Record<string, unknown>, finding: Finding): KeyView[] {
-  const list = [evidence.apiKeys, evidence.keys].find(Array.isArray) ?? (isRecord(evidence.apiKey) ? [evidence.apiKey] : []);
+  const single = [evidence.key, evidence.apiKey].find(isRecord);
+  const list = [evidence.keys, evidence.apiKeys].find(Array.isArray) ?? (single ? [single] : []);
   const keys: KeyView[] = [];
   for (const item of list) {
     if (!isRecord(item) || typeof item.id !== 'string') continue;

@@ -100,6 +100,25 @@ describe('email body', () => {
     expect(body).toContain('Report: https://reports.example.com/run/1');
   });
 
+  it('shows the owner and the key of a key finding, and keeps numbered fix steps on their own lines', () => {
+    const keyFinding = finding({
+      ruleId: 'api-key-owner-inactive',
+      severity: 'medium',
+      subject: { type: 'apiKey', id: 'k-77', name: 'Nightly export' },
+      message: 'API key "Nightly export" (k-77) is active but its owner is disabled.',
+      evidence: {
+        key: { id: 'k-77', description: 'Nightly export', expiry: null, status: 'active', subType: 'user' },
+        owner: { id: 'u-9', name: 'Dana Lee', email: 'dana@example.com', status: 'disabled' },
+      },
+      remediation: 'Retire API key "Nightly export" (k-77).\n1. Create a replacement.\n2. DELETE /api/v1/api-keys/k-77',
+    });
+    const { body } = renderEmail(drift([keyFinding], { severity: 'medium' }));
+    expect(body).toContain('  • Nightly export (apiKey k-77) [new]');
+    expect(body).toContain('    Person: Dana Lee <dana@example.com>');
+    expect(body).toContain('    Keys: k-77 "Nightly export"\n');
+    expect(body).toContain('    Fix: Retire API key "Nightly export" (k-77).\n         1. Create a replacement.\n         2. DELETE');
+  });
+
   it('caps each section with "… and N more"', () => {
     const findings = Array.from({ length: 30 }, (_, i) => finding(userDraft(`u${String(i).padStart(2, '0')}`, `User ${i}`)));
     const { body } = renderEmail(drift(findings, { context: context({ maxItemsPerSection: 5 }) }));

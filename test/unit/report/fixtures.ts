@@ -17,6 +17,7 @@ import {
   type TenantReport,
   type TenantSummary,
 } from '../../../lambda/report/model';
+import type { TrendPoint } from '../../../lambda/report/trend';
 
 export const RUN_ID = '2026-03-02T06:00:00Z';
 export const STARTED_AT = '2026-03-02T06:00:00.000Z';
@@ -308,4 +309,15 @@ export function largeReport(count: number): RunReport {
     );
   }
   return makeRunReport([makeTenant({ tenantId, tenantUrl: 'https://big.eu.qlikcloud.com', findings })]);
+}
+
+/** Daily runs from 2026-01-01, oldest first; none of them is the current run. */
+export function trendHistory(count: number, failing: (i: number) => number = (i) => i % 5): TrendPoint[] {
+  return Array.from({ length: count }, (_, i) => ({
+    runId: `run-${String(i).padStart(3, '0')}`,
+    at: new Date(Date.UTC(2026, 0, 1 + i, 6)).toISOString(),
+    failing: failing(i),
+    new: i % 3,
+    resolved: i % 2,
+  }));
 }

@@ -46,13 +46,15 @@ export const apiKeyExpiring: RuleDefinition = {
       const daysLeft = Math.max(0, Math.ceil((expiry - now.getTime()) / DAY_MS));
       const owner = key.subType === 'user' ? tenant.usersById.get(key.sub) : undefined;
       const whose =
-        key.subType === 'externalClient' ? 'SCIM provisioning key' : owner ? `key of ${describeUser(owner)}` : `key of user ${key.sub}`;
+        key.subType === 'externalClient'
+          ? 'SCIM provisioning key'
+          : `owned by ${owner ? describeUser(owner) : `user ${key.sub}`}`;
       findings.push({
         ruleId: metadata.id,
         severity: metadata.defaultSeverity,
         subject: keySubject(key),
         message:
-          `API ${whose} ${describeKey(key)} expires on ${new Date(expiry).toISOString()} ` +
+          `API key ${describeKey(key)} (${whose}) expires on ${new Date(expiry).toISOString()} ` +
           `(${daysLeft === 0 ? 'within a day' : `in ${plural(daysLeft, 'day')}`}, window ${windowDays} days); ` +
           (key.subType === 'externalClient'
             ? 'user provisioning from the identity provider stops after that.'

@@ -182,7 +182,9 @@ function groupFindings(context: RuleContext): FindingDraft[] {
         (grantsApiKeysOtherwise
           ? 'Another role of the group grants Manage API keys, so removing it breaks nothing.'
           : `No other role of the group grants Manage API keys, so members who relied on it lose API keys` +
-            (owners.length > 0 ? ` (${plural(owners.length, 'member')} own active keys).` : '.')),
+            (owners.length > 0
+              ? ` (${plural(owners.length, 'member')} ${owners.length === 1 ? 'owns' : 'own'} active keys).`
+              : '.')),
       evidence: {
         group: { id: group.id, name: group.name, rolesFrom: group.source },
         developerRole: refEvidence(group.developerRef),

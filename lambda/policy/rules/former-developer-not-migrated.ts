@@ -141,7 +141,7 @@ function groupFindings(context: RuleContext): FindingDraft[] {
         `Group "${group.name}" held the removed Developer role (per ${[...sources].join(' and ')}) and none of its ` +
         `roles grants Manage API keys (scope ${MANAGE_API_KEYS_SCOPE}), so members who relied on it lost API keys` +
         (ownersWithout.length > 0
-          ? `: ${plural(ownersWithout.length, 'member')} own active keys that fail with 401 Authorization Required.`
+          ? `: ${plural(ownersWithout.length, 'member')} ${ownersWithout.length === 1 ? 'owns' : 'own'} active keys that fail with 401 Authorization Required.`
           : '.'),
       evidence: {
         group: { id: group.id, name: group.name, status: group.status ?? 'active' },

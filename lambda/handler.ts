@@ -177,8 +177,14 @@ function readConfigVariable(value: string | undefined): unknown {
 function parseConfig(document: unknown): RuntimeConfig {
   const parsed = RuntimeConfigSchema.safeParse(document);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  throw new InputError('QAG_CONFIG', '', problems.join('; '));
+  const [first, ...rest] = parsed.error.issues;
+  const pathOf = (issue: { path: readonly PropertyKey[] }) => issue.path.map(String).join('.');
+  const also = rest.map((issue) => `${pathOf(issue) || '(top level)'}: ${issue.message}`);
+  throw new InputError(
+    'QAG_CONFIG',
+    first ? pathOf(first) : '',
+    `${first?.message ?? 'a valid runtime config'}${also.length ? `; also ${also.join('; ')}` : ''}`,
+  );
 }
 
 /** The scheduled time, normalised so every retry of one schedule names the same run; else this invocation's time. */

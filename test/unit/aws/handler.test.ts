@@ -1,0 +1,247 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { RunInput, RunOutcome } from '../../../lambda/run';
+
+vi.mock('../../../lambda/run', () => ({ run: vi.fn() }));
+const { run } = await import('../../../lambda/run');
+const { createHandler, runIdOf, AlertDeliveryError } = await import('../../../lambda/handler');
+const runMock = vi.mocked(run);
+
+const CONFIG = {
+  tenants: [
+    { name: 'acme', url: 'https://acme.eu.qlikcloud.com', secretId: 'qag/acme' },
+    { name: 'globex', url: 'https://globex.us.qlikcloud.com', secretId: 'qag/globex' },
+  ],
+  reportBucket: 'qag-reports',
+  emailTopicArn: 'arn:aws:sns:us-east-1:123456789012:email',
+  tenantDeadlineSeconds: 240,
+};
+
+function context(remainingMs = 600_000): Context {
+  return {
+    functionName: 'qag-checker',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:qag-checker',
+    memoryLimitInMB: '512',
+    awsRequestId: 'req-1',
+    logGroupName: '/aws/lambda/qag-checker',
+    logStreamName: 's',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => remainingMs,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function tenantReport(url: string, summary: Record<string, unknown>, status: 'ok' | 'error' = 'ok') {
+  return {
+    tenantUrl: url,
+    tenantId: `id-${url}`,
+    status,
+    errors: [],
+    findings: [],
+    resolved: [],
+    notifications: [],
+    exceptions: [],
+    summary: { failing: 0, suppressed: 0, errors: 0, new: 0, ongoing: 0, reopened: 0, resolved: 0, bySeverity: {}, byRule: {}, ...summary },
+  };
+}
+
+function outcome(overrides: Partial<RunOutcome> = {}): RunOutcome {
+  return {
+    report: {
+      schemaVersion: '1.0.0',
+      runId: 'r',
+      startedAt: '2026-03-02T06:00:00.000Z',
+      finishedAt: '2026-03-02T06:00:09.000Z',
+      tool: { name: 'qlik-access-guard', version: '0.0.0' },
+      policy: { name: 'default', sha256: 'x' },
+      tenants: [
+        tenantReport(CONFIG.tenants[0]!.url, { failing: 3, new: 2, resolved: 1, requests: 40, rateLimited: 2, durationMs: 1234 }),
+        tenantReport(CONFIG.tenants[1]!.url, { errors: 1, durationMs: 50 }, 'error'),
+      ],
+    } as unknown as RunOutcome['report'],
+    messages: [],
+    exitCode: 2,
+    archiveFailures: [],
+    trends: {},
+    ...overrides,
+  };
+}
+
+/** Everything Powertools writes (to process.stdout and, for errors, process.stderr, through its own Console). */
+function captureStdout() {
+  const lines: string[] = [];
+  const capture = (chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  };
+  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  return {
+    lines,
+    json: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+    restore: () => spies.forEach((spy) => spy.mockRestore()),
+  };
+}
+
+const clients = () => ({ s3: new S3Client({ region: 'us-east-1' }), sns: new SNSClient({ region: 'us-east-1' }), secrets: new SecretsManagerClient({ region: 'us-east-1' }) });
+
+describe('handler', () => {
+  let out: ReturnType<typeof captureStdout>;
+  beforeEach(() => {
+    runMock.mockReset();
+    out = captureStdout();
+  });
+  afterEach(() => out.restore());
+
+  it('runs every configured tenant with the scheduled time as run id and a bounded deadline', async () => {
+    runMock.mockResolvedValue(outcome());
+    const handler = createHandler({ config: CONFIG, clients: clients(), env: {} });
+    const summary = await handler({ scheduledTime: '2026-03-02T06:00:00Z' }, context(100_000));
+
+    const input = runMock.mock.calls[0]![1] as RunInput;
+    expect(input.runId).toBe('2026-03-02T06:00:00.000Z');
+    expect(input.tenants.map((t) => [t.name, t.url])).toEqual([
+      ['acme', 'https://acme.eu.qlikcloud.com'],
+      ['globex', 'https://globex.us.qlikcloud.com'],
+    ]);
+    expect(input.tenantDeadlineMs).toBe(80_000); // remaining 100 s minus the 20 s margin, below the configured 240 s
+    expect(input.tenantConcurrency).toBe(4);
+    expect(input.allowHttpLoopback).toBe(false);
+    expect(input.policy.source).toBe('built-in default policy');
+    expect(summary).toEqual({
+      runId: '2026-03-02T06:00:00.000Z',
+      exitCode: 2,
+      tenants: 2,
+      tenantErrors: 1,
+      failingFindings: 3,
+      messages: 0,
+      archiveFailures: 0,
+      duplicates: 0,
+    });
+  });
+
+  it('uses the configured deadline when there is time enough', async () => {
+    runMock.mockResolvedValue(outcome());
+    await createHandler({ config: CONFIG, clients: clients(), env: {} })({}, context(900_000));
+    expect((runMock.mock.calls[0]![1] as RunInput).tenantDeadlineMs).toBe(240_000);
+  });
+
+  it('reads each tenant’s credentials from its own secret, lazily', async () => {
+    const secrets = mockClient(SecretsManagerClient);
+    secrets.on(GetSecretValueCommand, { SecretId: 'qag/globex' }).resolves({ SecretString: '{"apiKey":"k"}' });
+    runMock.mockResolvedValue(outcome());
+    await createHandler({ config: CONFIG, clients: clients(), env: {} })({}, context());
+    expect(secrets).not.toHaveReceivedCommand(GetSecretValueCommand);
+    const input = runMock.mock.calls[0]![1] as RunInput;
+    expect(await input.tenants[1]!.credentials()).toEqual({ kind: 'api-key', apiKey: 'k' });
+    expect(secrets).toHaveReceivedCommandExactlyOnceWith(GetSecretValueCommand, { SecretId: 'qag/globex' });
+    secrets.restore();
+  });
+
+  it('emits per-tenant EMF metrics named by tenant and one RunsCompleted', async () => {
+    runMock.mockResolvedValue(outcome());
+    await createHandler({ config: CONFIG, clients: clients(), env: { POWERTOOLS_METRICS_NAMESPACE: 'QagTest' } })({}, context());
+    const emf = out.json().filter((line) => '_aws' in line);
+    const acme = emf.find((line) => line.tenant === 'acme')!;
+    expect(acme).toMatchObject({
+      FailingFindings: 3,
+      NewFindings: 2,
+      ResolvedFindings: 1,
+      TenantErrors: 0,
+      ApiRequests: 40,
+      RateLimited: 2,
+      TenantDurationMs: 1234,
+    });
+    const meta = (acme._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] }).CloudWatchMetrics[0]!;
+    expect(meta.Namespace).toBe('QagTest');
+    expect(meta.Dimensions[0]).toContain('tenant');
+    expect(emf.find((line) => line.tenant === 'globex')).toMatchObject({ TenantErrors: 1, FailingFindings: 0 });
+    const runLine = emf.filter((line) => 'RunsCompleted' in line);
+    expect(runLine).toHaveLength(1);
+    expect(runLine[0]).toMatchObject({ RunsCompleted: 1, PublishFailures: 0 });
+    expect(runLine[0]).not.toHaveProperty('tenant');
+  });
+
+  it('emits no tenant metrics for a duplicate invocation', async () => {
+    runMock.mockResolvedValue(
+      outcome({ report: { ...outcome().report, tenants: [tenantReport(CONFIG.tenants[0]!.url, { duplicate: true })] } as unknown as RunOutcome['report'] }),
+    );
+    const summary = await createHandler({ config: CONFIG, clients: clients(), env: {} })({ runId: '2026-03-02T06:00:00Z' }, context());
+    expect(summary.duplicates).toBe(1);
+    expect(out.json().filter((line) => 'FailingFindings' in line)).toEqual([]);
+  });
+
+  it('throws when alerts were not delivered, after flushing metrics', async () => {
+    runMock.mockResolvedValue(outcome({ publishFailure: 'acme: 1 of 2 alert messages were not delivered' }));
+    const handler = createHandler({ config: CONFIG, clients: clients(), env: {} });
+    const error = await handler({}, context()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AlertDeliveryError);
+    expect((error as Error).message).toContain('acme: 1 of 2 alert messages were not delivered');
+    expect(out.json().find((line) => 'RunsCompleted' in line)).toMatchObject({ PublishFailures: 1 });
+  });
+
+  it('tags log lines with the run id', async () => {
+    runMock.mockImplementation(async (deps) => {
+      deps.log.info('tenant checked', { tenant: 'acme' });
+      return outcome();
+    });
+    await createHandler({ config: CONFIG, clients: clients(), env: {} })({ runId: 'manual-7' }, context());
+    const line = out.json().find((l) => l.message === 'tenant checked');
+    expect(line).toMatchObject({ level: 'INFO', runId: 'manual-7', tenant: 'acme', service: 'qlik-access-guard' });
+  });
+
+  it.each([
+    [{}, 'QAG_CONFIG: the runtime config as JSON (the CDK stack sets this variable); it is not set'],
+    [{ QAG_CONFIG: '{"tenants": [' }, 'QAG_CONFIG: the runtime config as JSON; the value is not valid JSON'],
+  ])('refuses to run without a usable QAG_CONFIG', async (env, message) => {
+    const handler = createHandler({ clients: clients(), env });
+    await expect(handler({}, context())).rejects.toThrow(message);
+    expect(runMock).not.toHaveBeenCalled();
+    expect(out.json()).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'configuration is invalid; no tenant was checked', error: message }));
+  });
+
+  it('names the config path that is wrong', async () => {
+    const bad = { ...CONFIG, tenants: [{ ...CONFIG.tenants[0], url: 'http://acme.eu.qlikcloud.com' }] };
+    const handler = createHandler({ clients: clients(), env: { QAG_CONFIG: JSON.stringify(bad) } });
+    await expect(handler({}, context())).rejects.toThrow(/^QAG_CONFIG at tenants\.0\.url: an https URL/);
+  });
+
+  it('cannot be told to allow http loopback through the config', async () => {
+    const handler = createHandler({ config: { ...CONFIG, allowHttpLoopback: true }, clients: clients(), env: {} });
+    await expect(handler({}, context())).rejects.toThrow(/QAG_CONFIG/);
+    expect(runMock).not.toHaveBeenCalled();
+  });
+
+  it('validates a configured policy once per cold start', async () => {
+    const handler = createHandler({ config: { ...CONFIG, policy: { rules: 'nope' } }, clients: clients(), env: {} });
+    await expect(handler({}, context())).rejects.toThrow(/QAG_CONFIG policy/);
+  });
+});
+
+describe('runIdOf', () => {
+  const now = new Date('2026-03-02T06:00:07.123Z');
+
+  it('prefers runId, then scheduledTime, then the invocation time', () => {
+    expect(runIdOf({ runId: '2026-03-02T06:00:00Z', scheduledTime: '2026-01-01T00:00:00Z' }, now)).toBe('2026-03-02T06:00:00.000Z');
+    expect(runIdOf({ scheduledTime: '2026-03-02T06:00:00Z' }, now)).toBe('2026-03-02T06:00:00.000Z');
+    expect(runIdOf({}, now)).toBe('2026-03-02T06:00:07.123Z');
+    expect(runIdOf(null, now)).toBe('2026-03-02T06:00:07.123Z');
+  });
+
+  it('names the same run for every retry of one schedule', () => {
+    expect(runIdOf({ scheduledTime: '2026-03-02T07:00:00+01:00' }, now)).toBe(runIdOf({ scheduledTime: '2026-03-02T06:00:00Z' }, new Date()));
+  });
+
+  it('keeps a plain run id and rejects what cannot name a run', () => {
+    expect(runIdOf({ runId: 'backfill-2026-03' }, now)).toBe('backfill-2026-03');
+    expect(() => runIdOf({ scheduledTime: 'yesterday' }, now)).toThrow(/event at scheduledTime: an ISO date-time/);
+    expect(() => runIdOf({ runId: '../../etc' }, now)).toThrow(/event at runId/);
+  });
+});

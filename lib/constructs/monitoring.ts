@@ -8,6 +8,8 @@ import { Construct } from 'constructs';
 export const CheckerMetric = {
   /** One per completed run; no other dimension. The heartbeat. */
   RunsCompleted: 'RunsCompleted',
+  /** Tenants whose reports could not be stored in a run; no other dimension. */
+  ArchiveFailures: 'ArchiveFailures',
   // Per tenant, with the `tenant` dimension = the tenant's configured name:
   FailingFindings: 'FailingFindings',
   NewFindings: 'NewFindings',
@@ -126,6 +128,15 @@ export class Monitoring extends Construct {
       evaluationPeriods: shape.evaluationPeriods,
       datapointsToAlarm: shape.evaluationPeriods,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    this.addAlarm('ArchiveFailures', {
+      alarmName: `${prefix}-reports-not-stored`,
+      alarmDescription:
+        'A run could not store a tenant\'s reports: the audit archive has a gap for that run (alerts were still sent).',
+      metric: this.checkerMetric(CheckerMetric.ArchiveFailures, {}, Duration.hours(1), cloudwatch.Stats.SUM),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
 
     for (const tenant of props.tenantNames) {

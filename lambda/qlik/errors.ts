@@ -147,7 +147,8 @@ export function redact(text: string, secrets: readonly string[]): string {
     .replace(/\bbearer\s+[^\s"'<>,;]+/gi, `Bearer ${REDACTED}`)
     .replace(/\beyJ[\w-]*\.[\w-]+(?:\.[\w-]*)?/g, REDACTED)
     .replace(
-      /\b(access_token|refresh_token|id_token|client_secret|api[_-]?key|token|authorization|password)("?\s*[:=]\s*"?)[^"&\s,}]+/gi,
+      // Only token-like values (long, no spaces): our own messages say "access_token: expected string".
+      /\b(access_token|refresh_token|id_token|client_secret|api[_-]?key|token|authorization|password)("?\s*[:=]\s*"?)[\w.~+/=-]{12,}/gi,
       `$1$2${REDACTED}`,
     );
 }

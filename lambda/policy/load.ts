@@ -83,7 +83,8 @@ export function policyFromDocument(document: unknown, source: string): LoadedPol
         : '';
     throw new InputError(source, first.path, `${first.expected}${more}`, { cause: result.error });
   }
-  const policy = result.data;
+  // The editor hint says nothing about the policy; dropping it keeps the hash equal for YAML and JSON copies.
+  const { $schema: _editorHint, ...policy } = result.data;
   return {
     policy,
     name: policy.name,

@@ -180,7 +180,8 @@ export const PolicySchema = strictObject({
   })
   .meta({ title: 'qlik-access-guard policy', description: 'Required-permission policy for Qlik Cloud tenants.' });
 
-export type Policy = z.output<typeof PolicySchema>;
+/** A validated policy with defaults applied; the `$schema` editor hint is dropped by the loader. */
+export type Policy = Omit<z.output<typeof PolicySchema>, '$schema'>;
 /** What a policy file may contain (defaults not yet applied). */
 export type PolicyDocument = z.input<typeof PolicySchema>;
 export type RequireRule = Policy['require'][number];

@@ -7,7 +7,8 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { type AwsClients, createAwsClients } from './aws/clients';
 import { readTenantCredentials } from './aws/secrets';
-import { type RuntimeConfig, RuntimeConfigSchema } from './config/runtime';
+import { z } from 'zod';
+import { type RuntimeConfig, RuntimeConfigSchema, TenantConfigSchema } from './config/runtime';
 import { InputError } from './errors';
 import { SnsPublisher } from './notify/sns';
 import { defaultPolicy, type LoadedPolicy, policyFromDocument } from './policy/load';
@@ -85,7 +86,8 @@ export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
     let config: RuntimeConfig;
     let policy: LoadedPolicy;
     try {
-      config = parseConfig(overrides.config !== undefined ? overrides.config : readConfigVariable(env.QAG_CONFIG));
+      const document = overrides.config !== undefined ? overrides.config : readConfigVariable(env.QAG_CONFIG);
+      config = parseConfig(document, overrides.allowHttpLoopback === true);
       policy = config.policy ? policyFromDocument(config.policy, 'QAG_CONFIG policy') : defaultPolicy();
     } catch (error) {
       logger.error('configuration is invalid; no tenant was checked', { error: messageOf(error) });
@@ -174,8 +176,19 @@ function readConfigVariable(value: string | undefined): unknown {
   }
 }
 
-function parseConfig(document: unknown): RuntimeConfig {
-  const parsed = RuntimeConfigSchema.safeParse(document);
+/** Only for tests through {@link createHandler}: tenant URLs may also be plain http to a loopback address. */
+const LoopbackRuntimeConfigSchema = RuntimeConfigSchema.extend({
+  tenants: z
+    .array(
+      TenantConfigSchema.extend({
+        url: z.union([TenantConfigSchema.shape.url, z.url({ protocol: /^http$/, hostname: /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/ })]),
+      }),
+    )
+    .min(1, 'at least one tenant'),
+});
+
+function parseConfig(document: unknown, allowHttpLoopback: boolean): RuntimeConfig {
+  const parsed = (allowHttpLoopback ? LoopbackRuntimeConfigSchema : RuntimeConfigSchema).safeParse(document);
   if (parsed.success) return parsed.data;
   const [first, ...rest] = parsed.error.issues;
   const pathOf = (issue: { path: readonly PropertyKey[] }) => issue.path.map(String).join('.');

@@ -219,6 +219,22 @@ describe('handler', () => {
     expect(runMock).not.toHaveBeenCalled();
   });
 
+  it('accepts an http loopback tenant only when the factory allows it, and never another http host', async () => {
+    runMock.mockResolvedValue(outcome());
+    const loopback = { ...CONFIG, tenants: [{ ...CONFIG.tenants[0], url: 'http://127.0.0.1:43210' }] };
+    await expect(createHandler({ config: loopback, clients: clients(), env: {} })({}, context())).rejects.toThrow(
+      /QAG_CONFIG at tenants\.0\.url/,
+    );
+    await createHandler({ config: loopback, clients: clients(), env: {}, allowHttpLoopback: true })({}, context());
+    const input = runMock.mock.calls[0]![1] as RunInput;
+    expect(input.allowHttpLoopback).toBe(true);
+    expect(input.tenants[0]!.url).toBe('http://127.0.0.1:43210');
+    const remote = { ...CONFIG, tenants: [{ ...CONFIG.tenants[0], url: 'http://acme.eu.qlikcloud.com' }] };
+    await expect(
+      createHandler({ config: remote, clients: clients(), env: {}, allowHttpLoopback: true })({}, context()),
+    ).rejects.toThrow(/QAG_CONFIG at tenants\.0\.url/);
+  });
+
   it('validates a configured policy once per cold start', async () => {
     const handler = createHandler({ config: { ...CONFIG, policy: { rules: 'nope' } }, clients: clients(), env: {} });
     await expect(handler({}, context())).rejects.toThrow(/QAG_CONFIG policy/);

@@ -186,12 +186,6 @@ export class CheckerFunction extends Construct {
         'Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource "*" (added by active tracing): X-Ray ' +
         'defines no resource types for them, so no narrower resource exists.',
     });
-    Validations.of(this.role).acknowledge({
-      id: 'Serverless-LambdaStarPermissions',
-      reason:
-        'The only wildcard resource is X-Ray (PutTraceSegments, PutTelemetryRecords), which supports no resource-level ' +
-        'permissions; S3 object access is limited to the reports/ and state/ prefixes, acknowledged separately.',
-    });
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:

@@ -79,12 +79,6 @@ export class ReportArchive extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(this.accessLogsBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This bucket is the server access log target of the report archive; logging it as well would need a third ' +
-        'bucket, or log into itself and loop. Its own access is covered by CloudTrail management events.',
-    });
 
     this.bucket = new s3.Bucket(this, 'Reports', {
       objectLockEnabled: true,

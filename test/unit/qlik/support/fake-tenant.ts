@@ -46,7 +46,7 @@ export interface FakeTenantOptions {
   readonly origins?: readonly string[];
   /** Page size when the request names none. */
   readonly defaultLimit?: number;
-  /** What an unfiltered `GET /users` returns. */
+  /** What a `GET /users` whose filter names no status returns. @default 'active' */
   readonly unfilteredUsers?: 'active' | 'all';
 }
 
@@ -143,11 +143,13 @@ export class FakeTenant {
     }
     if (pathname === '/api/v1/users') {
       const filter = request.url.searchParams.get('filter');
-      const users = filter
-        ? d.users.filter(scimMatcher(filter, readUserField))
-        : this.options.unfilteredUsers === 'all'
+      // Like the deprecated `status` parameter, a query that names no status may mean active users only.
+      const namesStatus = filter !== null && /\bstatus\s+eq\b/i.test(filter);
+      const inScope =
+        namesStatus || this.options.unfilteredUsers === 'all'
           ? d.users
           : d.users.filter((u) => (u['status'] ?? 'active') === 'active');
+      const users = filter ? inScope.filter(scimMatcher(filter, readUserField)) : inScope;
       return this.#cursorPage(request, users);
     }
     const user = /^\/api\/v1\/users\/([^/]+)$/.exec(pathname);

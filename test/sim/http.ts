@@ -33,6 +33,12 @@ const CODE_PREFIX: Record<Service, string> = {
 /** Invented but stable per-status codes; Qlik's own examples: USERS-7, GROUPS-7 and TENANTS-8 (404), IDENTITIES-10402. */
 const CODE_SUFFIX: Record<number, string> = { 400: '1', 401: '8', 403: '3', 404: '7', 409: '9', 500: '500' };
 
+function defaultCode(service: Service, status: number): string {
+  if (status === 404 && service === 'roles') return 'IDENTITIES-10402';
+  if (status === 404 && service === 'tenants') return 'TENANTS-8';
+  return `${CODE_PREFIX[service]}-${CODE_SUFFIX[status] ?? String(status)}`;
+}
+
 export function traceId(): string {
   return randomBytes(16).toString('hex');
 }
@@ -59,7 +65,7 @@ export function errorReply(
   settings: SimSettings,
   extra: { detail?: string; code?: string; parameter?: string; headers?: Record<string, string> } = {},
 ): Reply {
-  const item: WireErrorItem = { code: extra.code ?? `${CODE_PREFIX[service]}-${service === 'roles' && status === 404 ? '10402' : (CODE_SUFFIX[status] ?? String(status))}`, title };
+  const item: WireErrorItem = { code: extra.code ?? defaultCode(service, status), title };
   if (extra.detail !== undefined) item.detail = extra.detail;
   const s = statusField(service, status, settings);
   if (s !== undefined) item.status = s;

@@ -231,7 +231,7 @@ export function scenarioFromDocument(document: unknown, source: string): Scenari
     const user: SimUser = {
       id: u.id,
       name: u.name,
-      subject: u.subject ?? `auth0|${u.id.slice(0, 12)}`,
+      subject: u.subject ?? `auth0|${u.id}`,
       assignedRoles: u.roles.map((r, j) => roleRef(r, `users[${i}].roles[${j}]`)),
       assignedGroups: u.groups.map((g, j) => groupRef(g, `users[${i}].groups[${j}]`)),
       createdAt: u.createdAt,

@@ -74,7 +74,8 @@ export function isAdmin(ctx: HandlerContext): boolean {
 /** `sort` as `[+|-]field`; `allowed` undefined = any field name. */
 export function parseSort(raw: string | null, allowed: readonly string[] | undefined, fallback: string): { field: string; descending: boolean } | { error: string } {
   const text = raw === null || raw === '' ? fallback : raw;
-  const match = /^([+-]?)([A-Za-z_][\w.]*)$/.exec(text.trim().replace(/^ /, '+'));
+  // A literal "+" in a query string decodes to a space.
+  const match = /^([+-]?)([A-Za-z_][\w.]*)$/.exec(text.replace(/^ /, '+').trim());
   if (!match) return { error: `invalid sort ${JSON.stringify(text)}` };
   const field = match[2]!;
   if (allowed && !allowed.includes(field)) return { error: `sort must be one of ${allowed.join(', ')} (optionally prefixed with + or -), got ${JSON.stringify(text)}` };

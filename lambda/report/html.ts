@@ -3,20 +3,22 @@
  * following a link from an alert.
  *
  * Self-contained: inline CSS, inline SVG, no script, no font, image or link to anywhere (the tenant URL is shown as
- * text), and a Content-Security-Policy that forbids scripts, so even a rendering mistake cannot run code. Everything
- * that came from a tenant or a file is escaped.
+ * text), and a Content-Security-Policy that forbids scripts, so even a rendering mistake cannot run code. Markup is
+ * built with the escaping `html` template tag: every value from a tenant or a file is text.
  *
  * Large runs stay usable: the first findings (critical first) get a full card with evidence and fix, the rest a
- * compact row each; long groups are collapsed in <details>; evidence is capped per finding. The JSON and CSV files
+ * compact row each; long groups start collapsed in <details>; evidence is capped per finding. The JSON and CSV files
  * of the same run carry everything.
  */
-import { CHECK_ERROR_CODES } from '../errors';
-import { escapeHtml as esc } from './escape';
+import { CHECK_ERROR_CODES, type CheckErrorCode } from '../errors';
+import { html, trustedHtml, type SafeHtml } from './escape';
+import { REPORT_CSS } from './html-style';
 import {
   SEVERITIES,
   type ExceptionRecord,
   type Finding,
   type NotificationRecord,
+  type ReportError,
   type RunReport,
   type Severity,
   type SubjectType,
@@ -44,6 +46,7 @@ const OPEN_GROUP_LIMIT = 100;
 const DAY_MS = 86_400_000;
 /** Expectations: an exception without an end date older than this deserves a second look. */
 const OPEN_ENDED_EXCEPTION_WARN_DAYS = 90;
+const EXCEPTION_ENDS_SOON_DAYS = 14;
 
 const SEVERITY_LABEL: Record<Severity, string> = {
   critical: 'Critical',
@@ -60,6 +63,7 @@ const DRIFT_LABEL: Record<Finding['drift'], string> = {
   resolved: 'Resolved',
 };
 
+/** Changes first: what reopened or appeared matters more than what was already known. */
 const DRIFT_RANK: Record<Finding['drift'], number> = { reopened: 0, new: 1, ongoing: 2, resolved: 3 };
 
 const SUBJECT_LABEL: Record<SubjectType, string> = {
@@ -70,18 +74,17 @@ const SUBJECT_LABEL: Record<SubjectType, string> = {
   tenant: 'Tenant',
 };
 
+// "User 9" before "User 10"; a fixed locale so the order does not depend on the machine.
+const SUBJECT_ORDER = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
 // ---------------------------------------------------------------------------------------------------------------
-// Small formatting helpers
+// Formatting
 
 function utc(iso: string | undefined): string {
   if (!iso) return '';
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-function duration(fromIso: string, toIso: string): string {
-  return formatMs(Date.parse(toIso) - Date.parse(fromIso));
 }
 
 function formatMs(ms: number): string {
@@ -96,153 +99,35 @@ function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host || url;
-  } catch {
-    return url;
-  }
-}
-
-function tenantTitle(tenant: TenantReport): string {
-  return tenant.tenantName ?? hostOf(tenant.tenantUrl);
-}
-
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-function severityBadge(severity: Severity): string {
-  return `<span class="badge sev-${severity}">${SEVERITY_LABEL[severity] ?? esc(severity)}</span>`;
-}
-
-function driftBadge(drift: Finding['drift']): string {
-  return `<span class="badge drift-${drift}">${DRIFT_LABEL[drift] ?? esc(drift)}</span>`;
-}
-
-function subjectHtml(finding: Finding): string {
-  const { subject } = finding;
-  const label = SUBJECT_LABEL[subject.type] ?? subject.type;
-  return `<span class="subject-type">${esc(label)}</span> <strong class="subject-name">${esc(subject.name || subject.id)}</strong> <code class="subject-id">${esc(subject.id)}</code>`;
-}
-
-/** Days from the run to an exception's end (negative: already over). */
-function daysUntil(dateText: string | undefined, reference: string): number | undefined {
-  if (!dateText) return undefined;
-  const end = Date.parse(dateText);
-  const now = Date.parse(reference);
-  if (Number.isNaN(end) || Number.isNaN(now)) return undefined;
-  return Math.floor((end - now) / DAY_MS);
-}
-
-function expiryHtml(exception: ExceptionRecord & { expired?: boolean }, reference: string): string {
-  const days = daysUntil(exception.expires, reference);
-  if (!exception.expires) {
-    const age = daysUntil(reference, exception.created ?? reference);
-    const old = age !== undefined && age > OPEN_ENDED_EXCEPTION_WARN_DAYS;
-    return `<span class="badge warn">no end date</span>${old ? ` <span class="muted">created ${age} days ago — review it</span>` : ''}`;
+function tenantTitle(tenant: TenantReport): string {
+  if (tenant.tenantName) return tenant.tenantName;
+  try {
+    return new URL(tenant.tenantUrl).host || tenant.tenantUrl;
+  } catch {
+    return tenant.tenantUrl;
   }
-  if (exception.expired || (days !== undefined && days < 0)) {
-    return `<span class="badge expired">expired</span> ${esc(exception.expires)}`;
-  }
-  const soon = days !== undefined && days <= 14;
-  const inDays = days === undefined ? '' : ` <span class="muted">(in ${plural(days, 'day')})</span>`;
-  return `${soon ? '<span class="badge warn">ends soon</span> ' : ''}${esc(exception.expires)}${inDays}`;
 }
 
-function exceptionSubject(subject: ExceptionRecord['subject']): string {
-  const parts = [subject.type ? SUBJECT_LABEL[subject.type] ?? subject.type : '', subject.name ?? '', subject.id ? `(${subject.id})` : ''];
-  const text = parts.filter(Boolean).join(' ');
-  return text ? esc(text) : '<span class="muted">any subject</span>';
+/** Days from `from` to `to` (negative: `to` is in the past), or undefined when either is not a date. */
+function daysBetween(from: string, to: string | undefined): number | undefined {
+  if (!to) return undefined;
+  const start = Date.parse(from);
+  const end = Date.parse(to);
+  if (Number.isNaN(start) || Number.isNaN(end)) return undefined;
+  return Math.floor((end - start) / DAY_MS);
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Evidence: a readable table, capped
-
-function isPrimitive(value: unknown): value is string | number | boolean | bigint {
-  return ['string', 'number', 'boolean', 'bigint'].includes(typeof value);
+function isKnownCode(code: string): code is CheckErrorCode {
+  return (CHECK_ERROR_CODES as readonly string[]).includes(code);
 }
 
-function evidenceValue(value: unknown, depth: number): string {
-  if (value === null || value === undefined) return '<span class="muted">none</span>';
-  if (isPrimitive(value)) return esc(truncate(String(value), EVIDENCE_LIMITS.chars));
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '<span class="muted">none</span>';
-    const shown = value.slice(0, EVIDENCE_LIMITS.items);
-    const more = value.length > shown.length ? `<li class="muted">… and ${value.length - shown.length} more</li>` : '';
-    if (shown.every(isPrimitive)) {
-      return `<ul class="ev-list">${shown.map((v) => `<li>${evidenceValue(v, depth + 1)}</li>`).join('')}${more}</ul>`;
-    }
-    return `<ol class="ev-items">${shown.map((v) => `<li>${evidenceValue(v, depth + 1)}</li>`).join('')}${more}</ol>`;
-  }
-  if (typeof value === 'object') {
-    if (depth >= EVIDENCE_LIMITS.depth) {
-      return `<code>${esc(truncate(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)), EVIDENCE_LIMITS.chars))}</code>`;
-    }
-    return evidenceTable(value as Record<string, unknown>, depth + 1, 'ev-nested');
-  }
-  return esc(truncate(String(value), EVIDENCE_LIMITS.chars));
-}
-
-function evidenceTable(evidence: Record<string, unknown>, depth: number, className: string): string {
-  const entries = Object.entries(evidence);
-  if (entries.length === 0) return '<span class="muted">none</span>';
-  const shown = entries.slice(0, EVIDENCE_LIMITS.entries);
-  const rows = shown.map(([key, value]) => {
-    const long = key.length > LONG_KEY ? ' class="long-key"' : '';
-    return `<tr><th scope="row"${long}>${esc(truncate(key, EVIDENCE_LIMITS.chars))}</th><td>${evidenceValue(value, depth)}</td></tr>`;
-  });
-  if (entries.length > shown.length) {
-    rows.push(`<tr><td colspan="2" class="muted">… and ${entries.length - shown.length} more entries (see report.json)</td></tr>`);
-  }
-  return `<table class="${className}"><tbody>${rows.join('')}</tbody></table>`;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Findings
-
-function complianceHtml(finding: Finding): string {
-  if (!finding.compliance) return '';
-  const items = Object.entries(finding.compliance).map(([standard, controls]) => `${standard} ${controls.join(', ')}`);
-  return items.length ? `<div><dt>Controls</dt><dd>${esc(items.join(' · '))}</dd></div>` : '';
-}
-
-function reopenedNote(finding: Finding): string {
-  const exception = finding.exception;
-  if (!exception || finding.status === 'suppressed') return '';
-  const ended = exception.expired ? `expired ${exception.expires ? `on ${esc(exception.expires)}` : ''}` : 'no longer applies';
-  return `<p class="note-reopened">Was suppressed by an exception that ${ended}: “${esc(exception.reason)}” (owner ${esc(exception.owner)}${exception.ticket ? `, ticket ${esc(exception.ticket)}` : ''}).</p>`;
-}
-
-function findingCard(finding: Finding): string {
-  const ruleError =
-    finding.status === 'error' ? ' <span class="badge status-error">Rule error: result unknown</span>' : '';
-  return `<article class="finding card sev-${esc(finding.severity)}" id="${esc(finding.id)}" data-finding-id="${esc(finding.id)}">
-<header class="finding-head">${severityBadge(finding.severity)} ${driftBadge(finding.drift)}${ruleError} <span class="finding-subject">${subjectHtml(finding)}</span></header>
-<p class="message">${esc(finding.message)}</p>
-${reopenedNote(finding)}<dl class="finding-meta"><div><dt>Finding</dt><dd><code>${esc(finding.id)}</code></dd></div><div><dt>First seen</dt><dd>${esc(utc(finding.firstSeen)) || '<span class="muted">this run</span>'}</dd></div><div><dt>Last seen</dt><dd>${esc(utc(finding.lastSeen)) || '<span class="muted">this run</span>'}</dd></div>${complianceHtml(finding)}</dl>
-<div class="finding-body"><section class="evidence"><h6>Evidence</h6>${evidenceTable(finding.evidence, 0, 'ev')}</section><section class="remediation"><h6>Fix</h6><pre>${esc(finding.remediation)}</pre></section></div>
-</article>`;
-}
-
-function findingRow(finding: Finding): string {
-  return `<tr class="finding compact" id="${esc(finding.id)}" data-finding-id="${esc(finding.id)}"><td>${severityBadge(finding.severity)}</td><td>${driftBadge(finding.drift)}</td><td>${subjectHtml(finding)}</td><td>${esc(finding.message)}</td><td><code>${esc(finding.id)}</code></td></tr>`;
-}
-
-function compactTable(findings: readonly Finding[]): string {
-  return `<table class="compact-findings"><thead><tr><th>Severity</th><th>Change</th><th>Subject</th><th>Message</th><th>Finding</th></tr></thead><tbody>${findings.map(findingRow).join('')}</tbody></table>`;
-}
-
-// "User 9" before "User 10"; a fixed locale so the order does not depend on the machine.
-const SUBJECT_ORDER = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
-
-function byDriftThenSubject(a: Finding, b: Finding): number {
-  const drift = DRIFT_RANK[a.drift] - DRIFT_RANK[b.drift];
-  if (drift !== 0) return drift;
-  return (
-    SUBJECT_ORDER.compare(a.subject.name || a.subject.id, b.subject.name || b.subject.id) ||
-    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-  );
+function worstOf(severities: Iterable<Severity>): Severity | undefined {
+  const present = new Set(severities);
+  return SEVERITIES.find((s) => present.has(s));
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
@@ -256,12 +141,173 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   return groups;
 }
 
+function byDriftThenSubject(a: Finding, b: Finding): number {
+  return (
+    DRIFT_RANK[a.drift] - DRIFT_RANK[b.drift] ||
+    SUBJECT_ORDER.compare(a.subject.name || a.subject.id, b.subject.name || b.subject.id) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small pieces
+
+const muted = (text: string) => html`<span class="muted">${text}</span>`;
+const count = (n: number) => html`<span class="count">${n}</span>`;
+
+function severityBadge(severity: Severity): SafeHtml {
+  return html`<span class="badge sev-${severity}">${SEVERITY_LABEL[severity] ?? severity}</span>`;
+}
+
+function driftBadge(drift: Finding['drift']): SafeHtml {
+  return html`<span class="badge drift-${drift}">${DRIFT_LABEL[drift] ?? drift}</span>`;
+}
+
+function subjectHtml({ subject }: Finding): SafeHtml {
+  return html`<span class="subject-type">${SUBJECT_LABEL[subject.type] ?? subject.type}</span>
+<strong class="subject-name">${subject.name || subject.id}</strong> <code class="subject-id">${subject.id}</code>`;
+}
+
+function ruleHtml(finding: Finding): SafeHtml {
+  return html`${finding.title}<br><code class="rule-id">${finding.ruleId}</code>`;
+}
+
+/** A finding element: every finding of the report, in whatever form, carries its id for people and tests alike. */
+function findingAttrs(finding: Finding): SafeHtml {
+  return html`id="${finding.id}" data-finding-id="${finding.id}"`;
+}
+
+function expiryHtml(exception: ExceptionRecord & { expired?: boolean }, reference: string): SafeHtml {
+  if (!exception.expires) {
+    const age = daysBetween(exception.created ?? reference, reference);
+    const review =
+      age !== undefined && age > OPEN_ENDED_EXCEPTION_WARN_DAYS ? html` ${muted(`created ${age} days ago — review it`)}` : '';
+    return html`<span class="badge warn">no end date</span>${review}`;
+  }
+  const days = daysBetween(reference, exception.expires);
+  if (exception.expired || (days !== undefined && days < 0)) {
+    return html`<span class="badge expired">expired</span> ${exception.expires}`;
+  }
+  const soon = days !== undefined && days <= EXCEPTION_ENDS_SOON_DAYS ? html`<span class="badge warn">ends soon</span> ` : '';
+  const inDays = days === undefined ? '' : html` ${muted(`(in ${plural(days, 'day')})`)}`;
+  return html`${soon}${exception.expires}${inDays}`;
+}
+
+function exceptionSubject(subject: ExceptionRecord['subject']): SafeHtml {
+  const type = subject.type ? (SUBJECT_LABEL[subject.type] ?? subject.type) : '';
+  const text = [type, subject.name ?? '', subject.id ? `(${subject.id})` : ''].filter(Boolean).join(' ');
+  return text ? html`${text}` : muted('any subject');
+}
+
+function orNone(value: string | undefined, none = 'none'): SafeHtml {
+  return value ? html`${value}` : muted(none);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Evidence: a readable table, capped
+
+function isPrimitive(value: unknown): value is string | number | boolean | bigint {
+  return ['string', 'number', 'boolean', 'bigint'].includes(typeof value);
+}
+
+function compactJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) ?? String(value);
+}
+
+function evidenceValue(value: unknown, depth: number): SafeHtml {
+  if (value === null || value === undefined) return muted('none');
+  if (isPrimitive(value)) return html`${truncate(String(value), EVIDENCE_LIMITS.chars)}`;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return muted('none');
+    const shown = value.slice(0, EVIDENCE_LIMITS.items);
+    const items = shown.map((v: unknown) => html`<li>${evidenceValue(v, depth + 1)}</li>`);
+    const more = value.length > shown.length ? html`<li class="muted">… and ${value.length - shown.length} more</li>` : '';
+    return shown.every(isPrimitive)
+      ? html`<ul class="ev-list">${items}${more}</ul>`
+      : html`<ol class="ev-items">${items}${more}</ol>`;
+  }
+  if (typeof value === 'object') {
+    if (depth >= EVIDENCE_LIMITS.depth) return html`<code>${truncate(compactJson(value), EVIDENCE_LIMITS.chars)}</code>`;
+    return evidenceTable(value as Record<string, unknown>, depth + 1, 'ev-nested');
+  }
+  return html`${truncate(String(value), EVIDENCE_LIMITS.chars)}`;
+}
+
+function evidenceTable(evidence: Record<string, unknown>, depth: number, className: string): SafeHtml {
+  const entries = Object.entries(evidence);
+  if (entries.length === 0) return muted('none');
+  const shown = entries.slice(0, EVIDENCE_LIMITS.entries);
+  const rows = shown.map(([key, value]) => {
+    const th = key.length > LONG_KEY ? html`<th scope="row" class="long-key">` : html`<th scope="row">`;
+    return html`<tr>${th}${truncate(key, EVIDENCE_LIMITS.chars)}</th><td>${evidenceValue(value, depth)}</td></tr>`;
+  });
+  const more =
+    entries.length > shown.length
+      ? html`<tr><td colspan="2" class="muted">… and ${entries.length - shown.length} more entries (see report.json)</td></tr>`
+      : '';
+  return html`<table class="${className}"><tbody>${rows}${more}</tbody></table>`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Findings
+
+function complianceHtml(finding: Finding): SafeHtml | '' {
+  const mapped = Object.entries(finding.compliance ?? {});
+  if (mapped.length === 0) return '';
+  const text = mapped.map(([standard, controls]) => `${standard} ${controls.join(', ')}`).join(' · ');
+  return html`<div><dt>Controls</dt><dd>${text}</dd></div>`;
+}
+
+function reopenedNote(finding: Finding): SafeHtml | '' {
+  const exception = finding.exception;
+  if (!exception || finding.status === 'suppressed') return '';
+  const ended = exception.expired
+    ? `expired${exception.expires ? ` on ${exception.expires}` : ''}`
+    : 'no longer applies';
+  const ticket = exception.ticket ? `, ticket ${exception.ticket}` : '';
+  return html`<p class="note-reopened">Was suppressed by an exception that ${ended}: “${exception.reason}”
+(owner ${exception.owner}${ticket}).</p>`;
+}
+
+function seenHtml(iso: string | undefined): SafeHtml {
+  return iso ? html`${utc(iso)}` : muted('this run');
+}
+
+function findingCard(finding: Finding): SafeHtml {
+  const ruleError =
+    finding.status === 'error' ? html` <span class="badge status-error">Rule error: result unknown</span>` : '';
+  return html`<article class="finding card sev-${finding.severity}" ${findingAttrs(finding)}>
+<header class="finding-head">${severityBadge(finding.severity)} ${driftBadge(finding.drift)}${ruleError}
+<span class="finding-subject">${subjectHtml(finding)}</span></header>
+<p class="message">${finding.message}</p>
+${reopenedNote(finding)}<dl class="finding-meta"><div><dt>Finding</dt><dd><code>${finding.id}</code></dd></div>
+<div><dt>First seen</dt><dd>${seenHtml(finding.firstSeen)}</dd></div>
+<div><dt>Last seen</dt><dd>${seenHtml(finding.lastSeen)}</dd></div>${complianceHtml(finding)}</dl>
+<div class="finding-body">
+<section class="evidence"><h6>Evidence</h6>${evidenceTable(finding.evidence, 0, 'ev')}</section>
+<section class="remediation"><h6>Fix</h6><pre>${finding.remediation}</pre></section>
+</div>
+</article>
+`;
+}
+
+function compactTable(findings: readonly Finding[]): SafeHtml {
+  const rows = findings.map(
+    (f) => html`<tr class="finding compact" ${findingAttrs(f)}><td>${severityBadge(f.severity)}</td>
+<td>${driftBadge(f.drift)}</td><td>${subjectHtml(f)}</td><td>${f.message}</td><td><code>${f.id}</code></td></tr>
+`,
+  );
+  return html`<table class="compact-findings">
+<thead><tr><th>Severity</th><th>Change</th><th>Subject</th><th>Message</th><th>Finding</th></tr></thead>
+<tbody>${rows}</tbody></table>`;
+}
+
 /** One line per rule, worst first: the shape of the problem before the details. */
-function ruleOverview(active: readonly Finding[]): string {
+function ruleOverview(active: readonly Finding[]): SafeHtml | '' {
   const rules = [...groupBy(active, (f) => f.ruleId)].map(([ruleId, findings]) => ({
     ruleId,
     title: findings[0]?.title ?? ruleId,
-    severity: worstOf(findings),
+    severity: worstOf(findings.map((f) => f.severity)) ?? 'informational',
     count: findings.length,
     changed: findings.filter((f) => f.drift === 'new' || f.drift === 'reopened').length,
   }));
@@ -269,361 +315,331 @@ function ruleOverview(active: readonly Finding[]): string {
   const rank = (s: Severity) => SEVERITIES.indexOf(s);
   rules.sort((a, b) => rank(a.severity) - rank(b.severity) || b.count - a.count);
   const rows = rules.map(
-    (r) =>
-      `<tr><td>${severityBadge(r.severity)}</td><td>${esc(r.title)} <code class="rule-id">${esc(r.ruleId)}</code></td><td>${r.count}</td><td>${r.changed}</td></tr>`,
+    (r) => html`<tr><td>${severityBadge(r.severity)}</td>
+<td>${r.title} <code class="rule-id">${r.ruleId}</code></td><td>${r.count}</td><td>${r.changed}</td></tr>`,
   );
-  return `<table class="data rules-table"><thead><tr><th>Severity</th><th>Rule</th><th>Failing</th><th>New or reopened</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return html`<table class="data rules-table">
+<thead><tr><th>Severity</th><th>Rule</th><th>Failing</th><th>New or reopened</th></tr></thead>
+<tbody>${rows}</tbody></table>`;
 }
 
-function worstOf(findings: readonly Finding[]): Severity {
-  return SEVERITIES.find((s) => findings.some((f) => f.severity === s)) ?? 'informational';
-}
-
-function failingSection(tenant: TenantReport, fullDetailLimit: number): string {
+function failingSection(tenant: TenantReport, fullDetailLimit: number): SafeHtml | '' {
   const active = tenant.findings.filter((f) => f.status !== 'suppressed');
   if (active.length === 0) {
     return tenant.status === 'ok'
-      ? '<section class="block"><h3>Failing findings</h3><p class="all-clear">No failing findings: every checked rule passed for this tenant.</p></section>'
+      ? html`<section class="block"><h3>Failing findings</h3>
+<p class="all-clear">No failing findings: every checked rule passed for this tenant.</p></section>`
       : '';
   }
   let detailed = 0;
-  const out: string[] = [
-    `<section class="block"><h3>Failing findings <span class="count">${active.length}</span></h3>`,
-    ruleOverview(active),
-  ];
   const bySeverity = groupBy(active, (f) => f.severity);
-  const severities = [...SEVERITIES, ...[...bySeverity.keys()].filter((s) => !SEVERITIES.includes(s as Severity))];
-  for (const severity of severities) {
+  const severityOrder = [...SEVERITIES, ...[...bySeverity.keys()].filter((s) => !SEVERITIES.includes(s as Severity))];
+  const groups = severityOrder.flatMap((severity) => {
     const group = bySeverity.get(severity);
-    if (!group) continue;
+    if (!group) return [];
     const open = active.length <= OPEN_GROUP_LIMIT || severity === 'critical' || severity === 'high';
-    out.push(
-      `<details class="sev-group sev-${esc(severity)}"${open ? ' open' : ''}><summary><h4>${severityBadge(severity as Severity)} ${plural(group.length, 'finding')}</h4></summary>`,
-    );
-    for (const [ruleId, findings] of groupBy(group, (f) => f.ruleId)) {
+    const rules = [...groupBy(group, (f) => f.ruleId)].map(([ruleId, findings]) => {
       findings.sort(byDriftThenSubject);
-      const title = findings[0]?.title ?? ruleId;
-      out.push(
-        `<div class="rule-group"><h5><span class="rule-title">${esc(title)}</span> <code class="rule-id">${esc(ruleId)}</code> <span class="count">${findings.length}</span></h5>`,
-      );
       const room = Math.max(0, fullDetailLimit - detailed);
       const cards = findings.slice(0, room);
       const rows = findings.slice(room);
       detailed += cards.length;
-      out.push(cards.map(findingCard).join('\n'));
-      if (rows.length > 0) {
-        out.push(
-          `<details class="more"${rows.length <= OPEN_GROUP_LIMIT ? ' open' : ''}><summary>${plural(rows.length, 'more finding')} of this rule, listed compactly (evidence and fix are in report.json and findings.csv)</summary>${compactTable(rows)}</details>`,
-        );
-      }
-      out.push('</div>');
-    }
-    out.push('</details>');
-  }
-  out.push('</section>');
-  return out.join('\n');
+      const compact =
+        rows.length > 0
+          ? html`<details class="more"${rows.length <= OPEN_GROUP_LIMIT ? html` open` : ''}>
+<summary>${plural(rows.length, 'more finding')} of this rule, listed compactly (${COMPACT_NOTE})</summary>
+${compactTable(rows)}</details>`
+          : '';
+      return html`<div class="rule-group">
+<h5><span class="rule-title">${findings[0]?.title ?? ruleId}</span> <code class="rule-id">${ruleId}</code> ${count(findings.length)}</h5>
+${cards.map(findingCard)}${compact}</div>
+`;
+    });
+    return [
+      html`<details class="sev-group sev-${severity}"${open ? html` open` : ''}>
+<summary><h4>${severityBadge(severity as Severity)} ${plural(group.length, 'finding')}</h4></summary>
+${rules}</details>
+`,
+    ];
+  });
+  return html`<section class="block"><h3>Failing findings ${count(active.length)}</h3>
+${ruleOverview(active)}
+${groups}</section>`;
 }
 
-function suppressedSection(tenant: TenantReport, reference: string): string {
+function collapsibleTable(label: string, size: number, head: SafeHtml, rows: readonly SafeHtml[]): SafeHtml {
+  return html`<details class="table-wrap"${size <= OPEN_GROUP_LIMIT ? html` open` : ''}><summary>${label}</summary>
+<table class="data"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></details>`;
+}
+
+function suppressedSection(tenant: TenantReport, reference: string): SafeHtml | '' {
   const suppressed = tenant.findings.filter((f) => f.status === 'suppressed');
   if (suppressed.length === 0) return '';
   const rows = suppressed.map((f) => {
     const e = f.exception;
-    return `<tr class="finding suppressed" id="${esc(f.id)}" data-finding-id="${esc(f.id)}"><td>${severityBadge(f.severity)}</td><td>${subjectHtml(f)}<div class="muted small">${esc(f.message)}</div></td><td>${esc(f.title)}<br><code class="rule-id">${esc(f.ruleId)}</code></td><td>${e ? esc(e.reason) : '<span class="badge expired">no exception recorded</span>'}</td><td>${e ? esc(e.owner) : ''}</td><td>${e?.ticket ? esc(e.ticket) : '<span class="muted">none</span>'}</td><td>${e ? expiryHtml(e, reference) : ''}</td></tr>`;
+    const exceptionCells = e
+      ? html`<td>${e.reason}</td><td>${e.owner}</td><td>${orNone(e.ticket)}</td><td>${expiryHtml(e, reference)}</td>`
+      : html`<td colspan="4"><span class="badge expired">no exception recorded</span></td>`;
+    return html`<tr class="finding suppressed" ${findingAttrs(f)}><td>${severityBadge(f.severity)}</td>
+<td>${subjectHtml(f)}<div class="muted small">${f.message}</div></td><td>${ruleHtml(f)}</td>${exceptionCells}</tr>
+`;
   });
-  return `<section class="block"><h3>Suppressed by an exception <span class="count">${suppressed.length}</span></h3>
+  return html`<section class="block"><h3>Suppressed by an exception ${count(suppressed.length)}</h3>
 <p class="muted">Accepted risks: these still fail their rule, and come back when the exception ends.</p>
-<details class="table-wrap"${suppressed.length <= OPEN_GROUP_LIMIT ? ' open' : ''}><summary>${plural(suppressed.length, 'suppressed finding')}</summary>
-<table class="data"><thead><tr><th>Severity</th><th>Subject</th><th>Rule</th><th>Reason</th><th>Owner</th><th>Ticket</th><th>Expires</th></tr></thead><tbody>${rows.join('')}</tbody></table></details></section>`;
+${collapsibleTable(
+  plural(suppressed.length, 'suppressed finding'),
+  suppressed.length,
+  html`<th>Severity</th><th>Subject</th><th>Rule</th><th>Reason</th><th>Owner</th><th>Ticket</th><th>Expires</th>`,
+  rows,
+)}</section>`;
 }
 
-function resolvedSection(tenant: TenantReport): string {
+function resolvedSection(tenant: TenantReport): SafeHtml | '' {
   if (tenant.resolved.length === 0) return '';
   const rows = tenant.resolved.map(
-    (f) =>
-      `<tr class="finding resolved" id="${esc(f.id)}" data-finding-id="${esc(f.id)}"><td>${driftBadge('resolved')} ${severityBadge(f.severity)}</td><td>${subjectHtml(f)}<div class="muted small">${esc(f.message)}</div></td><td>${esc(f.title)}<br><code class="rule-id">${esc(f.ruleId)}</code></td><td>${esc(utc(f.firstSeen))}</td><td>${esc(utc(f.lastSeen))}</td><td><code>${esc(f.id)}</code></td></tr>`,
+    (f) => html`<tr class="finding resolved" ${findingAttrs(f)}><td>${driftBadge('resolved')} ${severityBadge(f.severity)}</td>
+<td>${subjectHtml(f)}<div class="muted small">${f.message}</div></td><td>${ruleHtml(f)}</td>
+<td>${utc(f.firstSeen)}</td><td>${utc(f.lastSeen)}</td><td><code>${f.id}</code></td></tr>
+`,
   );
-  return `<section class="block"><h3>Resolved since the last run <span class="count">${tenant.resolved.length}</span></h3>
-<details class="table-wrap"${tenant.resolved.length <= OPEN_GROUP_LIMIT ? ' open' : ''}><summary>${plural(tenant.resolved.length, 'resolved finding')}</summary>
-<table class="data"><thead><tr><th>Status</th><th>Subject (as last seen failing)</th><th>Rule</th><th>First seen</th><th>Last seen failing</th><th>Finding</th></tr></thead><tbody>${rows.join('')}</tbody></table></details></section>`;
+  return html`<section class="block"><h3>Resolved since the last run ${count(tenant.resolved.length)}</h3>
+${collapsibleTable(
+  plural(tenant.resolved.length, 'resolved finding'),
+  tenant.resolved.length,
+  html`<th>Status</th><th>Subject (as last seen failing)</th><th>Rule</th><th>First seen</th><th>Last seen failing</th><th>Finding</th>`,
+  rows,
+)}</section>`;
 }
 
-function exceptionsSection(tenant: TenantReport, reference: string): string {
+function exceptionsSection(tenant: TenantReport, reference: string): SafeHtml | '' {
   if (tenant.exceptions.length === 0) {
     return tenant.status === 'ok'
-      ? '<section class="block"><h3>Exceptions in force</h3><p class="muted">No exceptions apply to this tenant.</p></section>'
+      ? html`<section class="block"><h3>Exceptions in force</h3><p class="muted">No exceptions apply to this tenant.</p></section>`
       : '';
   }
   const rows = tenant.exceptions.map(
-    (e) =>
-      `<tr class="exception"><td><code class="rule-id">${esc(e.rule)}</code></td><td>${exceptionSubject(e.subject)}</td><td>${esc(e.reason)}</td><td>${esc(e.owner)}</td><td>${e.ticket ? esc(e.ticket) : '<span class="muted">none</span>'}</td><td>${e.created ? esc(e.created) : '<span class="muted">unknown</span>'}</td><td>${expiryHtml(e, reference)}</td></tr>`,
+    (e) => html`<tr class="exception"><td><code class="rule-id">${e.rule}</code></td><td>${exceptionSubject(e.subject)}</td>
+<td>${e.reason}</td><td>${e.owner}</td><td>${orNone(e.ticket)}</td><td>${orNone(e.created, 'unknown')}</td>
+<td>${expiryHtml(e, reference)}</td></tr>
+`,
   );
-  return `<section class="block"><h3>Exceptions in force <span class="count">${tenant.exceptions.length}</span></h3>
-<table class="data"><thead><tr><th>Rule</th><th>Subject</th><th>Reason</th><th>Owner</th><th>Ticket</th><th>Created</th><th>Expires</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+  return html`<section class="block"><h3>Exceptions in force ${count(tenant.exceptions.length)}</h3>
+<table class="data"><thead><tr><th>Rule</th><th>Subject</th><th>Reason</th><th>Owner</th><th>Ticket</th><th>Created</th>
+<th>Expires</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
-function notesSection(tenant: TenantReport): string {
+function notesSection(tenant: TenantReport): SafeHtml | '' {
   if (!tenant.notes || tenant.notes.length === 0) return '';
-  return `<section class="block"><h3>Notes</h3><ul class="notes">${tenant.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>`;
+  return html`<section class="block"><h3>Notes</h3><ul class="notes">${tenant.notes.map((n) => html`<li>${n}</li>`)}</ul></section>`;
 }
 
-function notificationsSection(notifications: readonly NotificationRecord[]): string {
+function notificationsSection(notifications: readonly NotificationRecord[]): SafeHtml {
   if (notifications.length === 0) {
-    return '<section class="block"><h3>Notifications sent</h3><p class="muted">None for this tenant in this run.</p></section>';
+    return html`<section class="block"><h3>Notifications sent</h3><p class="muted">None for this tenant in this run.</p></section>`;
   }
   const rows = notifications.map(
-    (n) =>
-      `<tr><td>${esc(n.eventType)}</td><td>${esc(n.channel)}</td><td>${severityBadge(n.severity)}</td><td>${esc(n.subject)}</td></tr>`,
+    (n) => html`<tr><td>${n.eventType}</td><td>${n.channel}</td><td>${severityBadge(n.severity)}</td><td>${n.subject}</td></tr>`,
   );
-  return `<section class="block"><h3>Notifications sent <span class="count">${notifications.length}</span></h3>
-<table class="data"><thead><tr><th>Event</th><th>Channel</th><th>Severity</th><th>Subject</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+  return html`<section class="block"><h3>Notifications sent ${count(notifications.length)}</h3>
+<table class="data"><thead><tr><th>Event</th><th>Channel</th><th>Severity</th><th>Subject</th></tr></thead>
+<tbody>${rows}</tbody></table></section>`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Tenant header, status and summary
+// Tenant status and summary
 
-function errorBanner(tenant: TenantReport): string {
-  const items = tenant.errors.map((e) => {
-    const known = (CHECK_ERROR_CODES as readonly string[]).includes(e.code);
-    return `<li class="error-item" data-error-code="${esc(e.code)}"><strong><code>${esc(e.code)}</code> ${known ? esc(ERROR_CODE_TITLES[e.code]) : ''}</strong><div class="error-message">${esc(e.message)}</div>${known ? `<div class="hint">${esc(ERROR_CODE_HINTS[e.code])}</div>` : ''}</li>`;
-  });
-  if (tenant.status === 'error') {
-    return `<div class="banner banner-error" role="alert"><p class="banner-title">✖ NOT CHECKED — compliance unknown</p><p>${esc(NOT_CHECKED_STATEMENT)}</p><ul class="errors">${items.join('')}</ul></div>`;
-  }
-  if (items.length === 0) return '';
-  return `<div class="banner banner-warn" role="alert"><p class="banner-title">Checked with errors — some results may be missing</p><ul class="errors">${items.join('')}</ul></div>`;
+function errorItem(error: ReportError): SafeHtml {
+  const known = isKnownCode(error.code);
+  return html`<li class="error-item" data-error-code="${error.code}"><strong><code>${error.code}</code>
+${known ? ERROR_CODE_TITLES[error.code] : ''}</strong><div class="error-message">${error.message}</div>
+${known ? html`<div class="hint">${ERROR_CODE_HINTS[error.code]}</div>` : ''}</li>`;
 }
 
-function statusBanner(tenant: TenantReport): string {
+function errorBanner(tenant: TenantReport): SafeHtml | '' {
+  const items = tenant.errors.map(errorItem);
+  if (tenant.status === 'error') {
+    return html`<div class="banner banner-error" role="alert"><p class="banner-title">✖ NOT CHECKED — compliance unknown</p>
+<p>${NOT_CHECKED_STATEMENT}</p><ul class="errors">${items}</ul></div>`;
+  }
+  if (items.length === 0) return '';
+  return html`<div class="banner banner-warn" role="alert">
+<p class="banner-title">Checked with errors — some results may be missing</p><ul class="errors">${items}</ul></div>`;
+}
+
+function statusBanner(tenant: TenantReport): SafeHtml | '' {
   if (tenant.status === 'error') return '';
   const s = tenant.summary;
   if (s.failing === 0) {
     const suppressed = s.suppressed ? ` (${plural(s.suppressed, 'finding')} suppressed by exceptions)` : '';
-    return `<div class="banner banner-ok"><p class="banner-title">✔ Checked: no failing findings${suppressed}</p></div>`;
+    return html`<div class="banner banner-ok"><p class="banner-title">✔ Checked: no failing findings${suppressed}</p></div>`;
   }
   const changes = [
     s.new ? `${s.new} new` : '',
     s.reopened ? `${s.reopened} reopened` : '',
     s.resolved ? `${s.resolved} resolved` : '',
   ].filter(Boolean);
-  const worst = SEVERITIES.find((sev) => (s.bySeverity[sev] ?? 0) > 0);
-  return `<div class="banner banner-fail${worst ? ` worst-${worst}` : ''}"><p class="banner-title">▲ ${plural(s.failing, 'failing finding')}${worst ? `, worst ${SEVERITY_LABEL[worst]}` : ''}${changes.length ? ` — ${changes.join(', ')} since the last run` : ''}</p></div>`;
+  const worst = worstOf(SEVERITIES.filter((sev) => (s.bySeverity[sev] ?? 0) > 0));
+  const text = [
+    plural(s.failing, 'failing finding'),
+    worst ? `, worst ${SEVERITY_LABEL[worst]}` : '',
+    changes.length ? ` — ${changes.join(', ')} since the last run` : '',
+  ].join('');
+  return html`<div class="banner banner-fail"><p class="banner-title">▲ ${text}</p></div>`;
 }
 
-function summaryCards(tenant: TenantReport): string {
+function summaryCards(tenant: TenantReport): SafeHtml | '' {
+  // Counts of a tenant that could not be checked are not zeros, they are unknown: show none.
   if (tenant.status === 'error') return '';
   const s = tenant.summary;
-  const card = (label: string, value: number, cls = '') =>
-    `<div class="stat${cls ? ` ${cls}` : ''}${value === 0 ? ' zero' : ''}"><span class="stat-value">${value}</span><span class="stat-label">${label}</span></div>`;
-  const counts = [
-    card('failing', s.failing, 'stat-failing'),
-    card('new', s.new, 'stat-new'),
-    card('reopened', s.reopened, 'stat-reopened'),
-    card('ongoing', s.ongoing),
-    card('resolved', s.resolved, 'stat-resolved'),
-    card('suppressed', s.suppressed),
-    card('rule errors', s.errors),
+  const stat = (label: string, value: number, cls = '') =>
+    html`<div class="stat${cls ? ` ${cls}` : ''}${value === 0 ? ' zero' : ''}"><span class="stat-value">${value}</span>
+<span class="stat-label">${label}</span></div>`;
+  const stats = [
+    stat('failing', s.failing, 'stat-failing'),
+    stat('new', s.new, 'stat-new'),
+    stat('reopened', s.reopened, 'stat-reopened'),
+    stat('ongoing', s.ongoing),
+    stat('resolved', s.resolved, 'stat-resolved'),
+    stat('suppressed', s.suppressed),
+    stat('rule errors', s.errors),
   ];
-  const severities = SEVERITIES.map(
-    (sev) =>
-      `<li class="${(s.bySeverity[sev] ?? 0) === 0 ? 'zero' : ''}">${severityBadge(sev)} <span class="n">${s.bySeverity[sev] ?? 0}</span></li>`,
-  );
-  const inventory: [string, number | undefined][] = [
-    ['users', s.users],
-    ['groups', s.groups],
-    ['roles', s.roles],
-    ['API keys', s.apiKeys],
-    ['API requests', s.requests],
-  ];
-  const seen = inventory
+  const severities = SEVERITIES.map((sev) => {
+    const n = s.bySeverity[sev] ?? 0;
+    return html`<li${n === 0 ? html` class="zero"` : ''}>${severityBadge(sev)} <span class="n">${n}</span></li>`;
+  });
+  const read: SafeHtml[] = (
+    [
+      ['users', s.users],
+      ['groups', s.groups],
+      ['roles', s.roles],
+      ['API keys', s.apiKeys],
+      ['API requests', s.requests],
+    ] as const
+  )
     .filter(([, v]) => typeof v === 'number')
-    .map(([label, v]) => `<span><strong>${v}</strong> ${label}</span>`);
-  if (typeof s.durationMs === 'number') seen.push(`<span>checked in <strong>${esc(formatMs(s.durationMs))}</strong></span>`);
-  return `<div class="summary"><div class="stats">${counts.join('')}</div><ul class="by-severity" aria-label="Failing findings by severity">${severities.join('')}</ul>${seen.length ? `<p class="inventory">Read: ${seen.join(' · ')}</p>` : ''}</div>`;
+    .map(([label, v]) => html`<span><strong>${v}</strong> ${label}</span>`);
+  if (typeof s.durationMs === 'number') read.push(html`<span>checked in <strong>${formatMs(s.durationMs)}</strong></span>`);
+  const inventory = read.length
+    ? html`<p class="inventory">Read: ${read.map((r, i) => (i === 0 ? r : html` · ${r}`))}</p>`
+    : '';
+  return html`<div class="summary"><div class="stats">${stats}</div>
+<ul class="by-severity" aria-label="Failing findings by severity">${severities}</ul>${inventory}</div>`;
 }
 
-function trendBlock(report: RunReport, tenant: TenantReport, index: number, trends: HtmlOptions['trends']): string {
-  if (!trends || !(tenant.tenantId in trends)) return '';
+function trendBlock(report: RunReport, tenant: TenantReport, index: number, trends: HtmlOptions['trends']): SafeHtml | '' {
+  if (!trends || !Object.hasOwn(trends, tenant.tenantId)) return '';
   const points = trendWithCurrentRun(trends[tenant.tenantId] ?? [], report, tenant);
   const rows = points
-    .map((p) => `<tr><td>${esc(utc(p.at))}</td><td><code>${esc(p.runId)}</code></td><td>${p.failing}</td><td>${p.new}</td><td>${p.resolved}</td></tr>`)
+    .map(
+      (p) =>
+        html`<tr><td>${utc(p.at)}</td><td><code>${p.runId}</code></td><td>${p.failing}</td><td>${p.new}</td><td>${p.resolved}</td></tr>`,
+    )
     .reverse();
-  return `<section class="block trend"><h3>Trend</h3><figure>${renderTrendSvg(points, { idPrefix: `trend-${index}` })}<figcaption>Failing findings per run, oldest to newest; the darker bar is the latest run.</figcaption></figure>
-<details class="trend-data"><summary>Numbers per run</summary><table class="data"><thead><tr><th>Run time</th><th>Run</th><th>Failing</th><th>New</th><th>Resolved</th></tr></thead><tbody>${rows.join('')}</tbody></table></details></section>`;
+  return html`<section class="block trend"><h3>Trend</h3>
+<figure>${trustedHtml(renderTrendSvg(points, { idPrefix: `trend-${index}` }))}
+<figcaption>Failing findings per run, oldest to newest; the darker bar is the latest run.</figcaption></figure>
+<details class="trend-data"><summary>Numbers per run</summary><table class="data"><thead><tr><th>Run time</th><th>Run</th>
+<th>Failing</th><th>New</th><th>Resolved</th></tr></thead><tbody>${rows}</tbody></table></details></section>`;
 }
 
-function tenantSection(report: RunReport, tenant: TenantReport, index: number, options: HtmlOptions): string {
-  const reference = report.finishedAt;
-  const status =
-    tenant.status === 'error'
-      ? '<span class="badge tenant-status status-error">ERROR — not checked</span>'
-      : '<span class="badge tenant-status status-ok">Checked</span>';
-  return `<section class="tenant tenant-${tenant.status === 'error' ? 'error' : 'ok'}" id="tenant-${index}" aria-labelledby="tenant-${index}-title" data-tenant-id="${esc(tenant.tenantId)}" data-status="${esc(tenant.status)}">
-<header class="tenant-head"><h2 id="tenant-${index}-title">${esc(tenantTitle(tenant))} ${status}</h2>
-<p class="tenant-meta"><span class="tenant-url">${esc(tenant.tenantUrl)}</span> · tenant id <code>${esc(tenant.tenantId)}</code>${tenant.reportLocation ? ` · stored at <code>${esc(tenant.reportLocation)}</code>` : ''}</p></header>
+function tenantSection(report: RunReport, tenant: TenantReport, index: number, options: HtmlOptions): SafeHtml {
+  const failed = tenant.status === 'error';
+  const status = failed
+    ? html`<span class="badge tenant-status status-error">ERROR — not checked</span>`
+    : html`<span class="badge tenant-status status-ok">Checked</span>`;
+  const stored = tenant.reportLocation ? html` · stored at <code>${tenant.reportLocation}</code>` : '';
+  return html`<section class="tenant ${failed ? 'tenant-error' : 'tenant-ok'}" id="tenant-${index}"
+aria-labelledby="tenant-${index}-title" data-tenant-id="${tenant.tenantId}" data-status="${tenant.status}">
+<header class="tenant-head"><h2 id="tenant-${index}-title">${tenantTitle(tenant)} ${status}</h2>
+<p class="tenant-meta"><span class="tenant-url">${tenant.tenantUrl}</span> · tenant id <code>${tenant.tenantId}</code>${stored}</p>
+</header>
 ${errorBanner(tenant)}${statusBanner(tenant)}
 ${summaryCards(tenant)}
 ${trendBlock(report, tenant, index, options.trends)}
 ${failingSection(tenant, options.fullDetailLimit ?? DEFAULT_FULL_DETAIL_LIMIT)}
-${suppressedSection(tenant, reference)}
+${suppressedSection(tenant, report.finishedAt)}
 ${resolvedSection(tenant)}
-${exceptionsSection(tenant, reference)}
+${exceptionsSection(tenant, report.finishedAt)}
 ${notesSection(tenant)}
 ${notificationsSection(tenant.notifications)}
-</section>`;
+</section>
+`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Page
 
-function overview(report: RunReport): string {
+function overviewRow(tenant: TenantReport, index: number): SafeHtml {
+  const link = html`<a href="#tenant-${index}">${tenantTitle(tenant)}</a>`;
+  if (tenant.status === 'error') {
+    const codes = tenant.errors.map((e) => html` <code>${e.code}</code>`);
+    return html`<tr class="row-error"><td>${link}</td><td><span class="badge status-error">ERROR</span>${codes}</td>
+<td colspan="5" class="not-checked">not checked — compliance unknown</td></tr>`;
+  }
+  const s = tenant.summary;
+  const worst = worstOf(SEVERITIES.filter((sev) => (s.bySeverity[sev] ?? 0) > 0));
+  const status =
+    s.failing > 0 ? html`<span class="badge status-fail">FAILING</span>` : html`<span class="badge status-ok">OK</span>`;
+  return html`<tr><td>${link}</td><td>${status}</td><td class="num">${s.failing}</td>
+<td>${worst ? severityBadge(worst) : muted('—')}</td><td class="num">${s.new + s.reopened}</td>
+<td class="num">${s.resolved}</td><td class="num">${s.suppressed}</td></tr>`;
+}
+
+function overview(report: RunReport): SafeHtml {
   const errorTenants = report.tenants.filter((t) => t.status === 'error');
-  const totals = report.tenants
-    .filter((t) => t.status === 'ok')
-    .reduce(
-      (acc, t) => ({
-        failing: acc.failing + t.summary.failing,
-        new: acc.new + t.summary.new,
-        reopened: acc.reopened + t.summary.reopened,
-        resolved: acc.resolved + t.summary.resolved,
-      }),
-      { failing: 0, new: 0, reopened: 0, resolved: 0 },
-    );
+  const checked = report.tenants.filter((t) => t.status === 'ok');
+  const total = (key: 'failing' | 'new' | 'reopened' | 'resolved') => checked.reduce((n, t) => n + t.summary[key], 0);
+  const which = errorTenants.map((t) => `${tenantTitle(t)} (${t.errors.map((e) => e.code).join(', ') || 'error'})`);
+  const headline = `${plural(errorTenants.length, 'tenant')} of ${report.tenants.length} could not be checked`;
   const banner =
     errorTenants.length > 0
-      ? `<div class="banner banner-error" role="alert"><p class="banner-title">✖ ${plural(errorTenants.length, 'tenant')} of ${report.tenants.length} could not be checked: ${errorTenants
-          .map((t) => `${esc(tenantTitle(t))} (${t.errors.map((e) => esc(e.code)).join(', ') || 'error'})`)
-          .join('; ')}</p><p>Their compliance is unknown. This run is not a pass.</p></div>`
+      ? html`<div class="banner banner-error" role="alert">
+<p class="banner-title">✖ ${headline}: ${which.join('; ')}</p>
+<p>Their compliance is unknown. This run is not a pass.</p></div>`
       : '';
-  const rows = report.tenants.map((t, i) => {
-    const link = `<a href="#tenant-${i}">${esc(tenantTitle(t))}</a>`;
-    if (t.status === 'error') {
-      return `<tr class="row-error"><td>${link}</td><td><span class="badge status-error">ERROR</span> ${t.errors.map((e) => `<code>${esc(e.code)}</code>`).join(' ')}</td><td colspan="5" class="not-checked">not checked — compliance unknown</td></tr>`;
-    }
-    const s = t.summary;
-    const worst = SEVERITIES.find((sev) => (s.bySeverity[sev] ?? 0) > 0);
-    return `<tr><td>${link}</td><td>${s.failing > 0 ? '<span class="badge status-fail">FAILING</span>' : '<span class="badge status-ok">OK</span>'}</td><td class="num">${s.failing}</td><td>${worst ? severityBadge(worst) : '<span class="muted">—</span>'}</td><td class="num">${s.new + s.reopened}</td><td class="num">${s.resolved}</td><td class="num">${s.suppressed}</td></tr>`;
-  });
-  return `<section class="overview" aria-label="Run overview">${banner}
-<p class="totals"><strong>${report.tenants.length}</strong> tenant${report.tenants.length === 1 ? '' : 's'} · <strong>${totals.failing}</strong> failing · <strong>${totals.new}</strong> new · <strong>${totals.reopened}</strong> reopened · <strong>${totals.resolved}</strong> resolved</p>
-<table class="data tenants-table"><thead><tr><th>Tenant</th><th>Status</th><th>Failing</th><th>Worst</th><th>New or reopened</th><th>Resolved</th><th>Suppressed</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+  return html`<section class="overview" aria-label="Run overview">${banner}
+<p class="totals"><strong>${report.tenants.length}</strong> ${report.tenants.length === 1 ? 'tenant' : 'tenants'} ·
+<strong>${total('failing')}</strong> failing · <strong>${total('new')}</strong> new ·
+<strong>${total('reopened')}</strong> reopened · <strong>${total('resolved')}</strong> resolved</p>
+<table class="data tenants-table"><thead><tr><th>Tenant</th><th>Status</th><th>Failing</th><th>Worst</th>
+<th>New or reopened</th><th>Resolved</th><th>Suppressed</th></tr></thead>
+<tbody>${report.tenants.map(overviewRow)}</tbody></table></section>`;
 }
 
-const CSS = `
-:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;--ok:#1a7f37;--err:#b3261e;--warn:#9a6700}
-*{box-sizing:border-box}
-body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",Arial,sans-serif;color:var(--fg);background:var(--bg)}
-main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:22px;margin:0}h3{font-size:18px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}
-h4{display:inline;font-size:16px;margin:0}h5{font-size:15px;margin:18px 0 8px}h6{font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);margin:0 0 6px}
-code,pre{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono","Liberation Mono",Menlo,Consolas,monospace;font-size:13px}
-code{background:var(--soft);padding:1px 4px;border-radius:4px;overflow-wrap:anywhere}
-pre{background:#0d1117;color:#e6edf3;padding:10px 12px;border-radius:6px;white-space:pre-wrap;overflow-wrap:anywhere;margin:0}
-a{color:#0969da}
-.muted{color:var(--muted)}.small{font-size:13px}
-.page-head{border-bottom:3px solid var(--fg);padding-bottom:12px;margin-bottom:18px}
-.run-meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:10px 0 0;font-size:14px}
-.run-meta dt{color:var(--muted)}.run-meta dd{margin:0;overflow-wrap:anywhere}
-.badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600;line-height:18px;border:1px solid transparent;white-space:nowrap;vertical-align:middle;-webkit-print-color-adjust:exact;print-color-adjust:exact}
-.sev-critical.badge{background:#8e1519;color:#fff}.sev-high.badge{background:#c2410c;color:#fff}.sev-medium.badge{background:#fde68a;color:#713f12;border-color:#d4a72c}
-.sev-low.badge{background:#dbeafe;color:#1e3a8a;border-color:#93c5fd}.sev-informational.badge{background:#eef1f4;color:#424a53;border-color:#c8d1da}
-.drift-new{background:#ede9fe;color:#4c1d95;border-color:#c4b5fd}.drift-reopened{background:#ffedd5;color:#9a3412;border-color:#fdba74}
-.drift-ongoing{background:#f3f4f6;color:#374151;border-color:#d1d5db}.drift-resolved{background:#dcfce7;color:#14532d;border-color:#86efac}
-.status-ok{background:#dcfce7;color:#14532d;border-color:#86efac}.status-error{background:var(--err);color:#fff}.status-fail{background:#fee2e2;color:#7f1d1d;border-color:#fca5a5}
-.warn{background:#fff8c5;color:#7d4e00;border-color:#d4a72c}.expired{background:#fee2e2;color:#7f1d1d;border-color:#fca5a5}
-.banner{border-radius:8px;padding:12px 16px;margin:14px 0;border:2px solid}
-.banner p{margin:4px 0}.banner-title{font-size:17px;font-weight:700}
-.banner-error{background:#fdecea;border-color:var(--err);color:#5f100c}.banner-warn{background:#fff8c5;border-color:#d4a72c}
-.banner-ok{background:#e6f4ea;border-color:var(--ok);color:#0f3d1d}.banner-fail{background:#fff4f2;border-color:#e3765f;color:#5f1d0c}
-.errors{margin:8px 0 0;padding-left:20px}.error-item{margin:6px 0}.error-message{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:13px;overflow-wrap:anywhere}.hint{color:#5f100c;font-style:italic}
-.totals{font-size:16px}
-table{border-collapse:collapse}
-.data{width:100%;font-size:14px;margin:6px 0}
-.data th,.data td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
-.data thead th{background:var(--soft);font-size:13px}
-.num{text-align:right;font-variant-numeric:tabular-nums}
-.row-error td{background:#fdecea}.not-checked{color:var(--err);font-weight:700}
-.tenant{border-top:3px solid var(--line);margin-top:36px;padding-top:18px}
-.tenant.tenant-error{border-top-color:var(--err)}
-.tenant-meta{margin:4px 0 0;color:var(--muted);overflow-wrap:anywhere}
-.tenant-status{font-size:13px;margin-left:8px}
-.summary{margin:12px 0}
-.stats{display:flex;flex-wrap:wrap;gap:8px}
-.stat{border:1px solid var(--line);border-radius:8px;padding:6px 14px;min-width:92px;background:var(--bg)}
-.stat-value{display:block;font-size:24px;font-weight:700;font-variant-numeric:tabular-nums}.stat-label{font-size:13px;color:var(--muted)}
-.stat.zero .stat-value{color:#8c959f}.stat-failing:not(.zero){border-color:#e3765f;background:#fff4f2}.stat-new:not(.zero){border-color:#c4b5fd}.stat-reopened:not(.zero){border-color:#fdba74}.stat-resolved:not(.zero){border-color:#86efac}
-.by-severity{list-style:none;display:flex;flex-wrap:wrap;gap:14px;padding:0;margin:10px 0}.by-severity .n{font-weight:700}.by-severity .zero{opacity:.55}
-.inventory{font-size:14px;color:var(--muted)}.inventory strong{color:var(--fg)}
-.trend figure{margin:0}.trend figcaption{font-size:13px;color:var(--muted)}
-.trend-chart{max-width:100%;height:auto;font-family:inherit}
-.trend-chart .bar{fill:#e3765f}.trend-chart .bar-current{fill:#8e1519}.trend-chart .bar-zero{fill:#1a7f37}
-.trend-chart .grid{stroke:#e6e9ec}.trend-chart .axis{stroke:#59636e}.trend-chart text{font-size:11px;fill:#424a53}.trend-chart .value{font-weight:700;fill:#1f2328}.trend-chart .axis-label{font-size:12px;fill:#59636e}
-details>summary{cursor:pointer}
-.sev-group{margin:10px 0 16px}.sev-group>summary{padding:6px 0;border-bottom:1px dashed var(--line)}
-.rule-group{margin-left:4px}.rule-title{font-weight:700}.rule-id{font-size:12px}
-.count{display:inline-block;min-width:22px;padding:0 7px;border-radius:999px;background:#eaeef2;font-size:12px;text-align:center;vertical-align:middle}
-.card{border:1px solid var(--line);border-left:6px solid #8c959f;border-radius:8px;padding:10px 14px;margin:10px 0;background:#fff;break-inside:avoid}
-.card.sev-critical{border-left-color:#8e1519}.card.sev-high{border-left-color:#c2410c}.card.sev-medium{border-left-color:#d4a72c}.card.sev-low{border-left-color:#3b82f6}
-.finding-head{display:flex;flex-wrap:wrap;gap:6px;align-items:center}
-.finding-subject{margin-left:4px}.subject-type{color:var(--muted);font-size:13px}.subject-id{font-size:12px}
-.message{margin:8px 0;font-size:15px}
-.note-reopened{background:#fff4e5;border-left:3px solid #fdba74;padding:4px 8px;margin:6px 0;font-size:14px}
-.finding-meta{display:flex;flex-wrap:wrap;gap:4px 22px;margin:6px 0 10px;font-size:13px}.finding-meta dt{color:var(--muted);display:inline}.finding-meta dt::after{content:": "}.finding-meta dd{display:inline;margin:0}
-.finding-body{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:14px}
-@media (max-width:820px){.finding-body{grid-template-columns:1fr}}
-.ev,.ev-nested{font-size:13px;width:100%}
-.ev th,.ev td,.ev-nested th,.ev-nested td{border-top:1px solid #eaeef2;padding:3px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-.ev th,.ev-nested th{color:var(--muted);font-weight:600;white-space:nowrap;width:1%}.ev th.long-key,.ev-nested th.long-key{white-space:normal;min-width:10em}
-.ev td,.ev-nested td{min-width:10em}
-.ev-nested{background:var(--soft);border-radius:4px}
-.ev-list{margin:0;padding:0;list-style:none}.ev-list li{display:inline}.ev-list li+li::before{content:", "}
-.ev-items{margin:0;padding-left:18px}
-.compact-findings{width:100%;font-size:13px}.compact-findings td:last-child code{white-space:nowrap;font-size:12px}.compact-findings th,.compact-findings td{border-bottom:1px solid #eaeef2;padding:4px 6px;text-align:left;vertical-align:top}
-.more>summary{color:var(--muted);font-size:14px;margin:6px 0}
-.all-clear{color:var(--ok);font-weight:600}
-.notes li{margin:4px 0}
-footer{margin-top:40px;border-top:1px solid var(--line);padding-top:10px;color:var(--muted);font-size:13px}
-@media print{
-  body{font-size:10.5pt}main{max-width:none;padding:0}
-  a{color:inherit;text-decoration:none}
-  details::details-content{content-visibility:visible;display:block}
-  details>summary{list-style:none}
-  .tenant{break-before:page}.tenant:first-of-type{break-before:auto}
-  .card,.data tr,.banner{break-inside:avoid}
-  pre{background:#fff;color:#000;border:1px solid #999}
-  .badge,.banner,.stat{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-}
-`;
+const COMPACT_NOTE = 'evidence and fix are in report.json and findings.csv';
+const FOOTER_NOTE = 'the same run is stored as report.json, findings.csv and findings.ocsf.jsonl with the same finding ids.';
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 export function renderHtml(report: RunReport, options: HtmlOptions = {}): string {
-  const title = `Qlik access compliance report — ${report.runId}`;
   const generated = [`${report.tool.name} ${report.tool.version}`, options.generatedBy].filter(Boolean).join(' · ');
-  return `<!doctype html>
+  const took = formatMs(Date.parse(report.finishedAt) - Date.parse(report.startedAt));
+  const page = html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="${esc(generated)}">
-<title>${esc(title)}</title>
-<style>${CSS}</style>
+<meta name="generator" content="${generated}">
+<title>Qlik access compliance report — ${report.runId}</title>
+<style>${trustedHtml(REPORT_CSS)}</style>
 </head>
 <body>
 <main>
 <header class="page-head">
 <h1>Qlik access compliance report</h1>
 <dl class="run-meta">
-<dt>Run</dt><dd><code>${esc(report.runId)}</code></dd>
-<dt>Started</dt><dd>${esc(utc(report.startedAt))}</dd>
-<dt>Finished</dt><dd>${esc(utc(report.finishedAt))}${duration(report.startedAt, report.finishedAt) ? ` <span class="muted">(${esc(duration(report.startedAt, report.finishedAt))})</span>` : ''}</dd>
-<dt>Policy</dt><dd><strong>${esc(report.policy.name)}</strong> · sha256 <code>${esc(report.policy.sha256)}</code></dd>
+<dt>Run</dt><dd><code>${report.runId}</code></dd>
+<dt>Started</dt><dd>${utc(report.startedAt)}</dd>
+<dt>Finished</dt><dd>${utc(report.finishedAt)}${took ? html` ${muted(`(${took})`)}` : ''}</dd>
+<dt>Policy</dt><dd><strong>${report.policy.name}</strong> · sha256 <code>${report.policy.sha256}</code></dd>
 </dl>
 </header>
 ${overview(report)}
-${report.tenants.map((t, i) => tenantSection(report, t, i, options)).join('\n')}
-<footer>Generated by ${esc(generated)} · report schema ${esc(report.schemaVersion)} · the same run is stored as report.json, findings.csv and findings.ocsf.jsonl with the same finding ids.</footer>
+${report.tenants.map((t, i) => tenantSection(report, t, i, options))}
+<footer>Generated by ${generated} · report schema ${report.schemaVersion} · ${FOOTER_NOTE}</footer>
 </main>
 </body>
 </html>
 `;
+  return page.value;
 }

@@ -3,7 +3,7 @@
  * string building: no script, no external resource, readable when printed, and described for screen readers (role
  * "img" with a <title> and a <desc>, a <title> per bar) with the numbers also given as a table by the caller.
  */
-import { escapeHtml } from './escape';
+import { html, type SafeHtml } from './escape';
 import type { RunReport, TenantReport } from './model';
 
 export interface TrendPoint {
@@ -74,77 +74,70 @@ function labelsFor(points: readonly TrendPoint[]): string[] {
 }
 
 function describePoint(point: TrendPoint): string {
-  const when = Number.isNaN(Date.parse(point.at)) ? point.at : new Date(point.at).toISOString().slice(0, 16).replace('T', ' ');
+  const ms = Date.parse(point.at);
+  const when = Number.isNaN(ms) ? point.at : new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
   return `${when} UTC (run ${point.runId}): ${point.failing} failing, ${point.new} new, ${point.resolved} resolved`;
 }
+
+const round = (n: number) => Math.round(n * 10) / 10;
 
 export function renderTrendSvg(points: readonly TrendPoint[], options: TrendChartOptions = {}): string {
   const id = options.idPrefix ?? 'trend';
   const shown = points.slice(-(options.maxPoints ?? DEFAULT_TREND_POINTS));
   const titleId = `${id}-title`;
   const descId = `${id}-desc`;
-  const open = `<svg xmlns="http://www.w3.org/2000/svg" class="trend-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-labelledby="${escapeHtml(titleId)} ${escapeHtml(descId)}" data-points="${shown.length}">`;
+  const svg = (title: string, desc: string, body: SafeHtml | SafeHtml[]) =>
+    html`<svg xmlns="http://www.w3.org/2000/svg" class="trend-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}"
+height="${HEIGHT}" role="img" aria-labelledby="${titleId} ${descId}" data-points="${shown.length}">
+<title id="${titleId}">${title}</title><desc id="${descId}">${desc}</desc>${body}</svg>`.value;
+
   if (shown.length === 0) {
-    return `${open}<title id="${escapeHtml(titleId)}">Failing findings per run</title><desc id="${escapeHtml(descId)}">No runs recorded yet.</desc><text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle" class="axis-label">No runs recorded yet</text></svg>`;
+    const empty = html`<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle" class="axis-label">No runs recorded yet</text>`;
+    return svg('Failing findings per run', 'No runs recorded yet.', empty);
   }
 
-  const first = shown[0]!;
-  const last = shown[shown.length - 1]!;
-  const top = niceMax(Math.max(...shown.map((p) => p.failing)));
+  const failing = shown.map((p) => p.failing);
+  const top = niceMax(Math.max(...failing));
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
+  const baseline = MARGIN.top + plotHeight;
   const slot = plotWidth / shown.length;
   const barWidth = Math.max(2, Math.min(40, slot * 0.7));
-  const y = (value: number) => MARGIN.top + plotHeight - (value / top) * plotHeight;
-  const round = (n: number) => Math.round(n * 10) / 10;
-  const parts: string[] = [open];
-
-  parts.push(`<title id="${escapeHtml(titleId)}">Failing findings over the last ${shown.length} run${shown.length === 1 ? '' : 's'}</title>`);
-  parts.push(
-    `<desc id="${escapeHtml(descId)}">${escapeHtml(
-      `From ${describePoint(first)} to ${describePoint(last)}. Highest: ${Math.max(...shown.map((p) => p.failing))} failing.`,
-    )}</desc>`,
-  );
+  const y = (value: number) => baseline - (value / top) * plotHeight;
+  const parts: SafeHtml[] = [];
 
   // Horizontal grid with the count on the left: 0, half and the top of the scale.
   for (const tick of [0, top / 2, top]) {
     const ty = round(y(tick));
-    parts.push(`<line class="grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${ty}" y2="${ty}"/>`);
-    parts.push(`<text class="tick" x="${MARGIN.left - 6}" y="${round(ty + 4)}" text-anchor="end">${round(tick)}</text>`);
+    parts.push(html`<line class="grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${ty}" y2="${ty}"/>
+<text class="tick" x="${MARGIN.left - 6}" y="${round(ty + 4)}" text-anchor="end">${round(tick)}</text>`);
   }
-  parts.push(
-    `<text class="axis-label" transform="translate(12 ${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">Failing</text>`,
-  );
+  parts.push(html`<text class="axis-label" transform="translate(12 ${MARGIN.top + plotHeight / 2}) rotate(-90)"
+text-anchor="middle">Failing</text>`);
 
   const labels = labelsFor(shown);
   const labelEvery = Math.ceil(shown.length / MAX_X_LABELS);
   shown.forEach((point, index) => {
     const x = MARGIN.left + index * slot + (slot - barWidth) / 2;
-    const barTop = y(point.failing);
+    const centre = round(x + barWidth / 2);
     // A run with nothing failing still gets a visible (green) stub: a missing bar would read as a missing run.
-    const height = Math.max(point.failing > 0 ? 1 : 2, MARGIN.top + plotHeight - barTop);
+    const height = Math.max(point.failing > 0 ? 1 : 2, baseline - y(point.failing));
     const isLast = index === shown.length - 1;
-    parts.push(
-      `<rect class="bar${isLast ? ' bar-current' : ''}${point.failing === 0 ? ' bar-zero' : ''}" data-run-id="${escapeHtml(point.runId)}" x="${round(x)}" y="${round(MARGIN.top + plotHeight - height)}" width="${round(barWidth)}" height="${round(height)}"><title>${escapeHtml(describePoint(point))}</title></rect>`,
-    );
+    const classes = ['bar', isLast ? 'bar-current' : '', point.failing === 0 ? 'bar-zero' : ''].filter(Boolean).join(' ');
+    parts.push(html`<rect class="${classes}" data-run-id="${point.runId}" x="${round(x)}" y="${round(baseline - height)}"
+width="${round(barWidth)}" height="${round(height)}"><title>${describePoint(point)}</title></rect>`);
     if (barWidth >= 12 || isLast) {
-      parts.push(
-        `<text class="value" x="${round(x + barWidth / 2)}" y="${round(MARGIN.top + plotHeight - height - 4)}" text-anchor="middle">${point.failing}</text>`,
-      );
+      parts.push(html`<text class="value" x="${centre}" y="${round(baseline - height - 4)}" text-anchor="middle">${point.failing}</text>`);
     }
     // Label every n-th run counting back from the latest, so the current run always has its label.
     if ((shown.length - 1 - index) % labelEvery === 0) {
-      parts.push(
-        `<text class="tick" x="${round(x + barWidth / 2)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${escapeHtml(labels[index]!)}</text>`,
-      );
+      parts.push(html`<text class="tick" x="${centre}" y="${baseline + 16}" text-anchor="middle">${labels[index]}</text>`);
     }
   });
-  parts.push(
-    `<line class="axis" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${MARGIN.top + plotHeight}" y2="${MARGIN.top + plotHeight}"/>`,
-  );
-  parts.push(
-    `<text class="axis-label" x="${MARGIN.left + plotWidth / 2}" y="${HEIGHT - 6}" text-anchor="middle">Run (UTC)</text>`,
-  );
-  parts.push('</svg>');
-  return parts.join('');
+  parts.push(html`<line class="axis" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${baseline}" y2="${baseline}"/>
+<text class="axis-label" x="${MARGIN.left + plotWidth / 2}" y="${HEIGHT - 6}" text-anchor="middle">Run (UTC)</text>`);
+
+  const title = `Failing findings over the last ${shown.length === 1 ? 'run' : `${shown.length} runs`}`;
+  const desc = `From ${describePoint(shown[0]!)} to ${describePoint(shown.at(-1)!)}. Highest: ${Math.max(...failing)} failing.`;
+  return svg(title, desc, parts);
 }

@@ -404,7 +404,7 @@ describe('alerting', () => {
   });
 
   it('subscribes each email address with a severity filter that lets health alerts and alarms through', () => {
-    const subscriptions = Object.fromEntries(
+    const subscriptions: Record<string, Record<string, any>> = Object.fromEntries(
       resourcesOfType(s.json, 'AWS::SNS::Subscription').map(([, sub]) => [sub.Properties!.Endpoint, sub.Properties!]),
     );
     expect(Object.keys(subscriptions).sort()).toEqual(['audit@example.com', 'platform@example.com', 'security@example.com']);

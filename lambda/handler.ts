@@ -135,6 +135,10 @@ export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
         tenantDeadlineMs,
         allowHttpLoopback: overrides.allowHttpLoopback ?? false,
         ...(config.reportLinkBase ? { reportLink: reportLinkTo(config.reportLinkBase, config.reportBucket) } : {}),
+      }).catch((error: unknown) => {
+        // run() isolates tenant failures; reaching here is a bug or an outage worth its own log line.
+        logger.error('run failed', { error: messageOf(error) });
+        throw error;
       });
 
       publishMetrics(metrics, outcome, config);

@@ -187,6 +187,14 @@ describe('handler', () => {
     expect(out.json().find((line) => 'RunsCompleted' in line)).toMatchObject({ PublishFailures: 1 });
   });
 
+  it('logs and rethrows when the run itself fails', async () => {
+    runMock.mockRejectedValue(new Error('worker pool exploded'));
+    const handler = createHandler({ config: CONFIG, clients: clients(), env: {} });
+    await expect(handler({}, context())).rejects.toThrow('worker pool exploded');
+    expect(out.json()).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'run failed', error: 'worker pool exploded' }));
+    expect(out.json().filter((line) => 'RunsCompleted' in line)).toEqual([]);
+  });
+
   it('tags log lines with the run id', async () => {
     runMock.mockImplementation(async (deps) => {
       deps.log.info('tenant checked', { tenant: 'acme' });

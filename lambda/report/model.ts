@@ -68,6 +68,8 @@ export interface Finding extends FindingDraft {
   readonly drift: Drift;
   readonly firstSeen?: string;
   readonly lastSeen?: string;
+  /** Set on resolved findings: when the run that no longer saw it ran. */
+  readonly resolvedAt?: string;
   /** Present when suppressed, or when reopened because the exception that suppressed it expired. */
   readonly exception?: ExceptionRecord & { readonly expired?: boolean };
   /**

@@ -14,6 +14,7 @@ import type { Dispatcher } from 'undici';
 import { QlikClient, type QlikClientOptions } from '../qlik/client';
 import type { QlikCredentials } from '../qlik/credentials';
 import { QlikApiError } from '../qlik/errors';
+import type { TransportStats } from '../qlik/transport';
 import { anyEquals, ALL_STATUSES_FILTER, chunk, inAnyStatus } from '../qlik/filters';
 import { EVERYONE_SETTINGS_KEY, type QlikGroup, type QlikRoleRef, type QlikUser } from '../qlik/schemas';
 import { FULL_INVENTORY, type PolicyNeeds } from './plan';
@@ -70,9 +71,14 @@ export interface CollectOptions {
 }
 
 export interface CollectStats {
+  /** Requests sent: every attempt, redirect hop and token request. */
   readonly requests: number;
+  /** Attempts that repeated an earlier one after a 429, a 5xx or a connection failure. */
   readonly retries: number;
+  /** 429 responses received. */
   readonly rateLimited: number;
+  /** Endpoints that announced a deprecation or sunset (worth a log line; Qlik may change them). */
+  readonly deprecations?: TransportStats['deprecations'];
 }
 
 export interface CollectResult {
@@ -96,8 +102,7 @@ export async function collectTenant(options: CollectOptions): Promise<CollectRes
   const signals = [stop.signal];
   if (options.signal) signals.push(options.signal);
   if (options.deadlineMs !== undefined) signals.push(AbortSignal.timeout(options.deadlineMs));
-  const clock = options.tuning?.clock ?? Date.now;
-  const { clock: _clock, ...tuning } = options.tuning ?? {};
+  const { clock = Date.now, ...tuning } = options.tuning ?? {};
 
   // Built outside the try: a tenant URL or allowed host that breaks the host policy is bad input, nothing to close.
   const client = new QlikClient({
@@ -112,23 +117,24 @@ export async function collectTenant(options: CollectOptions): Promise<CollectRes
     ...tuning,
   });
   try {
-    const needs = options.mode === 'full' ? fullNeeds(options.needs) : options.needs;
+    // Full mode reads everything, which answers every targeted need as well.
+    const needs = options.mode === 'full' ? FULL_INVENTORY : options.needs;
     const collection = new Collection(client, needs, stop, options.onProgress ?? (() => {}));
     const snapshot = await collection.run(options.now);
     const stats = client.stats();
     return {
       snapshot: { ...snapshot, requests: stats.requests },
-      stats: { requests: stats.requests, retries: stats.retries, rateLimited: stats.rateLimited },
+      stats: {
+        requests: stats.requests,
+        retries: stats.retries,
+        rateLimited: stats.rateLimited,
+        ...(stats.deprecations.length > 0 ? { deprecations: stats.deprecations } : {}),
+      },
     };
   } finally {
     stop.abort();
     await client.close();
   }
-}
-
-/** The full inventory: every user, group, role and key, plus whatever else `needs` asks for. */
-function fullNeeds(needs: PolicyNeeds): PolicyNeeds {
-  return { ...FULL_INVENTORY, userIds: needs.userIds, userEmails: needs.userEmails };
 }
 
 class Collection {

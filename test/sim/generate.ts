@@ -30,6 +30,7 @@ function prng(seed: number): () => number {
 }
 
 const URL_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const ZEROS = '000000000000000';
 
 function check(condition: boolean, message: string): void {
   if (!condition) throw new RangeError(`generateTenant: ${message}`);
@@ -97,17 +98,23 @@ export function generateTenant(spec: GenerateTenantSpec): Scenario {
   const ordinaryGroups = groups.slice(1);
 
   const users: SimUser[] = new Array<SimUser>(userCount);
-  const makeUser = (i: number, status: UserStatus): SimUser => ({
-    id: objectId(5, i),
-    name: `User ${String(i).padStart(6, '0')}`,
-    subject: `auth0|gen${seedHex}${i}`,
-    ...(i % 7 === 3 ? {} : { email: `user${i}@example.com` }),
-    status,
-    assignedRoles: [],
-    assignedGroups: [],
-    createdAt: '-P500D',
-    lastUpdatedAt: '-P30D',
-  });
+  const userPrefix = `5${seedHex}`;
+  const makeUser = (i: number, status: UserStatus): SimUser => {
+    const hex = i.toString(16);
+    const user: SimUser = {
+      id: userPrefix + ZEROS.slice(hex.length) + hex,
+      name: `User ${i}`,
+      subject: `auth0|gen${seedHex}${i}`,
+      status,
+      assignedRoles: [],
+      assignedGroups: [],
+      createdAt: '-P500D',
+      lastUpdatedAt: '-P30D',
+    };
+    // Some users have no email: the field is optional on the wire.
+    if (i % 7 !== 3) user.email = `user${i}@example.com`;
+    return user;
+  };
   const caller = makeUser(0, 'active');
   caller.name = 'Tenant Admin';
   caller.assignedRoles = [byName('TenantAdmin'), manageKeys.id];

@@ -175,3 +175,27 @@ export const EVERYONE_NAME = 'com.qlik.Everyone';
 export const USER_DEFAULT_NAME = 'UserDefault';
 export const DEVELOPER_NAME = 'Developer';
 export const TENANT_ADMIN_NAME = 'TenantAdmin';
+
+/**
+ * A deep copy of a scenario. Hand-written because structuredClone is several times slower on 50,000-user tenants and
+ * every scenario is plain data of known shape.
+ */
+export function cloneScenario(s: Scenario): Scenario {
+  const copy: Scenario = {
+    name: s.name,
+    description: s.description,
+    mode: s.mode,
+    tenant: { ...s.tenant, ...(s.tenant.hostnames ? { hostnames: [...s.tenant.hostnames] } : {}) },
+    caller: { ...s.caller },
+    oauthClient: { ...s.oauthClient },
+    everyone: { ...s.everyone, assignedRoles: [...s.everyone.assignedRoles] },
+    roles: s.roles.map((r) => ({ ...r, assignedScopes: [...r.assignedScopes], permissions: [...r.permissions] })),
+    groups: s.groups.map((g) => ({ ...g, assignedRoles: [...g.assignedRoles] })),
+    users: s.users.map((u) => ({ ...u, assignedRoles: [...u.assignedRoles], assignedGroups: [...u.assignedGroups] })),
+    apiKeys: s.apiKeys.map((k) => ({ ...k })),
+    apiKeysConfig: { ...s.apiKeysConfig },
+  };
+  if (s.settings) copy.settings = structuredClone(s.settings);
+  if (s.expect) copy.expect = structuredClone(s.expect);
+  return copy;
+}

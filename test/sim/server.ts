@@ -22,7 +22,7 @@ import type { HandlerContext, Identity, Route, SimServices } from './routes/rout
 import { tenantRoutes } from './routes/tenant';
 import { userRoutes } from './routes/users';
 import type { Scenario } from './scenario';
-import { DEVELOPER_NAME, USER_DEFAULT_NAME } from './scenario';
+import { DEVELOPER_NAME, USER_DEFAULT_NAME, cloneScenario } from './scenario';
 import { FilterSemanticError, FilterSyntaxError } from './scim-filter';
 import type { SimSettings } from './settings';
 import { resolveSettings } from './settings';
@@ -138,7 +138,7 @@ function applyRoleIdSettings(s: Scenario, settings: SimSettings): void {
 }
 
 export async function startSimulatedTenant(options: SimulatedTenantOptions): Promise<SimulatedTenant> {
-  const scenario = structuredClone(options.scenario);
+  const scenario = cloneScenario(options.scenario);
   const settings = resolveSettings(scenario.settings, options.settings);
   applyRoleIdSettings(scenario, settings);
   const now = options.now ?? (() => new Date());

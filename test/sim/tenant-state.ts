@@ -9,6 +9,7 @@ import type { SimSettings } from './settings';
 import { durationMs, resolveTime } from './time';
 
 const MEMO_LIMIT = 2000;
+const INDEXED_USER_ATTRIBUTES: ReadonlySet<string> = new Set(['id', 'subject', 'email', 'clientId', 'name']);
 
 export class TenantState {
   private rolesById = new Map<string, SimRole>();
@@ -53,18 +54,6 @@ export class TenantState {
     this.usersById = new Map(s.users.map((u) => [u.id, u]));
     this.keysById = new Map(s.apiKeys.map((k) => [k.id, k]));
     this.userIndex = new Map();
-    for (const attribute of ['id', 'subject', 'email', 'clientId', 'name'] as const) {
-      const byValue = new Map<string, SimUser[]>();
-      for (const u of s.users) {
-        const value = u[attribute];
-        if (value === undefined) continue;
-        const key = value.toLowerCase();
-        const list = byValue.get(key);
-        if (list) list.push(u);
-        else byValue.set(key, [u]);
-      }
-      this.userIndex.set(attribute, byValue);
-    }
     this.effectiveScopeMemo.clear();
     this.memo.clear();
   }
@@ -87,8 +76,22 @@ export class TenantState {
 
   /** Users whose `attribute` equals `valueLowerCase` (case-insensitively); undefined if the attribute has no index. */
   usersWhere(attribute: string, valueLowerCase: string): readonly SimUser[] | undefined {
-    const byValue = this.userIndex.get(attribute);
-    if (!byValue) return undefined;
+    if (!INDEXED_USER_ATTRIBUTES.has(attribute)) return undefined;
+    let byValue = this.userIndex.get(attribute);
+    if (!byValue) {
+      // Built on first use: most runs filter by id only, and a rebuild after every mutation should stay cheap.
+      byValue = new Map();
+      const key = attribute as 'id' | 'subject' | 'email' | 'clientId' | 'name';
+      for (const u of this.scenario.users) {
+        const value = u[key];
+        if (value === undefined) continue;
+        const lower = value.toLowerCase();
+        const list = byValue.get(lower);
+        if (list) list.push(u);
+        else byValue.set(lower, [u]);
+      }
+      this.userIndex.set(attribute, byValue);
+    }
     return byValue.get(valueLowerCase) ?? [];
   }
 
@@ -190,10 +193,19 @@ export class TenantState {
  * ones: afterwards the clock may move forward and keys expire, as on a real tenant.
  */
 export function anchorTimes(s: Scenario, now: Date): void {
+  // Generated tenants repeat a handful of relative dates across 50,000 users: resolve each distinct one once.
+  const resolved = new Map<string, string>();
   const fix = <T extends object>(obj: T, keys: readonly (keyof T)[]) => {
     for (const key of keys) {
       const value = obj[key];
-      if (typeof value === 'string' && durationMs(value) !== undefined) (obj as Record<keyof T, unknown>)[key] = resolveTime(value, now).toISOString();
+      if (typeof value !== 'string') continue;
+      let absolute = resolved.get(value);
+      if (absolute === undefined) {
+        if (!isRelative(value)) continue;
+        absolute = resolveTime(value, now).toISOString();
+        resolved.set(value, absolute);
+      }
+      (obj as Record<keyof T, unknown>)[key] = absolute;
     }
   };
   fix(s.tenant, ['created']);
@@ -203,4 +215,10 @@ export function anchorTimes(s: Scenario, now: Date): void {
   for (const g of s.groups) fix(g, ['createdAt', 'lastUpdatedAt']);
   for (const u of s.users) fix(u, ['createdAt', 'lastUpdatedAt', 'inviteExpiry']);
   for (const k of s.apiKeys) fix(k, ['expiry', 'created', 'lastUpdated']);
+}
+
+function isRelative(value: string): boolean {
+  const c = value.charCodeAt(0);
+  // "P…", "-P…" or "+P…"; absolute date-times start with a digit.
+  return (c === 80 || c === 45 || c === 43) && durationMs(value) !== undefined;
 }

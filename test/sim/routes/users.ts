@@ -48,8 +48,6 @@ function userFilterSchema(state: TenantState): FilterSchema<SimUser> {
   return schema;
 }
 
-const INDEXED = new Set(['id', 'subject', 'email', 'clientId', 'name']);
-
 interface UserQuery {
   readonly filter: FilterNode | undefined;
   readonly statuses: ReadonlySet<string> | undefined;
@@ -71,7 +69,7 @@ function selectUsers(state: TenantState, query: UserQuery): SimUser[] {
   const schema = userFilterSchema(state);
   const { filter, statuses } = query;
   const candidates = filter
-    ? (indexCandidates(filter, (attr, value) => (INDEXED.has(attr) ? state.usersWhere(attr, value) : undefined)) ?? state.scenario.users)
+    ? (indexCandidates(filter, (attr, value) => state.usersWhere(attr, value)) ?? state.scenario.users)
     : state.scenario.users;
   return candidates.filter((u) => (!statuses || statuses.has(u.status ?? 'active')) && (!filter || matches(filter, u, schema)));
 }

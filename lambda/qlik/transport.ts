@@ -13,6 +13,7 @@ import { HostPolicy } from './host-policy';
 import { RequestLimiter } from './limiter';
 import { createRetryPolicy, DEFAULT_RETRY_SETTINGS, retryAfterMs, type RetrySettings } from './retry';
 import { oauthTokenSchema } from './schemas';
+import { TOOL_VERSION } from '../version';
 
 export interface TransportOptions {
   readonly tenantUrl: string;
@@ -234,7 +235,7 @@ export class Transport {
     // The credential goes only to the tenant's own origin; a redirect elsewhere is followed without it.
     const headers: Record<string, string> = {
       accept: 'application/json',
-      'user-agent': this.#options.userAgent ?? 'qlik-access-guard',
+      'user-agent': this.#options.userAgent ?? `qlik-access-guard/${TOOL_VERSION}`,
       ...(this.#options.apiVersion ? { 'qlik-api-version': this.#options.apiVersion } : {}),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     };

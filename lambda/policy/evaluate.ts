@@ -5,13 +5,12 @@
 import { DEVELOPER_ROLE_NAME, EVERYONE_GROUP_ID, type TenantSnapshot } from '../collect/snapshot';
 import type { PolicyNeeds } from '../collect/plan';
 import type { FindingDraft } from '../report/model';
-import { compareText } from './remediation';
 import { PermissionResolver } from './resolver';
 import type { KnownFormerDevelopers, PrincipalRef, RuleContext, RuleMetadata } from './rule';
 import { RULES } from './rules/index';
 import { evaluateRequireRule, requireRuleMetadata } from './rules/require';
 import type { Policy } from './schema';
-import { TenantIndex, isDeprecatedDeveloperRole } from './tenant-index';
+import { TenantIndex, compareText, isDeprecatedDeveloperRole } from './tenant-index';
 
 export interface EvaluationContext {
   /** Principals earlier runs saw holding Developer (from the state store). */

@@ -4,7 +4,7 @@
  */
 import { MANAGE_API_KEYS_SCOPE, type SnapshotUser } from '../collect/snapshot';
 import type { NamedRef, PermissionResolver, RoleSeen } from './resolver';
-import { isDeprecatedDeveloperRole } from './tenant-index';
+import { compareText, isDeprecatedDeveloperRole } from './tenant-index';
 
 /** The name the docs and Qlik's tutorials give the replacement for the removed Developer role. */
 export const REPLACEMENT_ROLE_NAME = 'AllowManageAPIKeys';
@@ -80,9 +80,4 @@ export function replaceGroupRolesCall(
 
 export function numberedSteps(intro: string, steps: readonly string[]): string {
   return [intro, ...steps.map((step, index) => `${index + 1}. ${step}`)].join('\n');
-}
-
-/** Code-point order: stable on every machine, unlike `localeCompare`. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -75,7 +75,9 @@ interface GroupGrant {
 export class PermissionResolver {
   readonly index: TenantIndex;
   private readonly grantingRoles: ReadonlySet<string>;
-  private readonly roleCache = new Map<string, RoleGrant>();
+  /** By role id; a reference whose name differs from the cached one is resolved again (and not cached). */
+  private readonly roleCache = new Map<string, { readonly refName: string; readonly grant: RoleGrant }>();
+  private readonly rolesGrantingCache = new Map<string, RoleSeen[]>();
   private readonly groupCache = new Map<string, GroupGrant>();
   private readonly userCache = new Map<string, EffectiveAccess>();
   private sharedCache?: { paths: GrantPath[]; notes: string[] };
@@ -95,13 +97,11 @@ export class PermissionResolver {
   }
 
   /** The scopes a role reference carries, resolved against the tenant's role list. */
-  role(ref: RoleRef | NamedRef & { type?: 'default' | 'custom' }): RoleGrant {
-    const key = `${ref.id}\u0000${ref.name}`;
-    let grant = this.roleCache.get(key);
-    if (!grant) {
-      grant = this.computeRole(ref);
-      this.roleCache.set(key, grant);
-    }
+  role(ref: RoleRef | (NamedRef & { type?: 'default' | 'custom' })): RoleGrant {
+    const cached = this.roleCache.get(ref.id);
+    if (cached && cached.refName === ref.name) return cached.grant;
+    const grant = this.computeRole(ref);
+    if (!cached) this.roleCache.set(ref.id, { refName: ref.name, grant });
     return grant;
   }
 
@@ -149,11 +149,16 @@ export class PermissionResolver {
   }
 
   /** Roles of the tenant that grant the scope (the removed Developer role never does). */
-  rolesGranting(scope: string): RoleSeen[] {
-    return this.index.snapshot.roles
-      .map((role) => this.role(role))
-      .filter((grant) => grant.grants.has(scope))
-      .map((grant) => grant.seen);
+  rolesGranting(scope: string): readonly RoleSeen[] {
+    let roles = this.rolesGrantingCache.get(scope);
+    if (!roles) {
+      roles = this.index.snapshot.roles
+        .map((role) => this.role(role))
+        .filter((grant) => grant.grants.has(scope))
+        .map((grant) => grant.seen);
+      this.rolesGrantingCache.set(scope, roles);
+    }
+    return roles;
   }
 
   private computeUser(user: SnapshotUser): EffectiveAccess {

@@ -8,13 +8,21 @@ import {
   type RoleRef,
   type SnapshotApiKey,
   type SnapshotGroup,
+  type SnapshotGroupMembership,
   type SnapshotRole,
   type SnapshotUser,
   type TenantSnapshot,
 } from '../collect/snapshot';
 
-/** Prefix of membership-cache keys that hold a group name rather than an id. */
-const NAME_KEY = '\u0000name:';
+/** Code-point order: stable on every machine, unlike `localeCompare`. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** People and groups in the order a reader expects, with the id breaking ties between equal names. */
+export function byNameThenId(a: { name: string; id: string }, b: { name: string; id: string }): number {
+  return compareText(a.name, b.name) || compareText(a.id, b.id);
+}
 
 export class TenantIndex {
   readonly usersById = new Map<string, SnapshotUser>();
@@ -27,7 +35,9 @@ export class TenantIndex {
   readonly liveUserKeysByOwner = new Map<string, SnapshotApiKey[]>();
   private readonly usersLookedUp: ReadonlySet<string>;
   private usersByEmailCache?: Map<string, SnapshotUser>;
-  private membersCache?: Map<string, SnapshotUser[]>;
+  /** Members per group id, filled only for the groups someone asked about. */
+  private readonly membersCache = new Map<string, SnapshotUser[]>();
+  private unlistedCache?: Map<string, SnapshotGroupMembership>;
 
   constructor(
     readonly snapshot: TenantSnapshot,
@@ -44,7 +54,9 @@ export class TenantIndex {
       if (!this.groupsByName.has(group.name)) this.groupsByName.set(group.name, group);
     }
     this.userDefault = snapshot.roles.find((role) => role.name === USER_DEFAULT_ROLE_NAME && role.type === 'default');
-    for (const key of snapshot.apiKeys) {
+    // Sorted by owner, then key id, so evidence and messages do not depend on the order Qlik listed the keys in.
+    const keys = [...snapshot.apiKeys].sort((a, b) => compareText(a.sub, b.sub) || compareText(a.id, b.id));
+    for (const key of keys) {
       if (!isLiveUserKey(key, now)) continue;
       const owned = this.liveUserKeysByOwner.get(key.sub);
       if (owned) owned.push(key);
@@ -87,7 +99,27 @@ export class TenantIndex {
 
   /** Users of the snapshot that are members of the group (matched by the membership's id). */
   membersOf(groupId: string): readonly SnapshotUser[] {
-    return this.memberships().get(groupId) ?? [];
+    return this.membersOfGroups([groupId]).get(groupId) ?? [];
+  }
+
+  /**
+   * Members of several groups in one pass over the users. Only a few groups ever need their members (Developer
+   * groups, former-Developer groups, groups a custom rule selects), so indexing all 10,000 would be wasted work.
+   */
+  membersOfGroups(groupIds: Iterable<string>): ReadonlyMap<string, readonly SnapshotUser[]> {
+    const wanted = new Set<string>();
+    for (const id of groupIds) if (!this.membersCache.has(id)) wanted.add(id);
+    if (wanted.size > 0) {
+      for (const id of wanted) this.membersCache.set(id, []);
+      for (const user of this.snapshot.users) {
+        for (const membership of user.assignedGroups) {
+          if (wanted.has(membership.id)) this.membersCache.get(membership.id)?.push(user);
+        }
+      }
+    }
+    const result = new Map<string, readonly SnapshotUser[]>();
+    for (const id of groupIds) result.set(id, this.membersCache.get(id) ?? []);
+    return result;
   }
 
   /**
@@ -97,26 +129,29 @@ export class TenantIndex {
   membersOfGroup(idOrName: string): readonly SnapshotUser[] {
     const group = this.group(idOrName);
     if (group) return this.membersOf(group.id);
-    return this.memberships().get(idOrName) ?? this.memberships().get(`${NAME_KEY}${idOrName}`) ?? [];
+    const unlisted = this.unlistedGroups();
+    if (unlisted.has(idOrName)) return this.membersOf(idOrName);
+    for (const membership of unlisted.values()) {
+      if (membership.name === idOrName) return this.membersOf(membership.id);
+    }
+    return [];
   }
 
-  private memberships(): Map<string, SnapshotUser[]> {
-    if (!this.membersCache) {
-      const cache = new Map<string, SnapshotUser[]>();
-      const add = (key: string, user: SnapshotUser): void => {
-        const members = cache.get(key);
-        if (members) members.push(user);
-        else cache.set(key, [user]);
-      };
+  /** Groups users belong to that the groups list lacks, as the first user record carrying their roles shows them. */
+  unlistedGroups(): ReadonlyMap<string, SnapshotGroupMembership> {
+    if (!this.unlistedCache) {
+      const unlisted = new Map<string, SnapshotGroupMembership>();
       for (const user of this.snapshot.users) {
         for (const membership of user.assignedGroups) {
-          add(membership.id, user);
-          add(`${NAME_KEY}${membership.name}`, user);
+          if (this.groupsById.has(membership.id)) continue;
+          const seen = unlisted.get(membership.id);
+          // Prefer a record that carries the group's roles; sparse records may omit them.
+          if (!seen || (!seen.assignedRoles && membership.assignedRoles)) unlisted.set(membership.id, membership);
         }
       }
-      this.membersCache = cache;
+      this.unlistedCache = unlisted;
     }
-    return this.membersCache;
+    return this.unlistedCache;
   }
 
   /** Whether the reference is the removed built-in Developer role (not a custom role that happens to share the name). */

@@ -16,6 +16,7 @@ import {
   suggestGrantingRole,
 } from '../remediation';
 import { ISO27001, SOC2, type RuleContext, type RuleDefinition, type RuleMetadata } from '../rule';
+import { byNameThenId } from '../tenant-index';
 
 const metadata: RuleMetadata = {
   id: 'deprecated-developer-role-assigned',
@@ -136,21 +137,18 @@ function groupFindings(context: RuleContext): FindingDraft[] {
   }
   consider(EVERYONE_GROUP_ID, EVERYONE_GROUP_NAME, snapshot.everyoneRoles, 'everyone');
   // Groups absent from the groups list are known only from their members' records.
-  for (const user of snapshot.users) {
-    for (const membership of user.assignedGroups) {
-      if (!tenant.groupsById.has(membership.id) && membership.assignedRoles) {
-        consider(membership.id, membership.name, membership.assignedRoles, 'user-record');
-      }
-    }
+  for (const membership of tenant.unlistedGroups().values()) {
+    if (membership.assignedRoles) consider(membership.id, membership.name, membership.assignedRoles, 'user-record');
   }
 
   const role = suggestGrantingRole(access);
+  const membersByGroup = tenant.membersOfGroups([...groups.keys()].filter((id) => id !== EVERYONE_GROUP_ID));
   const findings: FindingDraft[] = [];
   for (const group of groups.values()) {
     const roleGrants = group.roles.map((ref) => access.role(ref));
     const grantsApiKeysOtherwise = roleGrants.some((grant) => grant.grants.has(MANAGE_API_KEYS_SCOPE));
     const isEveryone = group.id === EVERYONE_GROUP_ID;
-    const members: readonly SnapshotUser[] = isEveryone ? snapshot.users : tenant.membersOf(group.id);
+    const members: readonly SnapshotUser[] = isEveryone ? snapshot.users : (membersByGroup.get(group.id) ?? []);
     const owners = members.filter((member) => tenant.liveUserKeysByOwner.has(member.id));
     const addRole = !grantsApiKeysOtherwise && !isEveryone ? role : undefined;
 
@@ -191,7 +189,10 @@ function groupFindings(context: RuleContext): FindingDraft[] {
         roles: roleGrants.map((grant) => ({ id: grant.seen.id, name: grant.seen.name, scopes: grant.seen.scopes })),
         grantsManageApiKeysOtherwise: grantsApiKeysOtherwise,
         membersSeen: members.length,
-        keyOwnersAmongMembers: owners.slice(0, 50).map((owner) => ({ id: owner.id, name: owner.name })),
+        keyOwnersAmongMembers: owners
+          .map((owner) => ({ id: owner.id, name: owner.name }))
+          .sort(byNameThenId)
+          .slice(0, 50),
       },
       remediation: numberedSteps(
         `Remove the Developer role from ${isEveryone ? 'the Everyone group' : `group "${group.name}"`}.`,

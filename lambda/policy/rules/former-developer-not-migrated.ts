@@ -18,7 +18,7 @@ import {
   suggestGrantingRole,
 } from '../remediation';
 import { ISO27001, SOC2, type RuleContext, type RuleDefinition, type RuleMetadata } from '../rule';
-import { isActiveUser } from '../tenant-index';
+import { byNameThenId, isActiveUser } from '../tenant-index';
 
 type Source = 'policy formerDevelopers' | 'earlier runs';
 
@@ -122,11 +122,16 @@ function groupFindings(context: RuleContext): FindingDraft[] {
 
   const role = suggestGrantingRole(access);
   const findings: FindingDraft[] = [];
-  for (const { group, sources } of principals.values()) {
-    if (group.status === 'disabled') continue;
+  const unmigrated = [...principals.values()].filter(({ group }) => {
+    if (group.status === 'disabled') return false;
     const grant = access.groupGrants(group.id);
-    if (!grant || grant.roleGrants.some((roleGrant) => roleGrant.grants.has(MANAGE_API_KEYS_SCOPE))) continue;
-    const members = tenant.membersOf(group.id);
+    return grant !== undefined && !grant.roleGrants.some((roleGrant) => roleGrant.grants.has(MANAGE_API_KEYS_SCOPE));
+  });
+  const membersByGroup = tenant.membersOfGroups(unmigrated.map(({ group }) => group.id));
+  for (const { group, sources } of unmigrated) {
+    const grant = access.groupGrants(group.id);
+    if (!grant) continue;
+    const members = membersByGroup.get(group.id) ?? [];
     const ownersWithout = members.filter(
       (member) =>
         isActiveUser(member) &&
@@ -157,7 +162,10 @@ function groupFindings(context: RuleContext): FindingDraft[] {
             ? 'The group has no roles.'
             : `None of the group's roles (${grant.roleGrants.map((g) => `"${g.seen.name}"`).join(', ')}) carries ${MANAGE_API_KEYS_SCOPE}.`,
         membersSeen: members.length,
-        keyOwnersWithoutPermission: ownersWithout.slice(0, 50).map((member) => ({ id: member.id, name: member.name })),
+        keyOwnersWithoutPermission: ownersWithout
+          .map((member) => ({ id: member.id, name: member.name }))
+          .sort(byNameThenId)
+          .slice(0, 50),
       },
       remediation: numberedSteps(`Migrate former Developer group "${group.name}" to Manage API keys.`, [
         grantingRoleStep(role),

@@ -10,7 +10,7 @@ import {
   type GrantingRoleSuggestion,
 } from '../remediation';
 import { ISO27001, SOC2, type RuleContext, type RuleDefinition, type RuleMetadata } from '../rule';
-import { isActiveUser } from '../tenant-index';
+import { byNameThenId, isActiveUser } from '../tenant-index';
 
 const metadata: RuleMetadata = {
   id: 'manage-api-keys-granted-to-everyone',
@@ -120,7 +120,7 @@ function ownersRelyingOnlyOn(context: RuleContext, via: GrantVia): { id: string;
     const paths: readonly GrantPath[] = access.forUser(user).pathsFor(MANAGE_API_KEYS_SCOPE);
     if (paths.length > 0 && paths.every((path) => path.via === via)) relying.push({ id: user.id, name: user.name });
   }
-  return relying;
+  return relying.sort(byNameThenId);
 }
 
 function relyingSentence(count: number): string {

@@ -5,10 +5,10 @@
 import { USER_DEFAULT_ROLE_NAME, type SnapshotUser } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
 import { accessEvidence, describeUser, grantPathEvidence, userEvidence, userSubject, whyNoGrant } from '../evidence';
-import { compareText, numberedSteps, replaceUserRolesCall } from '../remediation';
+import { numberedSteps, replaceUserRolesCall } from '../remediation';
 import type { RuleContext, RuleMetadata } from '../rule';
 import type { RequireRule } from '../schema';
-import { isActiveUser } from '../tenant-index';
+import { compareText, isActiveUser } from '../tenant-index';
 
 export function requireRuleMetadata(rule: RequireRule): RuleMetadata {
   const scopes = rule.scopes.join(', ');

@@ -163,6 +163,7 @@ async function checkTenant(
         allowedHosts: target.allowedHosts,
         allowHttpLoopback: input.allowHttpLoopback ?? false,
         signal,
+        deadlineMs: input.tenantDeadlineMs,
         ...(dispatcher ? { dispatcher } : {}),
         onProgress: (p) => deps.onProgress?.(target.name, p.phase, p.done),
       });

@@ -48,6 +48,7 @@ const findingShape = {
   compliance: z.record(z.string(), z.array(z.string())).optional(),
   firstSeen: isoTimestamp.optional(),
   lastSeen: isoTimestamp.optional(),
+  resolvedAt: isoTimestamp.optional(),
   exception: ExceptionRecordSchema.extend({ expired: z.boolean().optional() }).optional(),
 };
 
@@ -171,6 +172,7 @@ const FINDING_KEYS = [
   'compliance',
   'firstSeen',
   'lastSeen',
+  'resolvedAt',
   'exception',
 ] as const;
 const SUBJECT_KEYS = ['type', 'id', 'name'] as const;

@@ -11,8 +11,17 @@ export interface BuildAppOptions {
    * @default the `config` context value (`cdk synth -c config=path`), else lib/config/example.config.yaml
    */
   readonly configFile?: string;
-  readonly appProps?: AppProps;
+
   /**
+   * Props of the CDK app (output folder, extra context). The feature flags in {@link FEATURE_FLAGS} are always set.
+   *
+   * @default - the CLI's settings
+   */
+  readonly appProps?: AppProps;
+
+  /**
+   * The Lambda handler module (tests that skip bundling pass a stub).
+   *
    * @default lambda/handler.ts
    */
   readonly handlerEntry?: string;

@@ -60,11 +60,15 @@ export interface CheckerFunctionProps {
   readonly entry?: string;
 
   /**
+   * Memory in MiB (CPU scales with it).
+   *
    * @default 512
    */
   readonly memorySize?: number;
 
   /**
+   * Upper bound of one run over all tenants; the duration alarm fires at 80% of it.
+   *
    * @default Duration.minutes(10)
    */
   readonly timeout?: Duration;
@@ -92,6 +96,8 @@ export interface CheckerFunctionProps {
   readonly maxEventAge?: Duration;
 
   /**
+   * The function description (the stack puts the policy name and hash here).
+   *
    * @default - a description naming the service
    */
   readonly description?: string;

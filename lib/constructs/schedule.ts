@@ -36,6 +36,8 @@ export interface CheckScheduleProps {
   readonly maxEventAge?: Duration;
 
   /**
+   * Whether the schedule starts runs (false pauses checking without removing anything).
+   *
    * @default true
    */
   readonly enabled?: boolean;

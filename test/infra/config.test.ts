@@ -85,6 +85,17 @@ describe('deploy config', () => {
     const problems = problemsOf(`${VALID}\nschedul: {}\n`.replace('retentionDays: 30', 'retentionDays: 30\n  retentionDay: 31'));
     expect(problems.map((p) => p.path).sort()).toEqual(['reports.retentionDay', 'schedul']);
     expect(problems.every((p) => p.expected.startsWith('no such key'))).toBe(true);
+    const byPath = Object.fromEntries(problems.map((p) => [p.path, p.expected]));
+    expect(byPath['reports.retentionDay']).toBe(
+      'no such key here (did you mean "retentionDays"?; expected one of retentionDays, transitionAfterDays, storageClass, linkBase)',
+    );
+    expect(byPath.schedul).toMatch(/did you mean "schedule"\?/);
+  });
+
+  it('suggests the right spelling of a key inside a list', () => {
+    const [problem] = problemsOf(VALID.replace('- address: ops@example.com', '- address: ops@example.com\n      minseverity: high'));
+    expect(problem!.path).toBe('alerts.email[0].minseverity');
+    expect(problem!.expected).toMatch(/did you mean "minSeverity"\?/);
   });
 
   it('lists every problem at once', () => {

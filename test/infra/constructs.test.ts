@@ -2,6 +2,7 @@
  * Construct-level rules that do not need the whole stack: email filter policies, secret ARNs, heartbeat alarm shape,
  * the 4 KB environment limit and the chat severity setting.
  */
+import { fileURLToPath } from 'node:url';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ import { heartbeatAlarmShape } from '../../lib/constructs/monitoring';
 import { parseDeployConfig } from '../../lib/config';
 import { ChatSeverityNotSupportedError, buildRuntimeConfig } from '../../lib/stack';
 import { RuntimeConfigSchema } from '../../lambda/config/runtime';
-import { HANDLER_STUB } from './support';
+import { HANDLER_STUB, synth, writeConfig } from './support';
 
 describe('email filter policies', () => {
   it('turns a minimum severity into the allowed list, worst first', () => {
@@ -116,6 +117,25 @@ describe("the function's 4 KB environment", () => {
     const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S');
     const checker = new CheckerFunction(stack, 'C', { runtimeConfig: runtime(), entry: HANDLER_STUB });
     expect(estimateEnvironmentBytes(stack, checker.environment)).toBeLessThanOrEqual(LAMBDA_ENVIRONMENT_LIMIT_BYTES);
+  });
+
+  it('fits a copy of the shipped default policy with ten tenants', async () => {
+    const policyFile = fileURLToPath(new URL('../../lambda/policy/default-policy.yaml', import.meta.url));
+    const tenants = Array.from(
+      { length: 10 },
+      (_, i) => `  - { name: tenant-${i}, url: "https://tenant-${i}.eu.qlikcloud.com", secretId: qlik-access-guard/tenants/tenant-${i} }`,
+    ).join('\n');
+    const config = writeConfig(`tenants:
+${tenants}
+policyFile: ${JSON.stringify(policyFile)}
+schedule: { expression: "rate(1 day)" }
+reports: { retentionDays: 30 }
+alerts: { email: [{ address: ops@example.com }] }
+`);
+    const { stack } = await synth(config);
+    const bytes = estimateEnvironmentBytes(stack, stack.checker.environment);
+    expect(bytes).toBeGreaterThan(2000);
+    expect(bytes).toBeLessThanOrEqual(LAMBDA_ENVIRONMENT_LIMIT_BYTES);
   });
 
   it('fails synth with a clear message when the policy makes it too large', () => {

@@ -255,10 +255,12 @@ async function credentialsFor(
   );
 }
 
+/** `acme` for https://acme.eu.qlikcloud.com; the whole host (port included) elsewhere, so names stay unique. */
 function nameFromUrl(url: string): string {
   try {
-    const host = new URL(url).host;
-    return host.split('.')[0]!.replace(/[^A-Za-z0-9._-]/g, '-') || host;
+    const host = new URL(url).host.toLowerCase();
+    const name = host.endsWith('.qlikcloud.com') ? host.split('.')[0]! : host;
+    return name.replace(/[^a-z0-9._-]/g, '-').slice(0, 64);
   } catch {
     throw new InputError('command line', '--tenant', `a tenant URL such as https://acme.eu.qlikcloud.com (got "${url}")`);
   }

@@ -149,6 +149,24 @@ async function checkTenant(
 ): Promise<TenantOutcome> {
   const started = Date.now();
   const log = childLog(deps.log, { tenant: target.name });
+  // State is keyed by the tenant's configured name, known before collection: the policy's needs depend on it
+  // (principals that earlier runs saw holding Developer must be collected even when they own no key). The tenant id
+  // recorded in the state guards against a name reused for another tenant.
+  const stateKey = target.name;
+
+  let previous: TenantState | undefined;
+  try {
+    const raw = await deps.state.loadState(stateKey);
+    previous = parseState(raw, `drift state of tenant ${target.name}`);
+  } catch (error) {
+    // Without the previous state every finding would read as new; a clear error beats a flood of false alerts.
+    const message = `its drift state could not be read, so what changed cannot be told: ${messageOf(error)}`;
+    log.error('drift state unreadable', { error: messageOf(error) });
+    const code = error instanceof CheckError && error.code === 'bad-input' ? 'bad-input' : 'unreachable';
+    return errorOutcome(deps, input, target, { code, message }, Date.now() - started);
+  }
+  const formerDevelopers = knownFormerDevelopers(previous);
+
   let snapshot: TenantSnapshot;
   let stats = { requests: 0, retries: 0, rateLimited: 0 };
   try {
@@ -158,7 +176,7 @@ async function checkTenant(
       return collectTenant({
         tenantUrl: target.url,
         credentials,
-        needs: policyNeeds(input.policy.policy),
+        needs: policyNeeds(input.policy.policy, { knownFormerDevelopers: formerDevelopers }),
         now: deps.now(),
         allowedHosts: target.allowedHosts,
         allowHttpLoopback: input.allowHttpLoopback ?? false,
@@ -177,6 +195,11 @@ async function checkTenant(
   }
 
   const tenantId = snapshot.tenantId;
+  if (previous && previous.tenantId !== tenantId) {
+    const message = `the drift state of ${stateKey} belongs to tenant ${previous.tenantId}, but ${target.url} answers as tenant ${tenantId}; give this tenant its own name, or delete the old state to start afresh`;
+    log.error('drift state belongs to another tenant', { stateTenant: previous.tenantId });
+    return errorOutcome(deps, input, target, { code: 'bad-input', message }, Date.now() - started, snapshot);
+  }
   try {
     if (await deps.archive.hasRun(tenantId, input.runId)) {
       // A retried invocation of the same scheduled run: the first one archived and alerted already.
@@ -187,20 +210,10 @@ async function checkTenant(
     log.warn('could not tell whether this run was already archived', { error: messageOf(error) });
   }
 
-  let previous: TenantState | undefined;
-  try {
-    const raw = await deps.state.loadState(tenantId);
-    previous = raw === undefined ? undefined : parseState(raw, `drift state of tenant ${tenantId}`);
-  } catch (error) {
-    // Without the previous state every finding would read as new; a clear error beats a flood of false alerts.
-    const reportError = toReportError(error);
-    log.error('drift state unreadable', { error: reportError.message });
-    return errorOutcome(deps, input, target, reportError, Date.now() - started, snapshot);
-  }
-
   const now = deps.now();
   const policy = input.policy.policy;
-  const drafts = evaluatePolicy(snapshot, policy, now, { knownFormerDevelopers: knownFormerDevelopers(previous) });
+  const holders = developerHolders(snapshot);
+  const drafts = evaluatePolicy(snapshot, policy, now, { knownFormerDevelopers: formerDevelopers });
   const drift = applyDrift({
     tenantId,
     runId: input.runId,
@@ -209,7 +222,7 @@ async function checkTenant(
     drafts,
     exceptions: policy.exceptions ?? [],
     titleOf: (ruleId) => ruleTitle(policy, ruleId),
-    developerHolders: developerHolders(snapshot),
+    developerHolders: holders,
   });
 
   const durationMs = Date.now() - started;
@@ -282,7 +295,7 @@ async function checkTenant(
   }
 
   try {
-    await deps.state.saveState(tenantId, planned.next);
+    await deps.state.saveState(stateKey, planned.next);
   } catch (error) {
     log.error('drift state could not be saved; the next run will repeat this run’s alerts', {
       error: messageOf(error),

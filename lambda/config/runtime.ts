@@ -20,7 +20,12 @@ export const TenantConfigSchema = z
 
 export const RuntimeConfigSchema = z
   .object({
-    tenants: z.array(TenantConfigSchema).min(1, 'at least one tenant'),
+    tenants: z
+      .array(TenantConfigSchema)
+      .min(1, 'at least one tenant')
+      .refine((tenants) => new Set(tenants.map((t) => t.name)).size === tenants.length, {
+        message: 'unique tenant names (a name keys the tenant\'s drift state and metrics)',
+      }),
     /** The policy document (as parsed from YAML); validated with the policy schema. Omitted = the default policy. */
     policy: z.record(z.string(), z.unknown()).optional(),
     reportBucket: z.string().min(3),

@@ -1,4 +1,11 @@
-import { EVERYONE_GROUP_ID, MANAGE_API_KEYS_SCOPE, type SnapshotGroup, type SnapshotUser } from '../../collect/snapshot';
+import {
+  DEVELOPER_ROLE_NAME,
+  EVERYONE_GROUP_ID,
+  MANAGE_API_KEYS_SCOPE,
+  type RoleRef,
+  type SnapshotGroup,
+  type SnapshotUser,
+} from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
 import {
   accessEvidence,
@@ -18,7 +25,7 @@ import {
   suggestGrantingRole,
 } from '../remediation';
 import { ISO27001, SOC2, type RuleContext, type RuleDefinition, type RuleMetadata } from '../rule';
-import { byNameThenId, isActiveUser } from '../tenant-index';
+import { byNameThenId, isActiveUser, isDeprecatedDeveloperRole } from '../tenant-index';
 
 type Source = 'policy formerDevelopers' | 'earlier runs';
 
@@ -29,7 +36,7 @@ const metadata: RuleMetadata = {
   subjectType: ['user', 'group'],
   description:
     'A principal known to have held the removed Developer role — listed under formerDevelopers in the policy, or ' +
-    'seen holding it by an earlier run — must hold the scope api-keys. For a user, through any path; for a group, ' +
+    'seen holding it by an earlier run — and no longer holding it must hold the scope api-keys. For a user, through any path; for a group, ' +
     'through one of the group\'s own roles. Disabled or missing principals are skipped (nothing to migrate).',
   risk:
     'When Qlik removed Developer, its holders silently lost the right to API keys: keys they own are rejected with ' +
@@ -74,8 +81,10 @@ function userFindings(context: RuleContext): FindingDraft[] {
 
   const role = suggestGrantingRole(access);
   const findings: FindingDraft[] = [];
+  const stillDeveloper = holdsDeveloper(context);
   for (const { user, sources } of principals.values()) {
-    if (!isActiveUser(user)) continue;
+    // Still holding Developer is reported by deprecated-developer-role-assigned; this rule is for after the removal.
+    if (!isActiveUser(user) || stillDeveloper(user.assignedRoles, user.legacyRoles)) continue;
     const userAccess = access.forUser(user);
     if (userAccess.has(MANAGE_API_KEYS_SCOPE)) continue;
     const keys = tenant.liveUserKeysByOwner.get(user.id) ?? [];
@@ -107,6 +116,13 @@ function userFindings(context: RuleContext): FindingDraft[] {
   return findings;
 }
 
+function holdsDeveloper(context: RuleContext) {
+  const rolesById = new Map(context.snapshot.roles.map((role) => [role.id, role]));
+  return (assigned: readonly RoleRef[], legacyRoles?: readonly string[]): boolean =>
+    assigned.some((ref) => isDeprecatedDeveloperRole(rolesById.get(ref.id) ?? ref)) ||
+    (legacyRoles?.includes(DEVELOPER_ROLE_NAME) ?? false);
+}
+
 function groupFindings(context: RuleContext): FindingDraft[] {
   const { policy, tenant, access, knownFormerDevelopers } = context;
   const principals = new Map<string, { group: SnapshotGroup; sources: Set<Source> }>();
@@ -122,8 +138,9 @@ function groupFindings(context: RuleContext): FindingDraft[] {
 
   const role = suggestGrantingRole(access);
   const findings: FindingDraft[] = [];
+  const stillDeveloper = holdsDeveloper(context);
   const unmigrated = [...principals.values()].filter(({ group }) => {
-    if (group.status === 'disabled') return false;
+    if (group.status === 'disabled' || stillDeveloper(group.assignedRoles)) return false;
     const grant = access.groupGrants(group.id);
     return grant !== undefined && !grant.roleGrants.some((roleGrant) => roleGrant.grants.has(MANAGE_API_KEYS_SCOPE));
   });

@@ -102,6 +102,7 @@ export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
         client: clients.sns,
         emailTopicArn: config.emailTopicArn,
         ...(config.chatTopicArn ? { chatTopicArn: config.chatTopicArn } : {}),
+        ...(config.chatMinSeverity ? { chatMinSeverity: config.chatMinSeverity } : {}),
       }),
       log: runLog(logger),
       ...(overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {}),
@@ -221,7 +222,9 @@ export function runIdOf(event: CheckEvent | null | undefined, now: Date): string
 
 function reportLinkTo(base: string, bucket: string): (tenantId: string, location: string) => string {
   const bucketUrl = `s3://${bucket}/`;
-  return (_tenantId, location) => `${base}${location.startsWith(bucketUrl) ? location.slice(bucketUrl.length) : location}`;
+  // The key goes into a query string (the console's `prefix=`): encode it, '=' and '/' included.
+  return (_tenantId, location) =>
+    `${base}${encodeURIComponent(location.startsWith(bucketUrl) ? location.slice(bucketUrl.length) : location)}`;
 }
 
 function publishMetrics(metrics: Metrics, outcome: RunOutcome, config: RuntimeConfig): void {

@@ -4,6 +4,7 @@
  * `QAG_CONFIG` environment variable).
  */
 import { z } from 'zod';
+import { SEVERITIES } from '../report/model';
 
 export const TenantConfigSchema = z
   .object({
@@ -31,6 +32,11 @@ export const RuntimeConfigSchema = z
     reportBucket: z.string().min(3),
     emailTopicArn: z.string().min(1),
     chatTopicArn: z.string().min(1).optional(),
+    /**
+     * Chat messages below this severity are not sent. Chatbot subscribes to the chat topic itself, so no SNS filter
+     * policy can do this for it. Health alerts always go through. Omitted = every chat message is sent.
+     */
+    chatMinSeverity: z.enum(SEVERITIES).optional(),
     /** Tenants checked at once. */
     tenantConcurrency: z.number().int().min(1).max(50).default(4),
     /** Upper bound for one tenant's check; the function's remaining time bounds it too. */

@@ -4,6 +4,7 @@
  * policies.
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { SEVERITY_RANK, type Severity } from '../report/model';
 import type { OutboundMessage, Publisher } from './message';
 
 export interface SnsPublisherOptions {
@@ -11,6 +12,11 @@ export interface SnsPublisherOptions {
   readonly emailTopicArn: string;
   /** Omitted = chat messages are not sent (no chat channel configured). */
   readonly chatTopicArn?: string;
+  /**
+   * Chat messages below this severity are dropped (health alerts never are): Chatbot's own subscription to the chat
+   * topic cannot carry a filter policy. @default every chat message is sent
+   */
+  readonly chatMinSeverity?: Severity;
 }
 
 /** SNS rejects subjects of 100 characters or more, with line breaks or control characters. */
@@ -47,7 +53,7 @@ export class SnsPublisher implements Publisher {
   async publish(messages: readonly OutboundMessage[]): Promise<void> {
     const deliveries = messages.flatMap((message) => {
       const topicArn = message.channel === 'email' ? this.options.emailTopicArn : this.options.chatTopicArn;
-      return topicArn ? [{ message, topicArn }] : [];
+      return topicArn && this.wanted(message) ? [{ message, topicArn }] : [];
     });
     const results = await Promise.allSettled(deliveries.map(({ message, topicArn }) => this.send(message, topicArn)));
     const undelivered = results.flatMap((result, index) =>
@@ -63,6 +69,12 @@ export class SnsPublisher implements Publisher {
         : [],
     );
     if (undelivered.length > 0) throw new PublishError(undelivered, deliveries.length);
+  }
+
+  private wanted(message: OutboundMessage): boolean {
+    const min = this.options.chatMinSeverity;
+    if (message.channel !== 'chat' || !min || message.eventType === 'health') return true;
+    return SEVERITY_RANK[message.severity] >= SEVERITY_RANK[min];
   }
 
   private async send(message: OutboundMessage, topicArn: string): Promise<void> {

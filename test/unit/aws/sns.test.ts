@@ -44,6 +44,28 @@ describe('SnsPublisher', () => {
     expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.MessageStructure).toBeUndefined();
   });
 
+  it('drops chat messages below chatMinSeverity but never health alerts, and keeps every email', async () => {
+    const chat = (severity: OutboundMessage['severity'], eventType: OutboundMessage['eventType']) =>
+      message({ channel: 'chat', severity, eventType, attributes: { severity, tenant: 'acme', eventType } });
+    await new SnsPublisher({
+      client: new SNSClient({}),
+      emailTopicArn: EMAIL_TOPIC,
+      chatTopicArn: CHAT_TOPIC,
+      chatMinSeverity: 'high',
+    }).publish([
+      chat('critical', 'drift'),
+      chat('low', 'drift'),
+      chat('medium', 'health'),
+      message({ severity: 'low', attributes: { severity: 'low', tenant: 'acme', eventType: 'drift' } }),
+    ]);
+    const sent = sns.commandCalls(PublishCommand).map((c) => [c.args[0].input.TopicArn, c.args[0].input.MessageAttributes?.severity?.StringValue]);
+    expect(sent).toEqual([
+      [CHAT_TOPIC, 'critical'],
+      [CHAT_TOPIC, 'medium'],
+      [EMAIL_TOPIC, 'low'],
+    ]);
+  });
+
   it('publishes chat to the chat topic, without a subject', async () => {
     const chat = message({
       channel: 'chat',

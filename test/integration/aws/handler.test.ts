@@ -177,7 +177,8 @@ describe('a scheduled run', () => {
     expect(runFiles).toContain('manifest.json');
     expect(runFiles).toContain('report.json');
     expect(runFiles.length).toBeGreaterThan(2);
-    expect(keys).toContain(`state/tenant=${sim.tenantId}/state.json`);
+    // Drift state is keyed by the configured tenant name (known before collection).
+    expect(keys).toContain(`state/tenant=sim/state.json`);
 
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `${prefix}manifest.json` }));
     expect(head.ObjectLockMode).toBe('COMPLIANCE');

@@ -191,7 +191,7 @@ async function checkTenant(
   } catch (error) {
     const reportError = toReportError(error);
     log.error('tenant could not be checked', { code: reportError.code, error: reportError.message });
-    return errorOutcome(deps, input, target, reportError, Date.now() - started);
+    return errorOutcome(deps, input, target, reportError, Date.now() - started, undefined, { previous, stateKey });
   }
 
   const tenantId = snapshot.tenantId;
@@ -331,6 +331,7 @@ async function errorOutcome(
   error: { code: CheckErrorCode; message: string },
   durationMs: number,
   snapshot?: TenantSnapshot,
+  saved?: { readonly previous: TenantState | undefined; readonly stateKey: string },
 ): Promise<TenantOutcome> {
   const tenantId = snapshot?.tenantId ?? hostOf(target.url);
   const base: TenantReport = {
@@ -345,14 +346,20 @@ async function errorOutcome(
     exceptions: [],
     summary: summarize([], [], 1, { durationMs }),
   };
-  const state = emptyState(tenantId);
+  const previous = saved?.previous;
+  if (previous?.lastHealthAlert?.runId === input.runId) {
+    // A retried invocation of the same scheduled run: its health alert went out already.
+    deps.log.warn('health alert for this run already sent', { tenant: target.name, runId: input.runId });
+    return { report: base, messages: [], trend: [] };
+  }
+  const now = deps.now();
   const planned = planNotifications({
     tenant: base,
     tenantName: target.name,
     runId: input.runId,
-    now: deps.now(),
-    previous: undefined,
-    next: state,
+    now,
+    previous,
+    next: previous ?? emptyState(tenantId),
     settings: input.policy.policy.notifications,
   });
   let publishFailure: string | undefined;
@@ -361,6 +368,16 @@ async function errorOutcome(
   } catch (publishError) {
     publishFailure = `${target.name}: ${messageOf(publishError)}`;
     deps.log.error('health alert could not be published', { tenant: target.name, error: messageOf(publishError) });
+  }
+  if (previous && saved && !publishFailure) {
+    // Only an existing state is updated: a first-ever run that fails has no tenant id to record yet.
+    const lastHealthAlert = { runId: input.runId, at: now.toISOString(), code: error.code };
+    await deps.state.saveState(saved.stateKey, { ...previous, lastHealthAlert }).catch((saveError: unknown) => {
+      deps.log.warn('could not record the health alert in the drift state', {
+        tenant: target.name,
+        error: messageOf(saveError),
+      });
+    });
   }
   return {
     report: { ...base, notifications: planned.messages.map(toRecord) },

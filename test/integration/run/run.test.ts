@@ -1,0 +1,154 @@
+/**
+ * The orchestrator's guarantees that neither door shows on its own: retried runs stay silent, storage and delivery
+ * failures do not swallow each other, and a tenant's state cannot be mixed up with another tenant's.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { OutboundMessage, Publisher } from '../../../lambda/notify/message';
+import { defaultPolicy } from '../../../lambda/policy/load';
+import { run, type RunDeps, type RunLog, type TenantTarget } from '../../../lambda/run';
+import { createReportArchive, createStateStore } from '../../../lambda/store/archive';
+import { FsObjectStore } from '../../../lambda/store/fs-object-store';
+import type { ReportArchive } from '../../../lambda/store/store';
+import { loadScenario, startSimulatedTenant, type SimulatedTenant } from '../../sim/server';
+
+class RecordingPublisher implements Publisher {
+  readonly sent: OutboundMessage[] = [];
+  failWith: Error | undefined;
+  async publish(messages: readonly OutboundMessage[]): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.sent.push(...messages);
+  }
+}
+
+const quietLog: RunLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+let sim: SimulatedTenant;
+let dir: string;
+
+beforeAll(async () => {
+  sim = await startSimulatedTenant({ scenario: loadScenario('migration') });
+});
+afterAll(async () => {
+  await sim.close();
+});
+afterEach(async () => {
+  sim.setFaults([]);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function setup(overrides: { archive?: ReportArchive } = {}) {
+  dir = await mkdtemp(join(tmpdir(), 'qag-run-'));
+  const publisher = new RecordingPublisher();
+  const deps: RunDeps = {
+    now: () => new Date(),
+    archive: overrides.archive ?? createReportArchive(new FsObjectStore(join(dir, 'out'))),
+    state: createStateStore(new FsObjectStore(join(dir, 'state'))),
+    publisher,
+    log: quietLog,
+  };
+  return { deps, publisher };
+}
+
+function target(name = 'acme', apiKey = sim.credentials.apiKey): TenantTarget {
+  return { name, url: sim.url, allowedHosts: [], credentials: async () => ({ kind: 'api-key', apiKey }) };
+}
+
+const input = (runId: string, tenants: TenantTarget[]) => ({
+  runId,
+  tenants,
+  policy: defaultPolicy(),
+  tenantConcurrency: 2,
+  tenantDeadlineMs: 30_000,
+  allowHttpLoopback: true,
+});
+
+describe('run', () => {
+  it('a retried invocation of the same scheduled run archives and sends nothing again', async () => {
+    const { deps, publisher } = await setup();
+    const first = await run(deps, input('2026-11-26T06:00:00Z', [target()]));
+    expect(first.exitCode).toBe(1);
+    const sentFirst = publisher.sent.length;
+    expect(sentFirst).toBeGreaterThan(0);
+
+    const retry = await run(deps, input('2026-11-26T06:00:00Z', [target()]));
+    expect(publisher.sent.length).toBe(sentFirst);
+    expect(retry.messages).toEqual([]);
+    expect(retry.report.tenants[0]!.summary.duplicate).toBe(true);
+  });
+
+  it('a retried run of a tenant that cannot be checked sends its health alert once', async () => {
+    const { deps, publisher } = await setup();
+    await run(deps, input('2026-11-26T06:00:00Z', [target()])); // leaves a state behind
+    publisher.sent.length = 0;
+
+    sim.setFaults([{ kind: 'unauthorized' }]);
+    const failed = await run(deps, input('2026-11-27T06:00:00Z', [target()]));
+    expect(failed.exitCode).toBe(2);
+    expect(failed.report.tenants[0]!.errors[0]!.code).toBe('unauthorized');
+    const health = publisher.sent.filter((m) => m.eventType === 'health');
+    expect(health.map((m) => m.channel).sort()).toEqual(['chat', 'email']);
+
+    const retried = await run(deps, input('2026-11-27T06:00:00Z', [target()]));
+    expect(retried.exitCode).toBe(2);
+    expect(retried.messages).toEqual([]);
+    expect(publisher.sent.filter((m) => m.eventType === 'health')).toHaveLength(2);
+
+    const nextDay = await run(deps, input('2026-11-28T06:00:00Z', [target()]));
+    expect(nextDay.messages.filter((m) => m.eventType === 'health')).toHaveLength(2);
+  });
+
+  it('when the report cannot be stored, alerts still go out and say so', async () => {
+    const working = createReportArchive(new FsObjectStore(join(tmpdir(), 'unused')));
+    const failing: ReportArchive = {
+      hasRun: async () => false,
+      locate: working.locate.bind(working),
+      archiveRun: async () => {
+        throw new Error('AccessDenied writing reports/');
+      },
+    };
+    const { deps, publisher } = await setup({ archive: failing });
+    const outcome = await run(deps, input('2026-11-26T07:00:00Z', [target()]));
+    expect(outcome.archiveFailures).toHaveLength(1);
+    expect(outcome.report.tenants[0]!.reportLocation).toBeUndefined();
+    const health = publisher.sent.filter((m) => m.eventType === 'health' && m.channel === 'email');
+    expect(health).toHaveLength(1);
+    expect(health[0]!.body).toMatch(/could not be stored/);
+    expect(publisher.sent.some((m) => m.eventType === 'drift')).toBe(true);
+  });
+
+  it('when alerts cannot be delivered, the report still lands and the outcome says so', async () => {
+    const { deps, publisher } = await setup();
+    publisher.failWith = new Error('topic does not exist');
+    const outcome = await run(deps, input('2026-11-26T08:00:00Z', [target()]));
+    expect(outcome.publishFailure).toMatch(/acme: topic does not exist/);
+    expect(outcome.archiveFailures).toEqual([]);
+    expect(await deps.archive.hasRun(sim.tenantId, '2026-11-26T08:00:00Z')).toBe(true);
+  });
+
+  it('refuses a drift state that belongs to another tenant instead of mixing their findings', async () => {
+    const { deps } = await setup();
+    await deps.state.saveState('acme', { ...(await firstState(deps)), tenantId: 'SomeOtherTenantId000000000000000' });
+    const outcome = await run(deps, input('2026-11-26T09:00:00Z', [target()]));
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.report.tenants[0]!.errors[0]!.message).toMatch(/belongs to tenant SomeOtherTenantId/);
+  });
+
+  it('isolates tenants: one failing credential does not stop the other tenant', async () => {
+    const { deps } = await setup();
+    const outcome = await run(deps, input('2026-11-26T10:00:00Z', [target('good'), target('bad', 'not-a-key')]));
+    const [good, bad] = outcome.report.tenants;
+    expect(good!.status).toBe('ok');
+    expect(good!.findings.length).toBeGreaterThan(0);
+    expect(bad!.status).toBe('error');
+    expect(bad!.errors[0]!.code).toBe('unauthorized');
+    expect(outcome.exitCode).toBe(2);
+  });
+});
+
+async function firstState(deps: RunDeps): Promise<Record<string, unknown>> {
+  await run(deps, input('2026-11-26T08:30:00Z', [target()]));
+  return (await deps.state.loadState('acme')) as Record<string, unknown>;
+}

@@ -5,19 +5,10 @@
 import type { ExceptionRecord, FindingDraft, Subject, SubjectType } from '../report/model';
 
 /**
- * An exception as the policy file states it. Structural on purpose: the policy schema owns validation, drift only
- * needs these fields.
+ * An exception as the policy file states it: the same fields the report records. The policy schema owns validation.
+ * `expires` is a date (in force through that UTC day) or a date-time (in force until that instant).
  */
-export interface PolicyException {
-  readonly rule: string;
-  readonly subject: { readonly type?: SubjectType; readonly id?: string; readonly name?: string };
-  readonly reason: string;
-  readonly owner: string;
-  readonly ticket?: string;
-  /** A date (`2026-06-30`, in force through that UTC day) or a date-time (in force until that instant). */
-  readonly expires?: string;
-  readonly created?: string;
-}
+export type PolicyException = ExceptionRecord;
 
 export const EXCEPTION_WITHOUT_EXPIRY_RULE = 'exception-without-expiry';
 export const EXCEPTION_WITHOUT_EXPIRY_TITLE = 'Exceptions end on a set date';

@@ -2,7 +2,7 @@
  * Exceptions (accepted risks) from the policy file: which findings they suppress, whether they are still in force,
  * and a warning for those that never end.
  */
-import type { ExceptionRecord, FindingDraft, Subject, SubjectType } from '../report/model';
+import type { ExceptionRecord, FindingDraft, Subject } from '../report/model';
 
 /**
  * An exception as the policy file states it: the same fields the report records. The policy schema owns validation.

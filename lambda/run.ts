@@ -13,7 +13,7 @@ import { emptyState, parseState, type TenantState } from './drift/state';
 import { CheckError, type CheckErrorCode } from './errors';
 import { planNotifications } from './notify/plan';
 import { toRecord, type OutboundMessage, type Publisher } from './notify/message';
-import { developerHolders, evaluatePolicy, policyNeeds, ruleTitle, tenantNotes } from './policy/evaluate';
+import { developerHolders, evaluatePolicy, policyNeeds, ruleMetadata, ruleTitle, tenantNotes } from './policy/evaluate';
 import type { LoadedPolicy } from './policy/load';
 import type { QlikCredentials } from './qlik/credentials';
 import { renderCsv } from './report/csv';
@@ -225,6 +225,14 @@ async function checkTenant(
     developerHolders: holders,
   });
 
+  // Auditors and SIEMs read the controls a finding maps to from the finding itself (OCSF `compliance`, HTML).
+  const withControls = (f: Finding): Finding => {
+    const compliance = ruleMetadata(policy, f.ruleId)?.compliance;
+    return compliance && Object.keys(compliance).length > 0 ? { ...f, compliance } : f;
+  };
+  const findings = drift.findings.map(withControls);
+  const resolved = drift.resolved.map(withControls);
+
   const durationMs = Date.now() - started;
   const baseReport: TenantReport = {
     tenantUrl: target.url,
@@ -232,11 +240,11 @@ async function checkTenant(
     tenantName: snapshot.tenantName ?? target.name,
     status: 'ok',
     errors: [],
-    findings: drift.findings,
-    resolved: drift.resolved,
+    findings,
+    resolved,
     notifications: [],
     exceptions: drift.exceptionsInForce,
-    summary: summarize(drift.findings, drift.resolved, 0, {
+    summary: summarize(findings, resolved, 0, {
       users: snapshot.users.length,
       groups: snapshot.groups.length,
       roles: snapshot.roles.length,

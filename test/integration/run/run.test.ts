@@ -70,6 +70,10 @@ describe('run', () => {
     const { deps, publisher } = await setup();
     const first = await run(deps, input('2026-11-26T06:00:00Z', [target()]));
     expect(first.exitCode).toBe(1);
+    // Every built-in rule maps to controls; the finding carries them for OCSF and the HTML report.
+    for (const finding of first.report.tenants[0]!.findings) {
+      expect(Object.keys(finding.compliance ?? {}).length, finding.ruleId).toBeGreaterThan(0);
+    }
     const sentFirst = publisher.sent.length;
     expect(sentFirst).toBeGreaterThan(0);
 

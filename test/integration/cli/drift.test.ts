@@ -1,0 +1,219 @@
+/**
+ * What changes between runs that share a `--state` folder, end to end over real HTTP: new → ongoing → resolved →
+ * reopened as an admin fixes and breaks a key owner in the simulated tenant; exceptions from a policy file that
+ * suppress, then expire; `--fail-on` thresholds; and the weekly reminder. One clock drives the CLI and the simulator.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Finding } from '../../../lambda/report/model';
+import type { SimulatedTenant } from '../../sim/server';
+import {
+  CLI_FIXTURES,
+  Clock,
+  DAY_MS,
+  HOUR_MS,
+  checkArgs,
+  cleanUp,
+  cli,
+  eventTypes,
+  findLeaks,
+  ledger,
+  oauthEnv,
+  onlyTenant,
+  parseReport,
+  replaceUserRoles,
+  startSim,
+  workspace,
+  type Workspace,
+} from './support';
+
+afterEach(cleanUp);
+
+const RAVI = '64b1000000000000000000a1';
+const MIA = '64b1000000000000000000a2';
+const ALLOW_MANAGE_API_KEYS = '6724d8f5a4acfa155351afa7';
+const LACKS_PERMISSION = 'api-key-owner-lacks-manage-permission';
+const EXCEPTIONS_POLICY = join(CLI_FIXTURES, 'policy-exceptions.yaml');
+
+/** Runs `check` against one simulated tenant, always with the same out and state folders and the shared clock. */
+function checker(sim: SimulatedTenant, ws: Workspace, clock: Clock) {
+  return async (...extra: string[]) => {
+    const result = await cli(checkArgs(ws, [sim.url], ...extra), { env: oauthEnv(sim), cwd: ws.dir, now: clock.now });
+    return { ...result, tenant: onlyTenant(parseReport(result.stdout)) };
+  };
+}
+
+function ownerFinding(findings: readonly Finding[], userId: string): Finding | undefined {
+  return findings.find((f) => f.ruleId === LACKS_PERMISSION && f.subject.id === userId);
+}
+
+describe('drift over runs with the same --state', () => {
+  it('new, then ongoing without alerts, then resolved when an owner is fixed, then reopened when broken again', async () => {
+    const clock = new Clock();
+    const sim = await startSim('migration', { now: clock.now });
+    const ws = await workspace();
+    const check = checker(sim, ws, clock);
+    const raviRoles = sim.scenario.users.find((u) => u.id === RAVI)!.assignedRoles;
+
+    const first = await check();
+    expect(first.code).toBe(1);
+    expect(first.tenant.findings.map((f) => f.drift)).toEqual(first.tenant.findings.map(() => 'new'));
+    expect(eventTypes(first.tenant)).toEqual(['drift']);
+    const raviId = ownerFinding(first.tenant.findings, RAVI)!.id;
+
+    clock.advance(HOUR_MS);
+    const second = await check();
+    expect(second.code).toBe(1);
+    expect(second.tenant.findings.map((f) => f.id)).toEqual(first.tenant.findings.map((f) => f.id));
+    expect(second.tenant.findings.every((f) => f.drift === 'ongoing')).toBe(true);
+    expect(second.tenant.summary).toMatchObject({ new: 0, reopened: 0, resolved: 0, ongoing: first.tenant.findings.length });
+    expect(second.tenant.notifications).toEqual([]);
+    expect(second.stderr).not.toMatch(/notification: /);
+
+    // An admin gives Ravi the replacement role through the tenant's API.
+    await replaceUserRoles(sim, RAVI, [...raviRoles, ALLOW_MANAGE_API_KEYS]);
+    clock.advance(HOUR_MS);
+    const fixed = await check();
+    expect(fixed.code).toBe(1); // Mia still lacks the permission
+    expect(ownerFinding(fixed.tenant.findings, RAVI)).toBeUndefined();
+    expect(fixed.tenant.resolved).toHaveLength(1);
+    expect(fixed.tenant.resolved[0]).toMatchObject({
+      id: raviId,
+      ruleId: LACKS_PERMISSION,
+      drift: 'resolved',
+      subject: { type: 'user', id: RAVI },
+      resolvedAt: clock.now().toISOString(),
+    });
+    expect(fixed.tenant.summary.resolved).toBe(1);
+    expect(eventTypes(fixed.tenant)).toEqual(['drift']);
+    expect(fixed.stderr).toMatch(/notification: drift email/);
+
+    // … and takes it away again.
+    await replaceUserRoles(sim, RAVI, raviRoles);
+    clock.advance(HOUR_MS);
+    const broken = await check();
+    expect(broken.code).toBe(1);
+    expect(ownerFinding(broken.tenant.findings, RAVI)).toMatchObject({ id: raviId, drift: 'reopened', status: 'fail' });
+    expect(broken.tenant.findings.filter((f) => f.id !== raviId).every((f) => f.drift === 'ongoing')).toBe(true);
+    expect(broken.tenant.resolved).toEqual([]);
+    expect(broken.tenant.summary.reopened).toBe(1);
+    expect(eventTypes(broken.tenant)).toEqual(['drift']);
+    expect(broken.tenant.notifications.find((n) => n.channel === 'email')!.severity).toBe('critical');
+  });
+});
+
+describe('exceptions from a policy file', () => {
+  it('suppress matching findings (exit 0 when nothing else is high), then reopen when they expire', async () => {
+    const clock = new Clock();
+    const sim = await startSim('migration', { now: clock.now });
+    const ws = await workspace();
+    const check = checker(sim, ws, clock);
+
+    const first = await check('--policy', EXCEPTIONS_POLICY);
+
+    expect(first.code).toBe(0);
+    const report = parseReport(first.stdout);
+    expect(report.policy.name).toBe('cli test - accepted risks');
+    const suppressed = first.tenant.findings.filter((f) => f.status === 'suppressed');
+    expect(suppressed.map((f) => f.subject.id).sort()).toEqual([MIA, RAVI].sort());
+    expect(ownerFinding(suppressed, RAVI)!.exception).toMatchObject({ ticket: 'OPS-4711', owner: 'platform-team@acme.example' });
+    expect(ownerFinding(suppressed, MIA)!.exception).toMatchObject({ ticket: 'FIN-88', expires: '2035-12-31' });
+    expect(first.tenant.exceptions.map((e) => e.ticket).sort()).toEqual(['FIN-88', 'OPS-4711']);
+    expect(first.tenant.summary).toMatchObject({ suppressed: 2, failing: 4 });
+    expect(first.tenant.findings.filter((f) => f.status === 'fail').every((f) => f.severity === 'medium' || f.severity === 'low')).toBe(true);
+
+    // Ravi's exception ends with 2035-03-04; five days on it has lapsed.
+    clock.advance(5 * DAY_MS);
+    const later = await check('--policy', EXCEPTIONS_POLICY);
+
+    expect(later.code).toBe(1);
+    const ravi = ownerFinding(later.tenant.findings, RAVI)!;
+    expect(ravi).toMatchObject({ status: 'fail', drift: 'reopened', exception: { ticket: 'OPS-4711', expired: true } });
+    expect(ravi.message).toMatch(/expired/);
+    expect(ownerFinding(later.tenant.findings, MIA)).toMatchObject({ status: 'suppressed', drift: 'ongoing' });
+    expect(later.tenant.exceptions.map((e) => e.ticket)).toEqual(['FIN-88']);
+    expect(eventTypes(later.tenant)).toEqual(['drift']);
+  });
+
+  it.each([
+    ['critical', 0],
+    ['high', 0],
+    ['medium', 1],
+    ['low', 1],
+  ])('with the criticals suppressed, --fail-on %s exits %i', async (failOn, expected) => {
+    const clock = new Clock();
+    const sim = await startSim('migration', { now: clock.now });
+    const ws = await workspace();
+
+    const { code, tenant } = await checker(sim, ws, clock)('--policy', EXCEPTIONS_POLICY, '--fail-on', failOn);
+
+    expect(tenant.status).toBe('ok');
+    expect(code).toBe(expected);
+  });
+});
+
+describe('--fail-on thresholds', () => {
+  it.each([
+    ['migration', 'critical', 1],
+    ['migration', 'high', 1],
+    ['config-out-of-policy', 'high', 0],
+    ['config-out-of-policy', 'medium', 0],
+    ['config-out-of-policy', 'low', 1],
+    ['config-out-of-policy', 'informational', 1],
+    ['everyone-grants', 'high', 0],
+    ['everyone-grants', 'medium', 1],
+    ['clean', 'informational', 0],
+  ])('%s with --fail-on %s exits %i', async (scenario, failOn, expected) => {
+    const clock = new Clock();
+    const sim = await startSim(scenario, { now: clock.now });
+    const ws = await workspace();
+
+    const { code, tenant } = await checker(sim, ws, clock)('--fail-on', failOn);
+
+    expect(tenant.status).toBe('ok');
+    expect(code).toBe(expected);
+  });
+
+  it('a tenant error is exit 2 whatever the threshold', async () => {
+    const sim = await startSim('non-admin-caller');
+    const ws = await workspace();
+    const { code } = await checker(sim, ws, new Clock())('--fail-on', 'informational');
+    expect(code).toBe(2);
+  });
+});
+
+describe('reminders', () => {
+  it('nothing changed for 8 days: one reminder; the next day: none', async () => {
+    const clock = new Clock();
+    const sim = await startSim('migration', { now: clock.now });
+    const ws = await workspace();
+    const check = checker(sim, ws, clock);
+
+    expect(eventTypes((await check()).tenant)).toEqual(['drift']);
+    clock.advance(HOUR_MS);
+    expect((await check()).tenant.notifications).toEqual([]);
+
+    clock.advance(8 * DAY_MS);
+    const eighthDay = await check();
+    expect(eighthDay.tenant.findings.every((f) => f.drift === 'ongoing')).toBe(true);
+    expect(eighthDay.tenant.notifications.map((n) => [n.eventType, n.channel]).sort()).toEqual([
+      ['reminder', 'chat'],
+      ['reminder', 'email'],
+    ]);
+    expect(eighthDay.tenant.notifications[0]!.severity).toBe('critical');
+    expect(eighthDay.stderr).toMatch(/notification: reminder email/);
+
+    clock.advance(DAY_MS);
+    const ninthDay = await check();
+    expect(ninthDay.code).toBe(1);
+    expect(ninthDay.tenant.notifications).toEqual([]);
+    expect(ninthDay.stderr).not.toMatch(/notification: /);
+  });
+});
+
+describe('secrets', () => {
+  it('no API key, client secret, access token or Bearer header in any output or file of this file’s runs', () => {
+    expect(ledger().outputs).toBeGreaterThan(0);
+    expect(findLeaks()).toEqual([]);
+  });
+});

@@ -124,7 +124,7 @@ async function checkCommand(argv: readonly string[], io: CliIo): Promise<number>
       state: createStateStore(new FsObjectStore(stateDir)),
       publisher,
       log: stderrLog(progress),
-      onProgress: (tenant, phase, done) => progress(`${tenant}: ${phase} ${done}`),
+      onProgress: throttledProgress(progress),
     },
     {
       runId,
@@ -276,10 +276,24 @@ function keySafe(runId: string): string {
   return runId.replace(/[^A-Za-z0-9._-]/g, '-');
 }
 
+/** Long crawls only (thousands of users), at most every two seconds per tenant: a small tenant prints nothing. */
+function throttledProgress(write: (line: string) => void) {
+  const last = new Map<string, number>();
+  return (tenant: string, phase: string, done: number): void => {
+    const now = Date.now();
+    if (done < 1000 || now - (last.get(tenant) ?? 0) < 2000) return;
+    last.set(tenant, now);
+    write(`${tenant}: ${phase}: ${done} read so far`);
+  };
+}
+
 function stderrLog(write: (line: string) => void): RunLog {
   const line = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     const tenant = fields?.tenant ? `${String(fields.tenant)}: ` : '';
-    const detail = fields?.error ? ` (${String(fields.error)})` : '';
+    const counts = ['failing', 'new', 'resolved', 'notifications']
+      .filter((key) => typeof fields?.[key] === 'number')
+      .map((key) => `${String(fields?.[key])} ${key}`);
+    const detail = fields?.error ? ` (${String(fields.error)})` : counts.length > 0 ? ` (${counts.join(', ')})` : '';
     write(`${level === 'info' ? '' : `${level}: `}${tenant}${message}${detail}`);
   };
   return { info: line('info'), warn: line('warning'), error: line('error') };

@@ -3,7 +3,7 @@
  * the bundle loaded by Node 24 the way the Lambda runtime loads it.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,7 @@ describe('checker bundle', () => {
 
   it('loads under Node 24 and exports the handler', () => {
     // Inside the project, so that @aws-sdk/* resolves from node_modules as it does from the Lambda runtime.
+    mkdirSync(join(PROJECT_ROOT, '.tmp'), { recursive: true });
     loadDir = mkdtempSync(join(PROJECT_ROOT, '.tmp', 'bundle-'));
     cpSync(assetDir, loadDir, { recursive: true });
     const entry = pathToFileURL(join(loadDir, 'index.mjs')).href;

@@ -3,6 +3,7 @@
  * reopened as an admin fixes and breaks a key owner in the simulated tenant; exceptions from a policy file that
  * suppress, then expire; `--fail-on` thresholds; and the weekly reminder. One clock drives the CLI and the simulator.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../../lambda/report/model';
@@ -12,10 +13,12 @@ import {
   Clock,
   DAY_MS,
   HOUR_MS,
+  apiKeyEnv,
   checkArgs,
   cleanUp,
   cli,
   eventTypes,
+  filesUnder,
   findLeaks,
   ledger,
   oauthEnv,
@@ -208,6 +211,75 @@ describe('reminders', () => {
     expect(ninthDay.code).toBe(1);
     expect(ninthDay.tenant.notifications).toEqual([]);
     expect(ninthDay.stderr).not.toMatch(/notification: /);
+  });
+});
+
+describe('state and run ids that cannot be trusted', () => {
+  it.each([
+    ['not JSON', '{"tenantId": '],
+    ['JSON of the wrong shape', '{"tenantId": "BL4tTJ4S7xrHTcq0zQxQrJ5qB1_Q6cSo", "findings": 7}'],
+  ])('a drift state that is %s: bad-input naming the state file, which is kept for a person to look at', async (_, text) => {
+    const clock = new Clock();
+    const sim = await startSim('migration', { now: clock.now });
+    const ws = await workspace();
+    const check = checker(sim, ws, clock);
+    expect((await check()).code).toBe(1);
+    const [stateFile, ...others] = await filesUnder(ws.state);
+    expect(others).toEqual([]);
+    await writeFile(stateFile!, text);
+
+    clock.advance(HOUR_MS);
+    const { code, tenant } = await check();
+
+    expect(code).toBe(2);
+    expect(tenant.status).toBe('error');
+    expect(tenant.findings).toEqual([]);
+    expect(tenant.errors).toHaveLength(1);
+    expect(tenant.errors[0]!.code).toBe('bad-input');
+    // Without the file's location nobody can find what to repair or move aside.
+    expect(tenant.errors[0]!.message).toContain(stateFile!);
+    expect(eventTypes(tenant)).toEqual(['health']);
+    expect(await readFile(stateFile!, 'utf8')).toBe(text);
+  });
+
+  it('running again with a --run-id already used neither passes nor overwrites that run’s files', async () => {
+    const clock = new Clock();
+    const sim = await startSim('migration', { now: clock.now });
+    const ws = await workspace();
+    const check = checker(sim, ws, clock);
+    const runReport = join(ws.out, 'runs', 'nightly-7', 'report.json');
+
+    const first = await check('--run-id', 'nightly-7');
+    expect(first.code).toBe(1);
+    const firstFindings = first.tenant.findings.map((f) => f.id);
+    expect(firstFindings.length).toBeGreaterThan(0);
+
+    clock.advance(HOUR_MS);
+    const again = await check('--run-id', 'nightly-7');
+
+    // Two critical findings still fail: an exit code of 0 would read as a pass.
+    expect(again.code).not.toBe(0);
+    const kept = onlyTenant(parseReport(await readFile(runReport, 'utf8')));
+    expect(kept.findings.map((f) => f.id)).toEqual(firstFindings);
+  });
+});
+
+describe('the checker’s own credential', () => {
+  it('an API key that expires within the warning window raises a health alert on a tenant that was checked', async () => {
+    const clock = new Clock();
+    // The migration caller's key expires 90 days after the simulator starts.
+    const sim = await startSim('migration', { now: clock.now });
+    const ws = await workspace();
+    clock.advance(80 * DAY_MS);
+
+    const { code, stdout } = await cli(checkArgs(ws, [sim.url]), { env: apiKeyEnv(sim), cwd: ws.dir, now: clock.now });
+
+    const tenant = onlyTenant(parseReport(stdout));
+    expect(tenant.status).toBe('ok');
+    expect(code).toBe(1);
+    const health = tenant.notifications.filter((n) => n.eventType === 'health');
+    expect(health.map((n) => n.channel).sort()).toEqual(['chat', 'email']);
+    expect(health[0]!.subject).toMatch(/credential expires in 10 days/);
   });
 });
 

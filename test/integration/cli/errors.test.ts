@@ -25,6 +25,7 @@ import {
   rememberSecret,
   reportedKeys,
   startSim,
+  stopSim,
   workspace,
   writeText,
 } from './support';
@@ -109,6 +110,29 @@ describe('a tenant that cannot be checked is an error, never a pass', () => {
       // Retried before giving up.
       expect(sim.log.filter((r) => r.path === '/api/v1/roles' && r.status === 500).length).toBeGreaterThanOrEqual(2);
     }
+  });
+
+  it('429 with a Retry-After longer than the deadline → rate-limited', async () => {
+    const sim = await startSim('migration', { faults: [{ kind: 'rate-limit', retryAfterSeconds: 60, path: '/api/v1/roles' }] });
+    const ws = await workspace();
+
+    const { code, stdout } = await cli(checkArgs(ws, [sim.url], '--deadline', '5'), { env: oauthEnv(sim), cwd: ws.dir });
+
+    expect(code).toBe(2);
+    expectCheckError(onlyTenant(parseReport(stdout)), 'rate-limited', /asked to wait 60 s/);
+    expect(sim.stats().rateLimited).toBeGreaterThan(0);
+  });
+
+  it('nothing listening at the tenant URL → unreachable', async () => {
+    const gone = await startSim('migration');
+    const url = gone.url;
+    await stopSim(gone);
+    const ws = await workspace();
+
+    const { code, stdout } = await cli(checkArgs(ws, [url], '--deadline', '1'), { env: oauthEnv(gone), cwd: ws.dir });
+
+    expect(code).toBe(2);
+    expectCheckError(onlyTenant(parseReport(stdout)), 'unreachable', /unreachable \(ECONNREFUSED/);
   });
 
   it('a wrong OAuth client secret → unauthorized', async () => {

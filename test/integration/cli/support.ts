@@ -100,6 +100,12 @@ export async function startSim(
   return sim;
 }
 
+/** Stops a simulator before the test ends (e.g. to leave nothing listening at its URL). */
+export async function stopSim(sim: SimulatedTenant): Promise<void> {
+  sims.splice(sims.indexOf(sim), 1);
+  await sim.close();
+}
+
 /** An access token the simulator issues for its OAuth client: it must never be printed or stored either. */
 export async function issueToken(sim: SimulatedTenant): Promise<string> {
   const response = await fetch(`${sim.url}/oauth/token`, {

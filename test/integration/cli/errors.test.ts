@@ -3,6 +3,7 @@
  * "error" with the contract's error code, no findings, and a health alert — over real HTTP, through the CLI. The host
  * policy stops a credential before it leaves for a host it must not reach.
  */
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -16,6 +17,7 @@ import {
   cli,
   eventTypes,
   expectedKeys,
+  filesUnder,
   findLeaks,
   issueToken,
   ledger,
@@ -270,6 +272,24 @@ describe('host policy: the credential goes only where it may', () => {
     expectCheckError(onlyTenant(parseReport(stdout)), 'bad-input', /--allow-http-loopback/);
     expect(stderr).toMatch(/needs allowHttpLoopback \(--allow-http-loopback\)/);
     expect(sim.log).toEqual([]);
+  });
+
+  it('a tenant URL with a user and password in it is refused, and the password is printed and stored nowhere', async () => {
+    const sim = await startSim('migration');
+    const ws = await workspace();
+    const password = 'Pa55-in-the-url-7f3c';
+    const url = sim.url.replace('http://', `http://svc-admin:${password}@`);
+
+    const { code, stdout, stderr } = await cli(checkArgs(ws, [url]), { env: oauthEnv(sim), cwd: ws.dir });
+
+    expect(code).toBe(2);
+    expectCheckError(onlyTenant(parseReport(stdout)), 'bad-input', /must not embed credentials/);
+    expect(sim.log).toEqual([]);
+    expect(stderr).not.toContain(password);
+    expect(stdout).not.toContain(password);
+    const leaking: string[] = [];
+    for (const file of await filesUnder(ws.dir)) if ((await readFile(file, 'utf8')).includes(password)) leaking.push(file);
+    expect(leaking).toEqual([]);
   });
 
   it('https to a host outside *.qlikcloud.com is refused unless allowed', async () => {

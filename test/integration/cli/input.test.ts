@@ -89,6 +89,22 @@ describe('a mistake on the command line or in a file is one clear line, exit 2',
     expect(stderr).toMatch(/^error: .*at least one --tenant/);
   });
 
+  it('an --out that is a file is a bad-input error naming it, before anything is checked or remembered', async () => {
+    const sim = await startSim('migration');
+    const ws = await workspace();
+    const notAFolder = await writeText(ws, 'out', 'a file where the reports folder should be');
+
+    const args = checkArgs(ws, [sim.url]).map((a) => (a === ws.out ? notAFolder : a));
+    const { code, stderr } = await cli(args, { env: oauthEnv(sim), cwd: ws.dir });
+
+    expect(code).toBe(2);
+    expect(stderr).toContain(notAFolder);
+    expect(stderr).not.toMatch(/unexpected failure/);
+    expect(stderr).not.toMatch(STACK_LINE);
+    // Nothing half-done: had the drift state moved on, fixing --out and running again would report nothing as new.
+    expect(existsSync(ws.state)).toBe(false);
+  });
+
   it('a tenants file with a misspelt key names the file and the entry', async () => {
     const sim = await startSim('migration');
     const ws = await workspace();

@@ -105,6 +105,33 @@ describe('drift over runs with the same --state', () => {
   });
 });
 
+describe('former Developers, remembered across runs', () => {
+  it('a user who loses Developer without a replacement becomes former-developer-not-migrated', async () => {
+    const clock = new Clock();
+    const sim = await startSim('legacy', { now: clock.now });
+    const ws = await workspace();
+    const check = checker(sim, ws, clock);
+    const bob = sim.scenario.users.find((u) => u.name === 'Bob Stone')!;
+
+    const first = await check();
+    expect(first.tenant.findings.filter((f) => f.ruleId === 'former-developer-not-migrated')).toEqual([]);
+    const bobDeveloper = first.tenant.findings.find((f) => f.ruleId === 'deprecated-developer-role-assigned' && f.subject.id === bob.id)!;
+    expect(bobDeveloper).toBeDefined();
+
+    // The admin strips Developer from Bob and gives him nothing in its place.
+    await replaceUserRoles(sim, bob.id, []);
+    clock.advance(HOUR_MS);
+    const second = await check();
+
+    expect(second.code).toBe(1);
+    expect(second.tenant.findings.filter((f) => f.ruleId === 'former-developer-not-migrated').map((f) => [f.subject.type, f.subject.id, f.severity, f.drift])).toEqual([
+      ['user', bob.id, 'high', 'new'],
+    ]);
+    expect(second.tenant.resolved.map((f) => f.id)).toEqual([bobDeveloper.id]);
+    expect(eventTypes(second.tenant)).toEqual(['drift']);
+  });
+});
+
 describe('exceptions from a policy file', () => {
   it('suppress matching findings (exit 0 when nothing else is high), then reopen when they expire', async () => {
     const clock = new Clock();

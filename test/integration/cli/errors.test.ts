@@ -217,6 +217,28 @@ describe('a tenant that cannot be checked is an error, never a pass', () => {
   });
 });
 
+describe('transient trouble is retried, and the tenant is checked in full', () => {
+  it('429s with a short Retry-After, a 503 and a reset connection', async () => {
+    const sim = await startSim('migration', {
+      faults: [
+        { kind: 'rate-limit', retryAfterSeconds: 0, times: 2, path: '/api/v1/users' },
+        { kind: 'server-error', status: 503, times: 1, path: '/api/v1/roles' },
+        { kind: 'connection-reset', times: 1, path: '/api/v1/api-keys' },
+      ],
+    });
+    const ws = await workspace();
+
+    const { code, stdout } = await cli(checkArgs(ws, [sim.url]), { env: oauthEnv(sim), cwd: ws.dir });
+
+    expect(code).toBe(1);
+    const tenant = onlyTenant(parseReport(stdout));
+    expect(tenant.status).toBe('ok');
+    expect(reportedKeys(tenant)).toEqual(expectedKeys(loadScenario('migration').expect!.findings));
+    expect(sim.stats().faultsFired).toEqual({ 'rate-limit': 2, 'server-error': 1, 'connection-reset': 1 });
+    expect(tenant.summary).toMatchObject({ rateLimited: 2, retries: 4 });
+  });
+});
+
 describe('host policy: the credential goes only where it may', () => {
   /** A plain HTTP server on every interface, counting what reaches it. */
   async function canary(): Promise<{ server: Server; port: number; hits: () => number }> {

@@ -100,6 +100,23 @@ describe('the run folder and the archive', () => {
     expect(onlyTenant(archivedReport).findings.map((f) => f.id)).toEqual(tenant.findings.map((f) => f.id));
   });
 
+  it('without --json, prints a summary for people that points at the run folder', async () => {
+    const clock = new Clock();
+    const sim = await startSim('migration', { now: clock.now });
+    const ws = await workspace();
+    const args = checkArgs(ws, [sim.url]).filter((a) => a !== '--json');
+
+    const { code, stdout } = await cli(args, { env: oauthEnv(sim), cwd: ws.dir, now: clock.now });
+
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^⚠ acme \(http:\/\/127\.0\.0\.1:\d+\): 6 failing \(6 new, 0 reopened\)/m);
+    expect(stdout).toMatch(/\[CRITICAL\] user Ravi Patel \(new\)\n\s+why: .+\n\s+fix: Give Ravi Patel Manage API keys/);
+    const reportsLine = /^Reports: (\S+\/report\.html)/m.exec(stdout);
+    expect(reportsLine).not.toBeNull();
+    expect(existsSync(reportsLine![1]!)).toBe(true);
+    expect(reportsLine![1]).toBe(join(ws.out, 'runs', runFolderName(T0.toISOString()), 'report.html'));
+  });
+
   describe('verify', () => {
     /** Two runs of the migration story into one archive. */
     async function archiveTwoRuns() {

@@ -224,6 +224,22 @@ describe('npm start: the demo', () => {
   });
 });
 
+describe('npm start -- --json', () => {
+  it('passes --json through, and stdout is then the run report alone', async () => {
+    const ws = await workspace();
+
+    const { code, stdout } = await spawnCommand(
+      process.execPath,
+      [join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(PROJECT_ROOT, 'scripts/demo.ts'), '--json'],
+      { cwd: ws.dir, env: { PATH: process.env.PATH ?? '', HOME: ws.dir } },
+    );
+
+    expect(code).toBe(0);
+    const report = parseReport(stdout);
+    expect(report.tenants.map((t) => t.tenantName)).toEqual(['acme', 'globex']);
+  });
+});
+
 describe('secrets', () => {
   it('no API key, client secret, access token or Bearer header in any output or file of this file’s runs', () => {
     expect(ledger().outputs).toBeGreaterThan(0);

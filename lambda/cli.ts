@@ -5,7 +5,7 @@
  * errors go to stderr. Exit codes: 0 clean, 1 failing findings at or above --fail-on, 2 a tenant could not be
  * checked or the input was wrong. A user mistake prints one clear line, never a stack trace.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PreviewPublisher } from './cli/preview-publisher';
@@ -114,6 +114,14 @@ async function checkCommand(argv: readonly string[], io: CliIo): Promise<number>
   const outDir = resolve(io.cwd, values.out ?? 'qlik-access-guard-reports');
   const stateDir = resolve(io.cwd, values.state ?? '.qlik-access-guard');
 
+  // Made before the check: a bad --out or --state is the user's mistake and must not cost a run (nor move the state).
+  const runFolder = join(outDir, 'runs', keySafe(runId));
+  if (await exists(runFolder)) {
+    throw new InputError('--run-id', '', `a run id not used before in ${outDir} (run "${runId}" exists already)`);
+  }
+  await makeFolder(runFolder, '--out');
+  await makeFolder(stateDir, '--state');
+
   const progress = values.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
   const publisher = new PreviewPublisher(progress);
   const archiveStore = new FsObjectStore(outDir);
@@ -137,9 +145,17 @@ async function checkCommand(argv: readonly string[], io: CliIo): Promise<number>
     },
   );
 
+  const duplicates = outcome.report.tenants.filter((t) => t.summary.duplicate === true);
+  if (duplicates.length > 0) {
+    // Reusing a run id would read as a clean pass: the archive already holds that run and nothing was re-checked.
+    io.stderr(
+      `error: run "${runId}" was already archived for ${duplicates.map((t) => t.name ?? t.tenantId).join(', ')}; ` +
+        'nothing was checked again — use a new --run-id\n',
+    );
+    return 2;
+  }
+
   // The human run folder: every format of this run, all tenants together, plus the alert previews.
-  const runFolder = join(outDir, 'runs', keySafe(runId));
-  await mkdir(runFolder, { recursive: true });
   for (const file of renderRunFiles(outcome.report, outcome.trends)) {
     await writeFile(join(runFolder, file.name), file.body);
   }
@@ -211,7 +227,15 @@ async function tenantTargets(
   const entries: TenantsFileEntry[] = urls.map((url) => ({ url, allowedHosts: [] }));
   if (tenantsFile) entries.push(...(await loadTenantsFile(resolve(io.cwd, tenantsFile))));
   const seen = new Set<string>();
-  return entries.map((entry) => {
+  return entries.map((entry, index) => {
+    if (hasUserInfo(entry.url)) {
+      // Never echo the URL: the part before '@' is a credential.
+      throw new InputError(
+        tenantsFile && index >= urls.length ? tenantsFile : 'command line',
+        tenantsFile && index >= urls.length ? `tenants.${index - urls.length}.url` : '--tenant',
+        'a tenant URL without a user name or password (credentials come from QLIK_* variables or a secret)',
+      );
+    }
     const name = entry.name ?? nameFromUrl(entry.url);
     if (seen.has(name)) throw new InputError(tenantsFile ?? 'command line', 'tenants', `unique tenant names ("${name}" twice)`);
     seen.add(name);
@@ -256,13 +280,41 @@ async function credentialsFor(
 }
 
 /** `acme` for https://acme.eu.qlikcloud.com; the whole host (port included) elsewhere, so names stay unique. */
+function hasUserInfo(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function makeFolder(path: string, flag: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'cannot be created';
+    throw new InputError(flag, '', `a folder that can be created and written (${path}: ${reason})`, { cause: error });
+  }
+}
+
 function nameFromUrl(url: string): string {
   try {
     const host = new URL(url).host.toLowerCase();
     const name = host.endsWith('.qlikcloud.com') ? host.split('.')[0]! : host;
     return name.replace(/[^a-z0-9._-]/g, '-').slice(0, 64);
   } catch {
-    throw new InputError('command line', '--tenant', `a tenant URL such as https://acme.eu.qlikcloud.com (got "${url}")`);
+    // Not echoed: whatever was typed may hold a credential.
+    throw new InputError('command line', '--tenant', 'a tenant URL such as https://acme.eu.qlikcloud.com');
   }
 }
 

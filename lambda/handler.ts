@@ -142,7 +142,7 @@ export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
         throw error;
       });
 
-      publishMetrics(metrics, outcome, config);
+      publishMetrics(metrics, outcome);
       const summary = summarize(runId, outcome);
       if (outcome.publishFailure) {
         // The reports are stored; failing the invocation is what reaches the on-failure destination and the alarm.
@@ -227,12 +227,11 @@ function reportLinkTo(base: string, bucket: string): (tenantId: string, location
     `${base}${encodeURIComponent(location.startsWith(bucketUrl) ? location.slice(bucketUrl.length) : location)}`;
 }
 
-function publishMetrics(metrics: Metrics, outcome: RunOutcome, config: RuntimeConfig): void {
-  const nameByUrl = new Map(config.tenants.map((tenant) => [tenant.url, tenant.name]));
+function publishMetrics(metrics: Metrics, outcome: RunOutcome): void {
   for (const tenant of outcome.report.tenants) {
     // A duplicate invocation checked nothing new; its zeros would read as a clean tenant on the dashboard.
     if (tenant.summary.duplicate === true) continue;
-    metrics.addDimension('tenant', nameByUrl.get(tenant.tenantUrl) ?? tenant.tenantName ?? tenant.tenantId);
+    metrics.addDimension('tenant', tenant.name ?? tenant.tenantName ?? tenant.tenantId);
     const count = (name: string, value: number | undefined) => metrics.addMetric(name, MetricUnit.Count, value ?? 0);
     count('FailingFindings', tenant.summary.failing);
     count('NewFindings', tenant.summary.new);

@@ -157,7 +157,7 @@ async function checkTenant(
   let previous: TenantState | undefined;
   try {
     const raw = await deps.state.loadState(stateKey);
-    previous = parseState(raw, `drift state of tenant ${target.name}`);
+    previous = parseState(raw, deps.state.locate(stateKey));
   } catch (error) {
     // Without the previous state every finding would read as new; a clear error beats a flood of false alerts.
     const message = `its drift state could not be read, so what changed cannot be told: ${messageOf(error)}`;
@@ -196,7 +196,7 @@ async function checkTenant(
 
   const tenantId = snapshot.tenantId;
   if (previous && previous.tenantId !== tenantId) {
-    const message = `the drift state of ${stateKey} belongs to tenant ${previous.tenantId}, but ${target.url} answers as tenant ${tenantId}; give this tenant its own name, or delete the old state to start afresh`;
+    const message = `the drift state of ${stateKey} belongs to tenant ${previous.tenantId}, but ${displayUrl(target.url)} answers as tenant ${tenantId}; give this tenant its own name, or delete the old state to start afresh`;
     log.error('drift state belongs to another tenant', { stateTenant: previous.tenantId });
     return errorOutcome(deps, input, target, { code: 'bad-input', message }, Date.now() - started, snapshot);
   }
@@ -235,9 +235,10 @@ async function checkTenant(
 
   const durationMs = Date.now() - started;
   const baseReport: TenantReport = {
-    tenantUrl: target.url,
+    tenantUrl: displayUrl(target.url),
     tenantId,
     tenantName: snapshot.tenantName ?? target.name,
+    name: target.name,
     status: 'ok',
     errors: [],
     findings,
@@ -343,9 +344,10 @@ async function errorOutcome(
 ): Promise<TenantOutcome> {
   const tenantId = snapshot?.tenantId ?? hostOf(target.url);
   const base: TenantReport = {
-    tenantUrl: target.url,
+    tenantUrl: displayUrl(target.url),
     tenantId,
     tenantName: snapshot?.tenantName ?? target.name,
+    name: target.name,
     status: 'error',
     errors: [error],
     findings: [],
@@ -398,9 +400,10 @@ async function errorOutcome(
 function duplicateOutcome(target: TenantTarget, snapshot: TenantSnapshot, durationMs: number): TenantOutcome {
   return {
     report: {
-      tenantUrl: target.url,
+      tenantUrl: displayUrl(target.url),
       tenantId: snapshot.tenantId,
       tenantName: snapshot.tenantName ?? target.name,
+      name: target.name,
       status: 'ok',
       errors: [],
       findings: [],
@@ -494,6 +497,19 @@ function toReportError(error: unknown): { code: CheckErrorCode; message: string 
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The tenant URL as reports, alerts and logs may show it: scheme, host, port and path only. A user name or password
+ * someone put into the URL never travels further than the client that refuses it.
+ */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+  } catch {
+    return '(an unparseable tenant URL)';
+  }
 }
 
 function hostOf(url: string): string {

@@ -45,7 +45,8 @@ try {
     },
     cwd: process.cwd(),
   });
-  process.stdout.write(
+  // stderr, so that `npm start -- --json` leaves only the report on stdout.
+  process.stderr.write(
     code === 2
       ? '\nThe demo could not check a simulated tenant (exit code 2) — see the errors above.\n'
       : `\nDemo finished (check exit code ${code}: ${code === 1 ? 'failing findings, as the story intends' : 'clean'}). ` +

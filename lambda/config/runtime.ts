@@ -11,7 +11,11 @@ export const TenantConfigSchema = z
     /** A short name for people (email subjects, dashboards). */
     name: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore'),
     /** Tenant base URL, e.g. https://acme.eu.qlikcloud.com */
-    url: z.url({ protocol: /^https$/, error: 'an https URL such as https://acme.eu.qlikcloud.com' }),
+    url: z
+      .url({ protocol: /^https$/, error: 'an https URL such as https://acme.eu.qlikcloud.com' })
+      .refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), {
+        message: 'a URL without a user name or password (credentials belong in the tenant secret)',
+      }),
     /** Secrets Manager secret id or ARN holding `{ "apiKey" }` or `{ "clientId", "clientSecret" }`. */
     secretId: z.string().min(1),
     /** Custom domains (besides *.qlikcloud.com) the credential may be sent to. */

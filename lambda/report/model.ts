@@ -118,6 +118,8 @@ export interface TenantReport {
   /** Qlik's tenant id, or the host when the tenant could not be reached. */
   readonly tenantId: string;
   readonly tenantName?: string;
+  /** The name the tenant was configured under (config or CLI): keys its drift state, metrics and alerts. */
+  readonly name?: string;
   readonly status: 'ok' | 'error';
   readonly errors: ReportError[];
   readonly findings: Finding[];

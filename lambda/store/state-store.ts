@@ -25,6 +25,10 @@ export function createStateStore(store: ObjectStore): StateStore {
       }
     },
 
+    locate(tenantId) {
+      return store.location(stateKey(tenantId));
+    },
+
     async saveState(tenantId, state) {
       await store.put(stateKey(tenantId), encodeJson(state), { contentType: 'application/json' });
     },

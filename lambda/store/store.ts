@@ -42,4 +42,6 @@ export interface StateStore {
   /** The tenant's drift state as last saved, or undefined on the first run. Parsed by lambda/drift. */
   loadState(tenantId: string): Promise<unknown>;
   saveState(tenantId: string, state: unknown): Promise<void>;
+  /** Where the tenant's state lives (a file path or an s3:// URL), so errors can point at it. */
+  locate(tenantId: string): string;
 }

@@ -282,10 +282,17 @@ describe('state and run ids that cannot be trusted', () => {
     expect(firstFindings.length).toBeGreaterThan(0);
 
     clock.advance(HOUR_MS);
-    const again = await check('--run-id', 'nightly-7');
+    const requestsBefore = sim.log.length;
+    const again = await cli(checkArgs(ws, [sim.url], '--run-id', 'nightly-7'), {
+      env: oauthEnv(sim),
+      cwd: ws.dir,
+      now: clock.now,
+    });
 
     // Two critical findings still fail: an exit code of 0 would read as a pass.
-    expect(again.code).not.toBe(0);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/run "nightly-7" exists already/);
+    expect(sim.log.length).toBe(requestsBefore); // refused before any request
     const kept = onlyTenant(parseReport(await readFile(runReport, 'utf8')));
     expect(kept.findings.map((f) => f.id)).toEqual(firstFindings);
   });

@@ -43,6 +43,8 @@ function tenantReport(url: string, summary: Record<string, unknown>, status: 'ok
   return {
     tenantUrl: url,
     tenantId: `id-${url}`,
+    // run() records the configured name on each tenant report; metrics are dimensioned by it.
+    name: CONFIG.tenants.find((t) => t.url === url)?.name,
     status,
     errors: [],
     findings: [],

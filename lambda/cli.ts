@@ -13,6 +13,7 @@ import { formatSummary } from './cli/summary';
 import { loadTenantsFile, type TenantsFileEntry } from './cli/tenants-file';
 import { CheckError, InputError } from './errors';
 import { defaultPolicy, loadPolicyFile } from './policy/load';
+import type { AwsClients } from './aws/clients';
 import type { QlikCredentials } from './qlik/credentials';
 import { SEVERITIES, type Severity } from './report/model';
 import { renderRunFiles, run, type RunLog, type TenantTarget } from './run';
@@ -27,6 +28,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   readonly now?: () => Date;
+  /** AWS clients for `secretId` tenants and `verify --bucket`. @default built from the environment on first use */
+  readonly awsClients?: () => AwsClients;
 }
 
 const USAGE = `Usage:
@@ -187,7 +190,7 @@ async function verifyCommand(argv: readonly string[], io: CliIo): Promise<number
   });
   if (values.out && values.bucket) throw new InputError('command line', '--bucket', 'either --out or --bucket, not both');
   const store: ObjectStore = values.bucket
-    ? await s3Store(values.bucket)
+    ? await s3Store(values.bucket, io)
     : new FsObjectStore(resolve(io.cwd, values.out ?? 'qlik-access-guard-reports'));
   const tenantIds = values['tenant-id'] ?? (await listTenants(store));
   if (tenantIds.length === 0) {
@@ -209,13 +212,30 @@ async function verifyCommand(argv: readonly string[], io: CliIo): Promise<number
   return ok ? 0 : 1;
 }
 
-async function s3Store(bucket: string): Promise<ObjectStore> {
-  // Loaded only when asked for, so local checks never touch the AWS SDK.
-  const [{ S3Client }, { S3ObjectStore }] = await Promise.all([
-    import('@aws-sdk/client-s3'),
-    import('./store/s3-object-store'),
-  ]);
-  return new S3ObjectStore(new S3Client({}), bucket);
+async function s3Store(bucket: string, io: CliIo): Promise<ObjectStore> {
+  const { S3ObjectStore } = await import('./store/s3-object-store');
+  return new S3ObjectStore((await awsClients(io)).s3, bucket);
+}
+
+const clientsByIo = new WeakMap<CliIo, Promise<AwsClients>>();
+
+/**
+ * Built once per CLI invocation and only when needed, so local checks never load the AWS SDK. Credentials and region
+ * come from the usual SDK chain; AWS_ENDPOINT_URL (an AWS-compatible endpoint) also switches S3 to path-style URLs.
+ */
+function awsClients(io: CliIo): Promise<AwsClients> {
+  let clients = clientsByIo.get(io);
+  if (!clients) {
+    clients = io.awsClients
+      ? Promise.resolve(io.awsClients())
+      : import('./aws/clients').then(({ createAwsClients }) =>
+          createAwsClients({
+            ...(io.env.AWS_ENDPOINT_URL ? { endpoint: io.env.AWS_ENDPOINT_URL, forcePathStyle: true } : {}),
+          }),
+        );
+    clientsByIo.set(io, clients);
+  }
+  return clients;
 }
 
 async function tenantTargets(
@@ -243,22 +263,16 @@ async function tenantTargets(
       name,
       url: entry.url,
       allowedHosts: [...entry.allowedHosts, ...extraHosts],
-      credentials: () => credentialsFor(entry, name, io.env),
+      credentials: () => credentialsFor(entry, name, io),
     };
   });
 }
 
-async function credentialsFor(
-  entry: TenantsFileEntry,
-  name: string,
-  env: CliIo['env'],
-): Promise<QlikCredentials> {
+async function credentialsFor(entry: TenantsFileEntry, name: string, io: CliIo): Promise<QlikCredentials> {
+  const env = io.env;
   if (entry.secretId) {
-    const [{ SecretsManagerClient }, { readTenantCredentials }] = await Promise.all([
-      import('@aws-sdk/client-secrets-manager'),
-      import('./aws/secrets'),
-    ]);
-    return readTenantCredentials(new SecretsManagerClient({}), entry.secretId);
+    const { readTenantCredentials } = await import('./aws/secrets');
+    return readTenantCredentials((await awsClients(io)).secrets, entry.secretId);
   }
   const required = (variable: string): string => {
     const value = env[variable];

@@ -1,0 +1,100 @@
+/**
+ * The CLI's AWS paths on a real AWS API (moto): a tenants file naming a Secrets Manager secret per tenant, and
+ * `verify --bucket` walking an S3 archive written by the same archive code the Lambda uses.
+ */
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main, type CliIo } from '../../../lambda/cli';
+import { createReportArchive } from '../../../lambda/store/archive';
+import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
+import { loadScenario, startSimulatedTenant, type SimulatedTenant } from '../../sim/server';
+import { useMoto } from '../setup/moto-client';
+
+const moto = useMoto();
+let sim: SimulatedTenant;
+let dir: string;
+
+beforeAll(async () => {
+  sim = await startSimulatedTenant({ scenario: loadScenario('migration') });
+  dir = await mkdtemp(join(tmpdir(), 'qag-cli-aws-'));
+});
+afterAll(async () => {
+  await sim.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env: {},
+    cwd: dir,
+    awsClients: () => moto.clients,
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+describe('CLI with AWS', () => {
+  it('reads each tenant credential from its Secrets Manager secret and never writes it anywhere', async () => {
+    const { clientId, clientSecret } = sim.credentials;
+    await moto.clients.secrets.send(
+      new CreateSecretCommand({ Name: 'qlik-access-guard/tenants/acme', SecretString: JSON.stringify({ clientId, clientSecret }) }),
+    );
+    await writeFile(
+      join(dir, 'tenants.yaml'),
+      `tenants:\n  - name: acme\n    url: ${sim.url}\n    secretId: qlik-access-guard/tenants/acme\n` +
+        `  - name: missing\n    url: ${sim.url}\n    secretId: qlik-access-guard/tenants/missing\n`,
+    );
+
+    const { code, stdout, stderr } = await cli(['check', '--tenants-file', 'tenants.yaml', '--allow-http-loopback', '--json']);
+
+    const report = JSON.parse(stdout) as { tenants: { name: string; status: string; findings: unknown[]; errors: { code: string; message: string }[] }[] };
+    const [acme, missing] = report.tenants;
+    expect(acme!.status).toBe('ok');
+    expect(acme!.findings.length).toBeGreaterThan(0);
+    expect(missing!.status).toBe('error');
+    expect(missing!.errors[0]!.code).toBe('bad-input');
+    expect(missing!.errors[0]!.message).toMatch(/qlik-access-guard\/tenants\/missing/);
+    expect(code).toBe(2);
+
+    const outputs = [stdout, stderr];
+    for (const file of await filesUnder(dir)) outputs.push(await readFile(file, 'utf8'));
+    for (const text of outputs) expect(text).not.toContain(clientSecret);
+  });
+
+  it('verify --bucket walks an S3 archive and names a tampered file', async () => {
+    const bucket = 'qag-cli-verify';
+    await moto.clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const archive = createReportArchive(new S3ObjectStore(moto.clients.s3, bucket));
+    for (const runId of ['2026-11-20T06:00:00.000Z', '2026-11-21T06:00:00.000Z']) {
+      await archive.archiveRun({
+        tenantId: 'TenantForVerify',
+        runId,
+        startedAt: runId,
+        files: [{ name: 'report.json', body: `{"runId":"${runId}"}\n`, contentType: 'application/json' }],
+      });
+    }
+    const clean = await cli(['verify', '--bucket', bucket]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(/TenantForVerify: 2 runs, 0 problems/);
+
+    const key = archive.locate('TenantForVerify', '2026-11-20T06:00:00.000Z', '2026-11-20T06:00:00.000Z');
+    const prefix = key.replace(`s3://${bucket}/`, '');
+    await moto.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}report.json`, Body: '{"runId":"forged"}\n' }));
+    const tampered = await cli(['verify', '--bucket', bucket]);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toMatch(/altered-file: .*report\.json/);
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * The Lambda bundle: built with esbuild as the CDK construct (lib/constructs/checker-function.ts, NodejsFunction) has
+ * it built — lambda/handler.ts, bundled, ESM, minified, external source map without sources content, target node24,
+ * main fields module,main, `@aws-sdk/*` external (NodejsFunction's default for Node ≥ 18: the runtime provides the
+ * SDK), and the construct's own banner, read from the construct so the two cannot drift apart.
+ *
+ * Module initialisation: a fresh Node process imports the bundle, with the environment the construct gives the
+ * function (NODE_OPTIONS=--enable-source-maps, the Powertools variables) and a region, as Lambda sets one. Timed from
+ * process start (performance.timeOrigin) to the import resolved; the median of several runs. The AWS SDK clients the
+ * handler imports are part of that time (the runtime loads them from its own node_modules); a second timing loads
+ * them first to tell the SDK's share from the bundle's own.
+ *
+ * What-if builds (never shipped) rebuild the same entry with one change each, to put a measured number on a
+ * recommendation: zod imported as a namespace (`import * as z`), so esbuild can drop what is unused; `yaml` left out
+ * (the Lambda never reads a policy file); undici left out (as if the transport used Node's built-in fetch).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, type Plugin } from 'esbuild';
+import { PROJECT_ROOT } from './proc';
+
+export interface InitTiming {
+  /** Process start → bundle imported, per run. */
+  readonly sinceStartMs: readonly number[];
+  /** The bundle's import alone (after Node's own bootstrap), per run. */
+  readonly importMs: readonly number[];
+  /** With the AWS SDK clients imported first: their import, and the bundle's own after them. */
+  readonly sdkMs: readonly number[];
+  readonly ownMs: readonly number[];
+}
+
+export interface BundleBuild {
+  readonly name: string;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  readonly sourceMapBytes: number;
+  /** Bytes in the output per package (`lambda/<dir>/` for our own code), largest first. */
+  readonly contributors: readonly { readonly name: string; readonly bytes: number }[];
+  readonly init: InitTiming;
+}
+
+export interface BundleResult {
+  readonly runs: number;
+  readonly shipped: BundleBuild;
+  readonly whatIf: readonly BundleBuild[];
+  /** Process start → an empty module imported: Node's own start-up, for reference. */
+  readonly emptySinceStartMs: readonly number[];
+}
+
+const CONSTRUCT_FILE = join(PROJECT_ROOT, 'lib', 'constructs', 'checker-function.ts');
+const SDK_CLIENTS = ['@aws-sdk/client-s3', '@aws-sdk/client-sns', '@aws-sdk/client-secrets-manager'];
+const LAMBDA_ENV = {
+  NODE_OPTIONS: '--enable-source-maps',
+  AWS_REGION: 'eu-west-1',
+  POWERTOOLS_SERVICE_NAME: 'qlik-access-guard',
+  POWERTOOLS_METRICS_NAMESPACE: 'QlikAccessGuard',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+};
+
+function constructBanner(): string {
+  const source = readFileSync(CONSTRUCT_FILE, 'utf8');
+  const match = /banner:\s*"((?:[^"\\]|\\.)*)"/.exec(source);
+  if (!match) throw new Error(`${CONSTRUCT_FILE}: no bundling banner found; update test/bench/bundle.ts`);
+  return JSON.parse(`"${match[1]}"`) as string;
+}
+
+/** Our sources with `import { z } from 'zod'` read as `import * as z from 'zod'` (same API, tree-shakable). */
+const zodNamespace: Plugin = {
+  name: 'what-if-zod-namespace',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]lambda[\\/].*\.ts$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/import \{ z \} from 'zod';/g, "import * as z from 'zod';"),
+      loader: 'ts',
+    }));
+  },
+};
+
+/** A module that only exists to be imported: enough for module initialisation, never called in these builds. */
+function stub(name: string, filter: RegExp, contents: string): Plugin {
+  return {
+    name: `what-if-without-${name}`,
+    setup(b) {
+      b.onResolve({ filter }, () => ({ path: name, namespace: `what-if-stub-${name}` }));
+      b.onLoad({ filter: /.*/, namespace: `what-if-stub-${name}` }, () => ({ contents, loader: 'js' }));
+    },
+  };
+}
+const withoutYaml = stub('yaml', /^yaml$/, 'export function parseDocument() { throw new Error("not in this build"); }');
+const withoutUndici = stub(
+  'undici',
+  /^undici$/,
+  'export class Agent { compose() { return this; } close() {} } export const interceptors = { retry: () => ({}) }; export function request() { throw new Error("not in this build"); }',
+);
+
+const WHAT_IF: readonly { name: string; plugins: Plugin[] }[] = [
+  { name: 'zod as namespace import', plugins: [zodNamespace] },
+  { name: 'zod as namespace, no yaml', plugins: [zodNamespace, withoutYaml] },
+  { name: 'zod as namespace, no yaml, no undici', plugins: [zodNamespace, withoutYaml, withoutUndici] },
+];
+
+export async function measureBundle(runs: number): Promise<BundleResult> {
+  // Inside the project, so `@aws-sdk/*` resolves from node_modules as it does from the Lambda runtime.
+  mkdirSync(join(PROJECT_ROOT, '.tmp'), { recursive: true });
+  const folder = mkdtempSync(join(PROJECT_ROOT, '.tmp', 'bench-bundle-'));
+  try {
+    const empty = join(folder, 'empty.mjs');
+    writeFileSync(empty, 'export {};\n');
+    const builds = [await buildBundle(folder, 'shipped', [])];
+    for (const variant of WHAT_IF) builds.push(await buildBundle(folder, variant.name, variant.plugins));
+
+    // Round-robin over the builds, so a slow spell of the machine does not land on one build only.
+    for (const b of builds) timeImport(folder, b.file); // warms the file cache, as a provisioned function's disk would be
+    const emptySinceStartMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      emptySinceStartMs.push(timeImport(folder, empty).sinceStart);
+      for (const b of builds) {
+        const alone = timeImport(folder, b.file);
+        b.init.sinceStartMs.push(alone.sinceStart);
+        b.init.importMs.push(alone.importOnly);
+        const split = timeImport(folder, b.file, SDK_CLIENTS);
+        b.init.sdkMs.push(split.sdk);
+        b.init.ownMs.push(split.importOnly);
+      }
+    }
+    const [shipped, ...whatIf] = builds.map(({ file: _file, ...build }) => build);
+    if (!shipped) throw new Error('no bundle built');
+    return { runs, shipped, whatIf, emptySinceStartMs };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+interface BuiltBundle extends BundleBuild {
+  readonly file: string;
+  readonly init: { sinceStartMs: number[]; importMs: number[]; sdkMs: number[]; ownMs: number[] };
+}
+
+async function buildBundle(folder: string, name: string, plugins: Plugin[]): Promise<BuiltBundle> {
+  const outdir = join(folder, name.replace(/[^a-z0-9]+/gi, '-'));
+  const outfile = join(outdir, 'index.mjs');
+  const result = await build({
+    absWorkingDir: PROJECT_ROOT,
+    entryPoints: [join(PROJECT_ROOT, 'lambda', 'handler.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    external: ['@aws-sdk/*'],
+    mainFields: ['module', 'main'],
+    banner: { js: constructBanner() },
+    metafile: true,
+    logLevel: 'error',
+    plugins,
+  });
+  const code = readFileSync(outfile);
+  const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith('index.mjs'))?.[1];
+  const byPackage = new Map<string, number>();
+  for (const [path, input] of Object.entries(output?.inputs ?? {})) {
+    const owner = packageOf(path);
+    byPackage.set(owner, (byPackage.get(owner) ?? 0) + input.bytesInOutput);
+  }
+  return {
+    name,
+    file: outfile,
+    bytes: code.length,
+    gzipBytes: gzipSync(code).length,
+    sourceMapBytes: statSync(`${outfile}.map`).size,
+    contributors: [...byPackage.entries()].map(([owner, bytes]) => ({ name: owner, bytes })).sort((a, b) => b.bytes - a.bytes),
+    init: { sinceStartMs: [], importMs: [], sdkMs: [], ownMs: [] },
+  };
+}
+
+/** Imports `file` in a fresh Node process (after `preload`, if any) and reports when it was done. */
+function timeImport(
+  cwd: string,
+  file: string,
+  preload: readonly string[] = [],
+): { sinceStart: number; importOnly: number; sdk: number } {
+  const script = [
+    'const t0 = performance.now();',
+    `await Promise.all(${JSON.stringify(preload)}.map((m) => import(m)));`,
+    'const t1 = performance.now();',
+    `await import(${JSON.stringify(pathToFileURL(file).href)});`,
+    'const t2 = performance.now();',
+    'process.stdout.write(JSON.stringify({ sinceStart: t2, importOnly: t2 - t1, sdk: t1 - t0 }));',
+  ].join('\n');
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...LAMBDA_ENV },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as { sinceStart: number; importOnly: number; sdk: number };
+}
+
+function packageOf(path: string): string {
+  const modules = path.lastIndexOf('node_modules/');
+  if (modules >= 0) {
+    const rest = path.slice(modules + 'node_modules/'.length).split('/');
+    return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? path);
+  }
+  const ours = /^(lambda\/[^/]+)\//.exec(path);
+  return ours ? `${ours[1]}/` : path;
+}

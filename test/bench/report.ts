@@ -71,6 +71,9 @@ const ratio = (x: number): string => `${x.toFixed(2)}×`;
 /** Three decimals where a verdict is decided, so 1.505× never reads as 1.50×. */
 const ratio3 = (x: number): string => `${x.toFixed(3)}×`;
 const verdict = (met: boolean): string => (met ? '**met**' : '**NOT met**');
+/** A verdict on a number, flagged when it lies within 5% of the target: run-to-run noise can flip it. */
+const verdictOn = (measured: number, target: number, atMost = true): string =>
+  `${verdict(atMost ? measured <= target : measured >= target)}${Math.abs(measured / target - 1) < 0.05 ? ' (borderline: within 5% of the target)' : ''}`;
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
@@ -135,6 +138,9 @@ export function renderResults(r: BenchResults): string {
     'in; *data dependencies* lets each request wait only for what it needs (a `next` link, an id, the tenant id). The',
     'second is the true floor for those requests, and the one the targets are judged against first.',
     '',
+    `On a small virtual machine like this one (${r.machine.nproc} vCPUs) wall-clock numbers such as module initialisation and`,
+    'evaluation move by tens of milliseconds from run to run, so a verdict within 5% of its target is flagged as borderline.',
+    '',
     `Total benchmark time: ${r.totalSeconds.toFixed(0)} s.`,
     '',
   );
@@ -147,17 +153,17 @@ export function renderResults(r: BenchResults): string {
         [
           `(a) within ${TARGETS.ratioToFloor}× its floor (data dependencies)`,
           `${seconds(aWall)} vs floor ${seconds(floor(a.dependencyChain))} (${a.dependencyChain} round trips): ${ratio3(aVsDependencies)}`,
-          verdict(aVsDependencies <= TARGETS.ratioToFloor),
+          verdictOn(aVsDependencies, TARGETS.ratioToFloor),
         ],
         [
           `(a) within ${TARGETS.ratioToFloor}× its floor (chain as implemented)`,
           `${seconds(aWall)} vs ${seconds(floor(a.implementedChain))} (${a.implementedChain} round trips): ${ratio3(aVsImplemented)}`,
-          verdict(aVsImplemented <= TARGETS.ratioToFloor),
+          verdictOn(aVsImplemented, TARGETS.ratioToFloor),
         ],
         [
           `(a) at least ${TARGETS.speedupOverCrawl}× faster than (b)`,
           `(b) ${seconds(partner.crawl.result.wallMs)} / (a) ${seconds(aWall)} = ${ratio(speedup)}`,
-          verdict(speedup >= TARGETS.speedupOverCrawl),
+          verdictOn(speedup, TARGETS.speedupOverCrawl, false),
         ],
         [
           '(a) identical findings to (c)',
@@ -171,23 +177,23 @@ export function renderResults(r: BenchResults): string {
           [
             `Evaluation of 100k users ≤ ${TARGETS.evaluationMs} ms (${how})`,
             `${ms1(e.coldMs)}: median of ${runs.length} fresh processes (${coldRuns(runs)} ms), first evaluation in each; warm median ${ms1(median(e.warmMs))}`,
-            verdict(e.coldMs <= TARGETS.evaluationMs),
+            verdictOn(e.coldMs, TARGETS.evaluationMs),
           ],
           [
             `Evaluation peak RSS ≤ ${mib(TARGETS.evaluationPeakBytes)} (${how})`,
             `${mib(evaluationPeak(e))} while evaluating, with the snapshot in memory (${mib(e.memoryBeforeEvaluation.rssBytes)} before evaluating)`,
-            verdict(evaluationPeak(e) <= TARGETS.evaluationPeakBytes),
+            verdictOn(evaluationPeak(e), TARGETS.evaluationPeakBytes),
           ],
         ]),
         [
           `Bundle ≤ 600 kB minified (${int(TARGETS.bundleBytes)} bytes)`,
           `${int(shipped.bytes)} bytes (${kb(shipped.bytes)}; gzip ${kb(shipped.gzipBytes)})`,
-          verdict(shipped.bytes <= TARGETS.bundleBytes),
+          verdictOn(shipped.bytes, TARGETS.bundleBytes),
         ],
         [
           `Module initialisation ≤ ${TARGETS.initMs} ms`,
           `${ms1(initMedian)} median from process start (${bundle.runs} runs)`,
-          verdict(initMedian <= TARGETS.initMs),
+          verdictOn(initMedian, TARGETS.initMs),
         ],
       ],
     ),

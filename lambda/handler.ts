@@ -7,7 +7,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { type AwsClients, createAwsClients } from './aws/clients';
 import { readTenantCredentials } from './aws/secrets';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type RuntimeConfig, RuntimeConfigSchema, TenantConfigSchema } from './config/runtime';
 import { InputError } from './errors';
 import { SnsPublisher } from './notify/sns';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TenantConfigSchema } from '../lambda/config/runtime';
 import { InputError } from '../lambda/errors';
 import { SEVERITIES } from '../lambda/report/model';

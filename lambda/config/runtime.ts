@@ -3,7 +3,7 @@
  * which builds it from the deploy config) and at cold start (by the Lambda handler, which reads it from the
  * `QAG_CONFIG` environment variable).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES } from '../report/model';
 
 export const TenantConfigSchema = z

@@ -3,7 +3,7 @@
  * role, and a short run history. Saved after each successful check and read back by the next run, so alerts can say
  * what changed instead of repeating everything.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputError } from '../errors';
 import { SEVERITIES } from '../report/model';
 

@@ -5,7 +5,7 @@
  * The length limits are ours, not Chatbot's: Slack renders a section of at most 3,000 characters, and small fields
  * keep the whole notification far below the 256 KB SNS limit.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CHAT_DESCRIPTION_MAX = 2_999;
 export const CHAT_TITLE_MAX = 250;

@@ -2,7 +2,7 @@
  * The committed artefacts derived from code: the policy's JSON Schema (for editors) and docs/rules.md (for people and
  * auditors). scripts/write-policy-schema.ts writes them; a unit test fails when the committed copies are stale.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RuleDefinition } from './rule';
 import { RULES } from './rules/index';
 import { PolicySchema } from './schema';

@@ -1,11 +1,10 @@
 /**
- * Reading a policy (YAML or JSON) into a validated {@link Policy}. Every user mistake becomes an {@link InputError}
- * naming the file, the path inside it and what was expected — never a stack trace.
+ * A policy document into a validated {@link Policy}. Every user mistake becomes an {@link InputError} naming the
+ * source, the path inside it and what was expected — never a stack trace. Reading files and YAML is in
+ * `load-file.ts`, so the Lambda (which receives the policy as JSON) bundles no YAML parser.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InputError } from '../errors';
 import { DEFAULT_POLICY_DOCUMENT, DEFAULT_POLICY_SOURCE } from './default-policy';
 import { PolicySchema, type Policy } from './schema';
@@ -21,46 +20,6 @@ export interface LoadedPolicy {
 
 /** How many problems one error message lists; the first is the one `path` names. */
 const MAX_PROBLEMS_SHOWN = 5;
-
-export function parsePolicy(text: string, file: string): LoadedPolicy {
-  // YAML 1.2 is a superset of JSON, so one parser gives both formats the same line/column errors.
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  const syntaxError = document.errors[0];
-  if (syntaxError) {
-    const position = syntaxError.linePos?.[0];
-    const where = position ? `line ${position.line}, column ${position.col}: ` : '';
-    // prettyErrors appends " at line N, column M:" and a source excerpt; the position is given up front instead.
-    const reason = firstLine(syntaxError.message).replace(/ at line \d+, column \d+:?$/, '');
-    throw new InputError(file, '', `valid YAML or JSON (${where}${reason})`, { cause: syntaxError });
-  }
-  let value: unknown;
-  try {
-    // Aliases are expanded; a small cap stops a "billion laughs" document.
-    value = document.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    throw new InputError(file, '', `a YAML document without excessive aliases (${(error as Error).message})`, {
-      cause: error,
-    });
-  }
-  return policyFromDocument(value, file);
-}
-
-export async function loadPolicyFile(path: string): Promise<LoadedPolicy> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const expected =
-      code === 'ENOENT'
-        ? 'an existing policy file (not found)'
-        : code === 'EISDIR'
-          ? 'a policy file, not a directory'
-          : `a readable policy file (${code ?? (error as Error).message})`;
-    throw new InputError(path, '', expected, { cause: error });
-  }
-  return parsePolicy(text, path);
-}
 
 export function policyFromDocument(document: unknown, source: string): LoadedPolicy {
   if (document === null || document === undefined) {
@@ -169,6 +128,3 @@ function describeValue(value: unknown): string {
   return String(value);
 }
 
-function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message;
-}

@@ -3,7 +3,7 @@
  * Developers, exceptions and notification cadence. Strict: an unknown key is an error that names it, so a typo never
  * silently turns a check off. `z.toJSONSchema` of this schema is committed as policy.schema.json for editors.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES, type Severity } from '../report/model';
 import { ISO_DURATION_PATTERN } from './duration';
 import { RULES } from './rules/index';

@@ -4,7 +4,7 @@
  * Lists always follow `links.next.href` verbatim until it is absent (cursor `next` for users, groups and roles,
  * `startingAfter` for api-keys): the client never builds a cursor URL, and a next link seen before is a cursor loop.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { QlikApiError } from './errors';
 import {
   apiKeysConfigSchema,

@@ -14,7 +14,7 @@ import type { Group, GroupSettings, Groups } from '@qlik/api/groups';
 import type { ListRolesResult, Role } from '@qlik/api/roles';
 import type { Tenant } from '@qlik/api/tenants';
 import type { User, Users } from '@qlik/api/users';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const link = z.looseObject({ href: z.string() });
 

@@ -5,7 +5,7 @@
  * failure mapped to a {@link QlikApiError} whose code is the run report's.
  */
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { createAuthenticator, tokenExpiry, type Authenticator } from './auth';
 import type { QlikCredentials } from './credentials';
 import { describeErrorBody, QlikApiError, redact, summarizeErrorBody, TransportFailure } from './errors';

@@ -7,7 +7,7 @@
  * does pin down is enforced: enums, timestamps, a resolved finding's drift, an error tenant naming its errors, a
  * suppressed finding naming its exception.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHECK_ERROR_CODES } from '../errors';
 import { SEVERITIES, type Finding, type RunReport, type TenantReport } from './model';
 

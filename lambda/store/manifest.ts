@@ -4,7 +4,7 @@
  * altered or removed afterwards.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const MANIFEST_SCHEMA_VERSION = '1';
 

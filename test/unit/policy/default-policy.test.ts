@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_POLICY_DOCUMENT } from '../../../lambda/policy/default-policy';
-import { defaultPolicy, loadPolicyFile, policyFromDocument } from '../../../lambda/policy/load';
+import { defaultPolicy, policyFromDocument } from '../../../lambda/policy/load';
+import { loadPolicyFile } from '../../../lambda/policy/load-file';
 import { RULES } from '../../../lambda/policy/rules/index';
 
 const SHIPPED = resolve(import.meta.dirname, '../../../lambda/policy/default-policy.yaml');

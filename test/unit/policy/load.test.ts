@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../../lambda/errors';
-import { canonicalJson, loadPolicyFile, parsePolicy, policyFromDocument } from '../../../lambda/policy/load';
+import { canonicalJson, policyFromDocument } from '../../../lambda/policy/load';
+import { loadPolicyFile, parsePolicy } from '../../../lambda/policy/load-file';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/policy');
 

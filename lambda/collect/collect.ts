@@ -157,17 +157,25 @@ class Collection {
   ) {}
 
   async run(now: Date): Promise<TenantSnapshot> {
+    // Every chain starts at once: only the API-key config needs the tenant id, so nothing else waits for /users/me.
+    // The wall time is then the longest chain of dependent requests (on large tenants, the group pages).
     this.progress({ phase: 'identity', done: 0 });
-    const identity = await this.#identify();
-    this.progress({ phase: 'identity', done: 1 });
+    const identified = this.#identify();
+    // Its failure is reported by the chain below that awaits it, not as an unhandled rejection.
+    identified.catch(() => {});
 
     const wantsEveryoneMembers = this.needs.memberGroups.some(
       (group) => group === EVERYONE_GROUP_ID || group === EVERYONE_GROUP_NAME,
     );
     let allUsers = this.needs.allUsers || wantsEveryoneMembers;
+    let listedGroups: QlikGroup[] | undefined;
 
     await this.#inParallel([
-      () => this.#tenant(identity.tenantName),
+      async () => {
+        await identified;
+        this.progress({ phase: 'identity', done: 1 });
+      },
+      () => this.#tenant(),
       () => this.#allRoles(),
       async () => {
         await this.#everyone();
@@ -183,15 +191,23 @@ class Collection {
       },
       () => (this.needs.allUsers || wantsEveryoneMembers ? Promise.resolve() : this.#usersByEmail()),
       () => (wantsEveryoneMembers ? Promise.resolve() : this.#memberGroupUsers()),
-      () => (this.needs.apiKeysConfig ? this.#apiKeysConfig(identity.tenantId) : Promise.resolve()),
+      async () => {
+        if (this.needs.apiKeysConfig) await this.#apiKeysConfig((await identified).tenantId);
+      },
+      async () => {
+        if (this.needs.allGroups) listedGroups = await this.#allGroups();
+      },
     ]);
+    const identity = await identified;
+    if (identity.tenantName !== undefined) this.#tenantName ??= identity.tenantName;
 
     if (allUsers) {
       // The full inventory answers every lookup: ids it lacks are unknown to the tenant.
       this.#usersScope = 'all';
       this.#lookedUp.clear();
     }
-    const groups = await this.#groups();
+    // Without a full list, the groups to read depend on the users collected.
+    const groups = listedGroups ? { groups: listedGroups, scope: 'all' as const } : await this.#groups();
 
     const snapshot: TenantSnapshot = {
       tenantUrl: this.client.origin,
@@ -236,11 +252,7 @@ class Collection {
   }
 
   /** The tenant's display name: nice to have, so a 403/404 is not fatal. */
-  async #tenant(known: string | undefined): Promise<void> {
-    if (known !== undefined) {
-      this.#tenantName = known;
-      return;
-    }
+  async #tenant(): Promise<void> {
     this.progress({ phase: 'tenant', done: 0 });
     try {
       const tenant = await this.client.myTenant();
@@ -360,15 +372,16 @@ class Collection {
     this.progress({ phase: 'users', done: this.#users.size });
   }
 
+  async #allGroups(): Promise<QlikGroup[]> {
+    const { items } = await this.client.listGroups({ onPage: (done) => this.progress({ phase: 'groups', done }) });
+    return items;
+  }
+
   /**
-   * Every group when the policy needs it; else the groups of the users collected (and the member groups named by
-   * the policy), read one by one or, when fewer requests, by listing them all.
+   * The groups of the users collected (and the member groups named by the policy), read one by one or, when fewer
+   * requests, by listing them all.
    */
   async #groups(): Promise<{ groups: QlikGroup[]; scope: InventoryScope }> {
-    if (this.needs.allGroups) {
-      const { items } = await this.client.listGroups({ onPage: (done) => this.progress({ phase: 'groups', done }) });
-      return { groups: items, scope: 'all' };
-    }
     const needed = new Set<string>(this.#memberGroupIds);
     for (const user of this.#users.values()) for (const group of user.assignedGroups ?? []) needed.add(group.id);
     needed.delete(EVERYONE_GROUP_ID);

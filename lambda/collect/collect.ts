@@ -178,10 +178,15 @@ class Collection {
       () => this.#tenant(),
       () => this.#allRoles(),
       async () => {
+        if (allUsers) {
+          // Every user is needed whatever Everyone holds: list them while Everyone is read.
+          await Promise.all([this.#everyone(), this.#allUsers()]);
+          return;
+        }
         await this.#everyone();
         // Holding a role through Everyone means every user holds it: only the full inventory lists its holders.
         const everyoneRoleNames = new Set(this.#everyoneRoles.map((role) => role.name));
-        if (!allUsers && this.needs.roleHolders.some((name) => everyoneRoleNames.has(name))) allUsers = true;
+        if (this.needs.roleHolders.some((name) => everyoneRoleNames.has(name))) allUsers = true;
         if (allUsers) await this.#allUsers();
         else await this.#roleHolders();
       },

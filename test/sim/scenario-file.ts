@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputError } from '../../lambda/errors';
 import { builtinRoles } from './builtin-roles';
 import type { ExpectedFinding, Scenario, SimApiKey, SimGroup, SimRole, SimUser } from './scenario';

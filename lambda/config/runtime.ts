@@ -1,10 +1,15 @@
 /**
  * The checker's runtime configuration: one JSON document, validated by this schema both at synth (by the CDK app,
- * which builds it from the deploy config) and at cold start (by the Lambda handler, which reads it from the
- * `QAG_CONFIG` environment variable).
+ * which builds it from the deploy config) and at cold start (by the Lambda handler). The deployed function gets it in
+ * two parts: what is known at synth (tenants, policy, settings) in {@link RUNTIME_CONFIG_FILE} beside the handler in
+ * the code asset, and what CloudFormation resolves at deploy time (bucket and topic names) in the `QAG_CONFIG`
+ * environment variable, which Lambda limits to 4 KB together with the other variables.
  */
 import * as z from 'zod';
 import { SEVERITIES } from '../report/model';
+
+/** The part of the runtime config known at synth, as a JSON file next to the bundled handler. */
+export const RUNTIME_CONFIG_FILE = 'qag-config.json';
 
 export const TenantConfigSchema = z
   .object({

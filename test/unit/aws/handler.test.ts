@@ -2,6 +2,9 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -9,7 +12,7 @@ import type { RunInput, RunOutcome } from '../../../lambda/run';
 
 vi.mock('../../../lambda/run', () => ({ run: vi.fn() }));
 const { run } = await import('../../../lambda/run');
-const { createHandler, runIdOf, AlertDeliveryError } = await import('../../../lambda/handler');
+const { createHandler, runIdOf, AlertDeliveryError, loadRuntimeConfig } = await import('../../../lambda/handler');
 const runMock = vi.mocked(run);
 
 const CONFIG = {
@@ -248,6 +251,87 @@ describe('handler', () => {
   it('validates a configured policy once per cold start', async () => {
     const handler = createHandler({ config: { ...CONFIG, policy: { rules: 'nope' } }, clients: clients(), env: {} });
     await expect(handler({}, context())).rejects.toThrow(/QAG_CONFIG policy/);
+  });
+});
+
+describe('runtime config from qag-config.json and QAG_CONFIG', () => {
+  const { reportBucket, emailTopicArn, ...synthTime } = CONFIG;
+  const deployTime = { reportBucket, emailTopicArn };
+  const env = (document: unknown = deployTime) => ({ QAG_CONFIG: JSON.stringify(document) });
+  /** A config file in a fresh folder; the text is written as given. */
+  const configFile = (text: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'qag-handler-')), 'qag-config.json');
+    writeFileSync(file, text);
+    return file;
+  };
+  let out: ReturnType<typeof captureStdout>;
+  beforeEach(() => {
+    runMock.mockReset();
+    out = captureStdout();
+  });
+  afterEach(() => out.restore());
+
+  it('merges the file (tenants, policy, settings) with the resource names from QAG_CONFIG', async () => {
+    runMock.mockResolvedValue(outcome());
+    const file = configFile(JSON.stringify({ ...synthTime, tenantConcurrency: 7, policy: { name: 'from the file' } }));
+    await createHandler({ configFile: file, clients: clients(), env: env() })({}, context());
+    const input = runMock.mock.calls[0]![1] as RunInput;
+    expect(input.tenants.map((t) => t.name)).toEqual(['acme', 'globex']);
+    expect(input.tenantConcurrency).toBe(7);
+    expect(input.policy.name).toBe('from the file');
+    expect(loadRuntimeConfig({ configFile: file, env: env() })).toMatchObject({ reportBucket: 'qag-reports', emailTopicArn, tenantConcurrency: 7 });
+  });
+
+  it('refuses a key set in both, naming the file and QAG_CONFIG', () => {
+    const file = configFile(JSON.stringify({ ...synthTime, reportBucket: 'somewhere-else' }));
+    expect(() => loadRuntimeConfig({ configFile: file, env: env() })).toThrow(
+      `${file} at reportBucket: a key that QAG_CONFIG does not also set; both set it, and neither may override the other`,
+    );
+  });
+
+  it.each([
+    ['{"tenants": [', 'the file is not valid JSON'],
+    ['[]', 'the file holds an array'],
+    ['"tenants"', 'the file holds a string'],
+  ])('names the file when it is not a JSON object: %s', (text, problem) => {
+    const file = configFile(text);
+    expect(() => loadRuntimeConfig({ configFile: file, env: env() })).toThrow(
+      `${file}: the runtime config known at synth as a JSON object (the CDK stack writes this file into the code asset); ${problem}`,
+    );
+  });
+
+  it('names the file when it cannot be read', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'qag-handler-'));
+    expect(() => loadRuntimeConfig({ configFile: folder, env: env() })).toThrow(new RegExp(`^${folder}: .*; it cannot be read: EISDIR`));
+  });
+
+  it('names the file for a wrong value that came from it, and QAG_CONFIG for one from the variable', async () => {
+    const badTenant = { ...synthTime, tenants: [{ ...CONFIG.tenants[0], url: 'http://acme.eu.qlikcloud.com' }] };
+    const file = configFile(JSON.stringify(badTenant));
+    expect(() => loadRuntimeConfig({ configFile: file, env: env() })).toThrow(new RegExp(`^${file} at tenants\\.0\\.url: an https URL`));
+    const good = configFile(JSON.stringify(synthTime));
+    expect(() => loadRuntimeConfig({ configFile: good, env: env({ ...deployTime, reportBucket: 'b' }) })).toThrow(/^QAG_CONFIG at reportBucket: /);
+    const badPolicy = configFile(JSON.stringify({ ...synthTime, policy: { rules: 'nope' } }));
+    await expect(createHandler({ configFile: badPolicy, clients: clients(), env: env() })({}, context())).rejects.toThrow(
+      `${badPolicy} policy`,
+    );
+    expect(runMock).not.toHaveBeenCalled();
+  });
+
+  it('reads QAG_CONFIG alone when there is no file, and says so when a key is missing', () => {
+    const absent = join(mkdtempSync(join(tmpdir(), 'qag-handler-')), 'qag-config.json');
+    expect(loadRuntimeConfig({ configFile: absent, env: env(CONFIG) }).tenants).toHaveLength(2);
+    expect(() => loadRuntimeConfig({ configFile: absent, env: env() })).toThrow(
+      `(${absent} was not found, so QAG_CONFIG alone was read)`,
+    );
+  });
+
+  it('still needs QAG_CONFIG beside the file', () => {
+    const file = configFile(JSON.stringify(synthTime));
+    expect(() => loadRuntimeConfig({ configFile: file, env: {} })).toThrow(/^QAG_CONFIG: .*it is not set$/);
+    expect(() => loadRuntimeConfig({ configFile: file, env: { QAG_CONFIG: '[1]' } })).toThrow(
+      'QAG_CONFIG: the runtime config as a JSON object; the value is an array',
+    );
   });
 });
 

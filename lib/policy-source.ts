@@ -17,7 +17,7 @@ export interface DeployPolicy {
 
 /**
  * Validates the policy file with the checker's own policy loader (the same schema the function applies), and keeps
- * the document as written: the loader's output carries defaults that would only inflate the 4 KB environment.
+ * the document as written: the loader's output carries defaults that the function applies itself anyway.
  */
 export async function loadDeployPolicy(file: string): Promise<DeployPolicy> {
   const loaded = await loadPolicyFile(file);

@@ -1,5 +1,10 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  AssetStaging,
   Aws,
   CfnResource,
   Duration,
@@ -17,7 +22,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type RuntimeConfig, RuntimeConfigSchema } from '../../lambda/config/runtime';
+import { RUNTIME_CONFIG_FILE, type RuntimeConfig, RuntimeConfigSchema } from '../../lambda/config/runtime';
 import { createTerminalQueue } from './terminal-queue';
 
 /** The handler module (exports `handler`). */
@@ -26,6 +31,13 @@ export const DEFAULT_HANDLER_ENTRY = fileURLToPath(new URL('../../lambda/handler
 export const SERVICE_NAME = 'qlik-access-guard';
 export const METRICS_NAMESPACE = 'QlikAccessGuard';
 export const CONFIG_ENVIRONMENT_VARIABLE = 'QAG_CONFIG';
+/**
+ * Runtime config keys that name deployed resources: CloudFormation resolves them at deploy time, so they travel in the
+ * environment. Every other key goes into the code asset's config file, unless its value holds a token too.
+ */
+export const DEPLOY_TIME_CONFIG_KEYS: readonly string[] = ['reportBucket', 'emailTopicArn', 'chatTopicArn'];
+/** Where a Docker bundling container sees the folder holding the config file. */
+const CONFIG_FILE_CONTAINER_DIR = '/qag-config';
 
 /** Lambda's limit for all environment variables of a function together (names and values). */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
@@ -49,7 +61,11 @@ export interface TenantSecretReference {
 }
 
 export interface CheckerFunctionProps {
-  /** The checker's runtime configuration; given to the function as the `QAG_CONFIG` environment variable (JSON). */
+  /**
+   * The checker's runtime configuration. What is known at synth goes into the code asset as `qag-config.json` (so
+   * the tenant count and the policy's size are not bound by Lambda's 4 KB environment); the resource names and any
+   * other value CloudFormation resolves at deploy time go into the `QAG_CONFIG` environment variable (JSON).
+   */
   readonly runtimeConfig: RuntimeConfig;
 
   /**
@@ -124,14 +140,21 @@ export class CheckerFunction extends Construct {
   readonly failureQueue: sqs.Queue;
   /** The environment the function receives, before CloudFormation resolves it. */
   readonly environment: Readonly<Record<string, string>>;
+  /** The runtime config shipped in the code asset as `qag-config.json`. */
+  readonly staticConfig: Readonly<Record<string, unknown>>;
+  /** The file on this machine that bundling copies into the code asset; named by its content's hash. */
+  readonly staticConfigFile: string;
 
   constructor(scope: Construct, id: string, props: CheckerFunctionProps) {
     super(scope, id);
     const runtimeConfig = RuntimeConfigSchema.parse(props.runtimeConfig);
     const logLevel = props.logLevel ?? 'INFO';
+    const { staticConfig, deployTimeConfig } = splitRuntimeConfig(this, runtimeConfig);
+    this.staticConfig = staticConfig;
+    this.staticConfigFile = writeStaticConfigFile(staticConfig);
 
     this.environment = {
-      [CONFIG_ENVIRONMENT_VARIABLE]: JSON.stringify(runtimeConfig),
+      [CONFIG_ENVIRONMENT_VARIABLE]: JSON.stringify(deployTimeConfig),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: logLevel,
@@ -172,7 +195,7 @@ export class CheckerFunction extends Construct {
       retryAttempts: 0,
       maxEventAge: props.maxEventAge ?? Duration.hours(1),
       onFailure: new destinations.SqsDestination(this.failureQueue),
-      environment: { ...this.environment, [CONFIG_ENVIRONMENT_VARIABLE]: Stack.of(this).toJsonString(runtimeConfig) },
+      environment: { ...this.environment, [CONFIG_ENVIRONMENT_VARIABLE]: Stack.of(this).toJsonString(deployTimeConfig) },
       bundling: {
         minify: true,
         sourceMap: true,
@@ -183,6 +206,16 @@ export class CheckerFunction extends Construct {
         // Some dependencies are CommonJS and call require() for Node built-ins; ESM output has no require of its own.
         banner: "import { createRequire as __qagCreateRequire } from 'node:module'; const require = __qagCreateRequire(import.meta.url);",
         forceDockerBundling: !(props.localBundling ?? true),
+        // The file's path is part of these commands, and with it its content hash: CDK keys its in-process bundle
+        // cache on the commands, and the asset hash (of the bundled output) covers the copied file.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => [
+            `cp ${shellQuote(staticConfigSource(this.staticConfigFile, inputDir))} ${shellQuote(`${outputDir}/${RUNTIME_CONFIG_FILE}`)}`,
+          ],
+        },
+        volumes: [{ hostPath: dirname(this.staticConfigFile), containerPath: CONFIG_FILE_CONTAINER_DIR }],
       },
     });
 
@@ -237,6 +270,48 @@ export function tenantSecretArn(secretId: string): string {
   return `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${secretId}-??????`;
 }
 
+/**
+ * Splits the runtime config into what goes into the code asset (known at synth) and what goes into `QAG_CONFIG`
+ * (resource names, and any value holding a token CloudFormation resolves at deploy time).
+ */
+export function splitRuntimeConfig(
+  scope: Construct,
+  config: RuntimeConfig,
+): { staticConfig: Record<string, unknown>; deployTimeConfig: Record<string, unknown> } {
+  const stack = Stack.of(scope);
+  const staticConfig: Record<string, unknown> = {};
+  const deployTimeConfig: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    const holdsToken = JSON.stringify(stack.resolve(value)) !== JSON.stringify(value);
+    (DEPLOY_TIME_CONFIG_KEYS.includes(key) || holdsToken ? deployTimeConfig : staticConfig)[key] = value;
+  }
+  return { staticConfig, deployTimeConfig };
+}
+
+/**
+ * Writes the config file into a folder of its own under the temp directory, named by the content's hash: the same
+ * config always gets the same path (one bundle per config in a process), a different one never does.
+ */
+function writeStaticConfigFile(staticConfig: Readonly<Record<string, unknown>>): string {
+  const content = `${JSON.stringify(staticConfig, null, 2)}\n`;
+  const hash = createHash('sha256').update(content).digest('hex').slice(0, 32);
+  const dir = join(tmpdir(), `qag-config-${hash}`);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, RUNTIME_CONFIG_FILE);
+  writeFileSync(file, content);
+  return file;
+}
+
+/** The config file as the bundling commands see it: on this machine, or mounted into the Docker container. */
+function staticConfigSource(hostFile: string, inputDir: string): string {
+  return inputDir === AssetStaging.BUNDLING_INPUT_DIR ? `${CONFIG_FILE_CONTAINER_DIR}/${basename(hostFile)}` : hostFile;
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
 export class EnvironmentTooLargeError extends Error {
   override readonly name = 'EnvironmentTooLargeError';
   constructor(
@@ -245,8 +320,10 @@ export class EnvironmentTooLargeError extends Error {
   ) {
     super(
       `The checker function's environment would take about ${estimatedBytes} bytes, over Lambda's limit of ` +
-        `${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes for all variables together; ${largest} is the largest. Shorten the ` +
-        'policy file (exceptions, comments do not count), or check fewer tenants per stack.',
+        `${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes for all variables together; ${largest} is the largest. The ` +
+        'environment carries only values CloudFormation resolves at deploy time (resource names, anything holding ' +
+        `a token); tenants, policy and settings go into the code asset as ${RUNTIME_CONFIG_FILE}. Pass such ` +
+        'values as plain strings where possible.',
     );
   }
 }

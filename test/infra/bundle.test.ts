@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RuntimeConfigSchema } from '../../lambda/config/runtime';
 import { EXAMPLE_CONFIG_FILE } from '../../lib/config';
 import { type Synthesised, onlyResourceOfType, synth } from './support';
 
@@ -29,8 +30,24 @@ describe('checker bundle', () => {
     if (loadDir) rmSync(loadDir, { recursive: true, force: true });
   });
 
-  it('is a minified ESM file with an external source map, without the AWS SDK inside', () => {
-    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+  /** Runs a module script with the bundle imported as `m` under Node 24, from a copy inside the project. */
+  function withBundle(script: string, env: Record<string, string> = {}): string {
+    if (!loadDir) {
+      // Inside the project, so that @aws-sdk/* resolves from node_modules as it does from the Lambda runtime.
+      mkdirSync(join(PROJECT_ROOT, '.tmp'), { recursive: true });
+      loadDir = mkdtempSync(join(PROJECT_ROOT, '.tmp', 'bundle-'));
+      cpSync(assetDir, loadDir, { recursive: true });
+    }
+    const entry = pathToFileURL(join(loadDir, 'index.mjs')).href;
+    return execFileSync(
+      process.execPath,
+      ['--enable-source-maps', '--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); ${script}`],
+      { encoding: 'utf8', env: { ...process.env, QAG_CONFIG: '', ...env } },
+    );
+  }
+
+  it('is a minified ESM file with an external source map and the runtime config, without the AWS SDK inside', () => {
+    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map', 'qag-config.json']);
     const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
     expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
     // Minified: lines average far beyond anything written by hand (newlines left are inside template literals).
@@ -41,17 +58,37 @@ describe('checker bundle', () => {
   });
 
   it('loads under Node 24 and exports the handler', () => {
-    // Inside the project, so that @aws-sdk/* resolves from node_modules as it does from the Lambda runtime.
-    mkdirSync(join(PROJECT_ROOT, '.tmp'), { recursive: true });
-    loadDir = mkdtempSync(join(PROJECT_ROOT, '.tmp', 'bundle-'));
-    cpSync(assetDir, loadDir, { recursive: true });
-    const entry = pathToFileURL(join(loadDir, 'index.mjs')).href;
-    const output = execFileSync(
-      process.execPath,
-      ['--enable-source-maps', '--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); console.log(process.version, typeof m.handler);`],
-      { encoding: 'utf8', env: { ...process.env, QAG_CONFIG: '' } },
-    );
+    const output = withBundle('console.log(process.version, typeof m.handler);');
     expect(output.trim()).toMatch(/^v24\.\d+\.\d+ function$/);
+  });
+
+  it('ships the tenants and settings in qag-config.json, and keeps them out of the environment', () => {
+    const file = JSON.parse(readFileSync(join(assetDir, 'qag-config.json'), 'utf8')) as Record<string, unknown>;
+    expect(file.tenants).toEqual(s.config.tenants.map(({ name, url, secretId, allowedHosts }) => ({ name, url, secretId, allowedHosts })));
+    expect(file).toEqual(s.stack.checker.staticConfig);
+    expect(s.stack.checker.environment.QAG_CONFIG).not.toContain(s.config.tenants[0]!.url);
+  });
+
+  it('reads qag-config.json beside itself and merges it with QAG_CONFIG', () => {
+    const environment = {
+      reportBucket: 'qag-reports-123',
+      emailTopicArn: 'arn:aws:sns:eu-west-1:111122223333:email',
+      chatTopicArn: 'arn:aws:sns:eu-west-1:111122223333:chat',
+      reportLinkBase: 'https://console.aws.amazon.com/s3/buckets/qag-reports-123?region=eu-west-1&prefix=',
+    };
+    const output = withBundle('console.log(JSON.stringify(m.loadRuntimeConfig()));', { QAG_CONFIG: JSON.stringify(environment) });
+    const loaded = RuntimeConfigSchema.parse(JSON.parse(output));
+    expect(loaded).toEqual(RuntimeConfigSchema.parse({ ...s.stack.checker.staticConfig, ...environment }));
+    expect(loaded.tenants.map((t) => t.name)).toEqual(s.config.tenants.map((t) => t.name));
+  });
+
+  it('refuses a QAG_CONFIG that sets a key the file sets too, naming the file', () => {
+    const environment = { reportBucket: 'b-1', emailTopicArn: 'arn:e', tenants: [] };
+    const output = withBundle(
+      'try { m.loadRuntimeConfig(); console.log("loaded"); } catch (e) { console.log(e.message); }',
+      { QAG_CONFIG: JSON.stringify(environment) },
+    );
+    expect(output.trim()).toBe(`${join(loadDir!, 'qag-config.json')} at tenants: a key that QAG_CONFIG does not also set; both set it, and neither may override the other`);
   });
 
   it('was bundled from lambda/handler.ts', () => {

@@ -1,7 +1,10 @@
 /**
  * Construct-level rules that do not need the whole stack: email filter policies, secret ARNs, heartbeat alarm shape,
- * the 4 KB environment limit and the chat severity setting.
+ * the 4 KB environment limit, the runtime config file in the code asset and the chat severity setting.
  */
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -12,6 +15,7 @@ import {
   EnvironmentTooLargeError,
   LAMBDA_ENVIRONMENT_LIMIT_BYTES,
   estimateEnvironmentBytes,
+  splitRuntimeConfig,
   tenantSecretArn,
 } from '../../lib/constructs/checker-function';
 import { heartbeatAlarmShape } from '../../lib/constructs/monitoring';
@@ -119,10 +123,10 @@ describe("the function's 4 KB environment", () => {
     expect(estimateEnvironmentBytes(stack, checker.environment)).toBeLessThanOrEqual(LAMBDA_ENVIRONMENT_LIMIT_BYTES);
   });
 
-  it('fits a copy of the shipped default policy with ten tenants', async () => {
+  it('keeps tenants and policy out of it: 300 tenants with a copy of the shipped default policy synthesise', async () => {
     const policyFile = fileURLToPath(new URL('../../lambda/policy/default-policy.yaml', import.meta.url));
     const tenants = Array.from(
-      { length: 10 },
+      { length: 300 },
       (_, i) => `  - { name: tenant-${i}, url: "https://tenant-${i}.eu.qlikcloud.com", secretId: qlik-access-guard/tenants/tenant-${i} }`,
     ).join('\n');
     const config = writeConfig(`tenants:
@@ -134,21 +138,81 @@ alerts: { email: [{ address: ops@example.com }] }
 `);
     const { stack } = await synth(config);
     const bytes = estimateEnvironmentBytes(stack, stack.checker.environment);
-    expect(bytes).toBeGreaterThan(2000);
-    expect(bytes).toBeLessThanOrEqual(LAMBDA_ENVIRONMENT_LIMIT_BYTES);
+    // Three ARNs counted at their longest and the console link: far below the limit, whatever the tenant count.
+    expect(bytes).toBeLessThanOrEqual(LAMBDA_ENVIRONMENT_LIMIT_BYTES / 2);
+    expect(stack.checker.environment.QAG_CONFIG).not.toMatch(/tenant-\d|"rules"/);
+    expect((stack.checker.staticConfig.tenants as unknown[]).length).toBe(300);
+    expect(stack.checker.staticConfig.policy).toMatchObject({ rules: expect.any(Object) });
+    const file = JSON.parse(readFileSync(stack.checker.staticConfigFile, 'utf8')) as Record<string, unknown>;
+    expect(file).toEqual(stack.checker.staticConfig);
   });
 
-  it('fails synth with a clear message when the policy makes it too large', () => {
-    const exceptions = Array.from({ length: 40 }, (_, i) => ({
-      rule: 'api-key-owner-inactive',
-      subject: { type: 'apiKey', id: `key-${i}-${'x'.repeat(40)}` },
-      reason: 'Vendor integration, migrated by the vendor',
-      owner: 'platform-team@example.com',
-    }));
-    const create = () =>
-      new CheckerFunction(new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S'), 'C', { runtimeConfig: runtime({ name: 'big', exceptions }), entry: HANDLER_STUB });
+  it('fails synth with a clear message when a deploy-time value makes it too large', () => {
+    const create = () => {
+      const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S');
+      const bucket = new s3.Bucket(stack, 'B');
+      // A value holding a token cannot be written at synth, so it stays in the environment however long it is.
+      const runtimeConfig = { ...runtime(), reportLinkBase: `https://reports.example.com/${'x'.repeat(4000)}/${bucket.bucketName}/` };
+      return new CheckerFunction(stack, 'C', { runtimeConfig, entry: HANDLER_STUB });
+    };
     expect(create).toThrow(EnvironmentTooLargeError);
     expect(create).toThrow(/over Lambda's limit of 4096 bytes for all variables together; QAG_CONFIG is the largest/);
+  });
+});
+
+describe('runtime config split', () => {
+  const runtime = RuntimeConfigSchema.parse({
+    tenants: [{ name: 'acme', url: 'https://acme.eu.qlikcloud.com', secretId: 'qag/acme' }],
+    policy: { name: 'p' },
+    reportBucket: 'reports-bucket',
+    emailTopicArn: 'arn:aws:sns:eu-west-1:111122223333:email',
+    chatMinSeverity: 'high',
+    reportLinkBase: 'https://reports.example.com/',
+  });
+
+  it('puts resource names and token-holding values into the environment, everything else into the file', () => {
+    const stack = new Stack(new App(), 'S');
+    const topic = `arn:aws:sns:${stack.region}:111122223333:chat`;
+    const { staticConfig, deployTimeConfig } = splitRuntimeConfig(stack, { ...runtime, chatTopicArn: topic, reportLinkBase: `https://x/${stack.region}/` });
+    expect(Object.keys(deployTimeConfig).sort()).toEqual(['chatTopicArn', 'emailTopicArn', 'reportBucket', 'reportLinkBase']);
+    expect(staticConfig).toEqual({
+      tenants: runtime.tenants,
+      policy: { name: 'p' },
+      chatMinSeverity: 'high',
+      tenantConcurrency: 4,
+      tenantDeadlineSeconds: 240,
+    });
+    expect(splitRuntimeConfig(stack, runtime).staticConfig).toHaveProperty('reportLinkBase', 'https://reports.example.com/');
+  });
+});
+
+describe('code asset with the runtime config', () => {
+  const runtime = (tenant: string) =>
+    RuntimeConfigSchema.parse({
+      tenants: [{ name: tenant, url: `https://${tenant}.eu.qlikcloud.com`, secretId: `qag/${tenant}` }],
+      reportBucket: 'reports-bucket',
+      emailTopicArn: 'arn:aws:sns:eu-west-1:111122223333:email',
+    });
+  // Real (local esbuild) bundling of the stub handler: quick, and the asset hash is the bundled output's.
+  const bundle = (tenant: string) => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'qag-asset-')) });
+    const stack = new Stack(app, 'S');
+    new CheckerFunction(stack, 'C', { runtimeConfig: runtime(tenant), entry: HANDLER_STUB });
+    const assembly = app.synth();
+    const template = assembly.getStackByName('S').template as { Resources: Record<string, any> };
+    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
+    const hash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
+    return { hash, dir: join(assembly.directory, `asset.${hash}`) };
+  };
+
+  it('holds qag-config.json, and its hash changes with the config and only with it', () => {
+    const acme = bundle('acme');
+    const globex = bundle('globex');
+    expect(readdirSync(acme.dir)).toContain('qag-config.json');
+    expect(JSON.parse(readFileSync(join(acme.dir, 'qag-config.json'), 'utf8'))).toMatchObject({ tenants: [{ name: 'acme' }] });
+    expect(JSON.parse(readFileSync(join(globex.dir, 'qag-config.json'), 'utf8'))).toMatchObject({ tenants: [{ name: 'globex' }] });
+    expect(globex.hash).not.toBe(acme.hash);
+    expect(bundle('acme').hash).toBe(acme.hash);
   });
 });
 

@@ -102,9 +102,14 @@ describe('checker function', () => {
     });
   });
 
-  it('receives QAG_CONFIG: a RuntimeConfig with the tenants, the policy document and the deployed resources', () => {
+  it('receives only the deployed resources in QAG_CONFIG; tenants, policy and settings go into the code asset', () => {
     const raw = flatten(s.json.Resources[ids.fn]!.Properties!.Environment.Variables.QAG_CONFIG);
-    const runtime = RuntimeConfigSchema.parse(JSON.parse(raw));
+    const fromEnvironment = JSON.parse(raw) as Record<string, unknown>;
+    expect(Object.keys(fromEnvironment).sort()).toEqual(['chatTopicArn', 'emailTopicArn', 'reportBucket', 'reportLinkBase']);
+    expect(raw).not.toContain(config.tenants[0]!.url);
+    const fromFile = s.stack.checker.staticConfig;
+    expect(Object.keys(fromFile).sort()).toEqual(['policy', 'tenantConcurrency', 'tenantDeadlineSeconds', 'tenants']);
+    const runtime = RuntimeConfigSchema.parse({ ...fromFile, ...fromEnvironment });
     expect(runtime.tenants).toEqual(
       config.tenants.map(({ name, url, secretId, allowedHosts }) => ({ name, url, secretId, allowedHosts })),
     );

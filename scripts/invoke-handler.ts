@@ -4,8 +4,10 @@
  *   npx tsx scripts/invoke-handler.ts --config runtime-config.json [--run-id 2026-11-26T06:00:00Z]
  *                                     [--endpoint http://127.0.0.1:5000] [--allow-http-loopback]
  *
- * The config is the runtime config document (lambda/config/runtime.ts) the stack puts into `QAG_CONFIG`; without
- * --config, `QAG_CONFIG` from the environment is used. AWS credentials and region come from the usual SDK chain.
+ * The config is the whole runtime config document (lambda/config/runtime.ts): what the deployed function reads from
+ * qag-config.json in its code asset and from `QAG_CONFIG` together. Without --config, `QAG_CONFIG` from the
+ * environment is used (alone, unless a lambda/qag-config.json exists). AWS credentials and region come from the usual
+ * SDK chain.
  * --endpoint points every client at an emulator (path-style S3); --allow-http-loopback lets the Qlik client reach a
  * simulated tenant on 127.0.0.1 (`npx tsx test/sim/serve.ts`), which the deployed function can never do.
  */

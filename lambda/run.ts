@@ -104,15 +104,7 @@ export async function run(deps: RunDeps, input: RunInput): Promise<RunOutcome> {
     checkTenant(deps, input, target, startedAt),
   );
 
-  const report: RunReport = {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    runId: input.runId,
-    startedAt,
-    finishedAt: deps.now().toISOString(),
-    tool: { name: 'qlik-access-guard', version: TOOL_VERSION },
-    policy: { name: input.policy.name, sha256: input.policy.sha256 },
-    tenants: outcomes.map((o) => o.report),
-  };
+  const report = runReport(input, startedAt, deps.now(), outcomes.map((o) => o.report));
   const publishFailures = outcomes.flatMap((o) => (o.publishFailure ? [o.publishFailure] : []));
   const trends: Record<string, TrendPoint[]> = {};
   for (const o of outcomes) trends[o.report.tenantId] = o.trend;
@@ -235,10 +227,7 @@ async function checkTenant(
 
   const durationMs = Date.now() - started;
   const baseReport: TenantReport = {
-    tenantUrl: displayUrl(target.url),
-    tenantId,
-    tenantName: snapshot.tenantName ?? target.name,
-    name: target.name,
+    ...tenantShell(target, tenantId, snapshot),
     status: 'ok',
     errors: [],
     findings,
@@ -282,14 +271,15 @@ async function checkTenant(
     reportLocation: location,
   };
 
+  // Planning only marks what was alerted; the run history (the trend) is the drift result's.
+  const trend: TrendPoint[] = drift.next.history;
   let archiveFailure: string | undefined;
   try {
-    const trend = trendOf(planned.next);
     const archived = await deps.archive.archiveRun({
       tenantId,
       runId: input.runId,
       startedAt: runStartedAt,
-      files: renderTenantFiles(singleTenantReport(input, runStartedAt, deps.now(), report), tenantId, trend),
+      files: renderRunFiles(runReport(input, runStartedAt, deps.now(), [report]), { [tenantId]: trend }),
     });
     if (!archived.written) {
       log.warn('another invocation archived this run first; nothing sent', { runId: input.runId });
@@ -311,13 +301,7 @@ async function checkTenant(
     });
   }
 
-  let publishFailure: string | undefined;
-  try {
-    await deps.publisher.publish(planned.messages);
-  } catch (error) {
-    publishFailure = `${target.name}: ${messageOf(error)}`;
-    log.error('alerts could not be published', { error: messageOf(error) });
-  }
+  const publishFailure = await publish(deps.publisher, planned.messages, target, log);
   log.info('tenant checked', {
     failing: report.summary.failing,
     new: report.summary.new,
@@ -327,7 +311,7 @@ async function checkTenant(
   return {
     report,
     messages: planned.messages,
-    trend: trendOf(planned.next),
+    trend,
     ...(archiveFailure ? { archiveFailure } : {}),
     ...(publishFailure ? { publishFailure } : {}),
   };
@@ -344,16 +328,10 @@ async function errorOutcome(
 ): Promise<TenantOutcome> {
   const tenantId = snapshot?.tenantId ?? hostOf(target.url);
   const base: TenantReport = {
-    tenantUrl: displayUrl(target.url),
-    tenantId,
-    tenantName: snapshot?.tenantName ?? target.name,
-    name: target.name,
+    ...tenantShell(target, tenantId, snapshot),
+    ...nothingFound(),
     status: 'error',
     errors: [error],
-    findings: [],
-    resolved: [],
-    notifications: [],
-    exceptions: [],
     summary: summarize([], [], 1, { durationMs }),
   };
   const previous = saved?.previous;
@@ -372,13 +350,7 @@ async function errorOutcome(
     next: previous ?? emptyState(tenantId),
     settings: input.policy.policy.notifications,
   });
-  let publishFailure: string | undefined;
-  try {
-    await deps.publisher.publish(planned.messages);
-  } catch (publishError) {
-    publishFailure = `${target.name}: ${messageOf(publishError)}`;
-    deps.log.error('health alert could not be published', { tenant: target.name, error: messageOf(publishError) });
-  }
+  const publishFailure = await publish(deps.publisher, planned.messages, target, childLog(deps.log, { tenant: target.name }));
   if (previous && saved && !publishFailure) {
     // Only an existing state is updated: a first-ever run that fails has no tenant id to record yet.
     const lastHealthAlert = { runId: input.runId, at: now.toISOString(), code: error.code };
@@ -400,16 +372,10 @@ async function errorOutcome(
 function duplicateOutcome(target: TenantTarget, snapshot: TenantSnapshot, durationMs: number): TenantOutcome {
   return {
     report: {
-      tenantUrl: displayUrl(target.url),
-      tenantId: snapshot.tenantId,
-      tenantName: snapshot.tenantName ?? target.name,
-      name: target.name,
+      ...tenantShell(target, snapshot.tenantId, snapshot),
+      ...nothingFound(),
       status: 'ok',
       errors: [],
-      findings: [],
-      resolved: [],
-      notifications: [],
-      exceptions: [],
       summary: summarize([], [], 0, { durationMs, duplicate: true }),
       notes: ['this scheduled run was already checked and archived by an earlier invocation; nothing was sent again'],
     },
@@ -426,6 +392,7 @@ function summarize(
 ): TenantSummary {
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   const byRule: Record<string, number> = {};
+  const drifts = { new: 0, ongoing: 0, reopened: 0 };
   let failing = 0;
   let suppressed = 0;
   for (const f of findings) {
@@ -436,15 +403,13 @@ function summarize(
     failing++;
     bySeverity[f.severity]++;
     byRule[f.ruleId] = (byRule[f.ruleId] ?? 0) + 1;
+    if (f.drift !== 'resolved') drifts[f.drift]++;
   }
-  const active = findings.filter((f) => f.status !== 'suppressed');
   return {
     failing,
     suppressed,
     errors,
-    new: active.filter((f) => f.drift === 'new').length,
-    ongoing: active.filter((f) => f.drift === 'ongoing').length,
-    reopened: active.filter((f) => f.drift === 'reopened').length,
+    ...drifts,
     resolved: resolved.length,
     bySeverity,
     byRule,
@@ -452,7 +417,8 @@ function summarize(
   };
 }
 
-function singleTenantReport(input: RunInput, startedAt: string, finished: Date, tenant: TenantReport): RunReport {
+/** The run report around some tenants: the whole run's, or one tenant's for its own archive folder. */
+function runReport(input: RunInput, startedAt: string, finished: Date, tenants: TenantReport[]): RunReport {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     runId: input.runId,
@@ -460,8 +426,39 @@ function singleTenantReport(input: RunInput, startedAt: string, finished: Date, 
     finishedAt: finished.toISOString(),
     tool: { name: 'qlik-access-guard', version: TOOL_VERSION },
     policy: { name: input.policy.name, sha256: input.policy.sha256 },
-    tenants: [tenant],
+    tenants,
   };
+}
+
+/** Who the tenant report is about; the same in every outcome. */
+function tenantShell(target: TenantTarget, tenantId: string, snapshot: TenantSnapshot | undefined) {
+  return {
+    tenantUrl: displayUrl(target.url),
+    tenantId,
+    tenantName: snapshot?.tenantName ?? target.name,
+    name: target.name,
+  };
+}
+
+/** The lists of a tenant report that found nothing (could not check, or a duplicate run). */
+function nothingFound(): Pick<TenantReport, 'findings' | 'resolved' | 'notifications' | 'exceptions'> {
+  return { findings: [], resolved: [], notifications: [], exceptions: [] };
+}
+
+/** Sends the messages; returns why they could not all be sent, for the outcome, or undefined. */
+async function publish(
+  publisher: Publisher,
+  messages: readonly OutboundMessage[],
+  target: TenantTarget,
+  log: RunLog,
+): Promise<string | undefined> {
+  try {
+    await publisher.publish(messages);
+    return undefined;
+  } catch (error) {
+    log.error('alerts could not be published', { error: messageOf(error) });
+    return `${target.name}: ${messageOf(error)}`;
+  }
 }
 
 /** The four report files of one run, from the same report object, so ids match across formats. */
@@ -476,14 +473,6 @@ export function renderRunFiles(report: RunReport, trends: Record<string, TrendPo
     { name: 'findings.csv', body: renderCsv(report), contentType: 'text/csv; charset=utf-8' },
     { name: 'report.html', body: renderHtml(report, { trends }), contentType: 'text/html; charset=utf-8' },
   ];
-}
-
-function renderTenantFiles(report: RunReport, tenantId: string, trend: TrendPoint[]) {
-  return renderRunFiles(report, { [tenantId]: trend });
-}
-
-function trendOf(state: TenantState): TrendPoint[] {
-  return state.history.map((h) => ({ runId: h.runId, at: h.at, failing: h.failing, new: h.new, resolved: h.resolved }));
 }
 
 function toReportError(error: unknown): { code: CheckErrorCode; message: string } {
@@ -516,7 +505,8 @@ function hostOf(url: string): string {
   try {
     return new URL(url).host;
   } catch {
-    return url;
+    // Not echoed: whatever was typed may hold a credential.
+    return '(an unparseable tenant URL)';
   }
 }
 

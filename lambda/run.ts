@@ -350,7 +350,8 @@ async function errorOutcome(
     next: previous ?? emptyState(tenantId),
     settings: input.policy.policy.notifications,
   });
-  const publishFailure = await publish(deps.publisher, planned.messages, target, childLog(deps.log, { tenant: target.name }));
+  const log = childLog(deps.log, { tenant: target.name });
+  const publishFailure = await publish(deps.publisher, planned.messages, target, log);
   if (previous && saved && !publishFailure) {
     // Only an existing state is updated: a first-ever run that fails has no tenant id to record yet.
     const lastHealthAlert = { runId: input.runId, at: now.toISOString(), code: error.code };

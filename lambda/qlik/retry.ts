@@ -113,7 +113,8 @@ function isIdempotent(method: string): boolean {
   return method === 'GET' || method === 'HEAD';
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
+/** A response header's value; the first when it was sent more than once. */
+export function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 

@@ -11,7 +11,7 @@ import type { QlikCredentials } from './credentials';
 import { describeErrorBody, QlikApiError, redact, summarizeErrorBody, TransportFailure } from './errors';
 import { HostPolicy } from './host-policy';
 import { RequestLimiter } from './limiter';
-import { createRetryPolicy, DEFAULT_RETRY_SETTINGS, retryAfterMs, type RetrySettings } from './retry';
+import { createRetryPolicy, DEFAULT_RETRY_SETTINGS, headerValue, retryAfterMs, type RetrySettings } from './retry';
 import { oauthTokenSchema } from './schemas';
 import { TOOL_VERSION } from '../version';
 
@@ -214,7 +214,7 @@ export class Transport {
 
   #redirectTarget(response: RawResponse, from: URL, endpoint: string, hops: number): URL {
     if (hops > MAX_REDIRECTS) throw this.#badResponse(endpoint, `more than ${MAX_REDIRECTS} redirects`);
-    const location = first(response.headers['location']);
+    const location = headerValue(response.headers['location']);
     if (!location) throw this.#badResponse(endpoint, `${response.status} redirect without a Location header`);
     let next: URL;
     try {
@@ -279,8 +279,8 @@ export class Transport {
   }
 
   #noteDeprecation(endpoint: string, headers: Record<string, string | string[] | undefined>): void {
-    const deprecation = first(headers['deprecation']);
-    const sunset = first(headers['sunset']);
+    const deprecation = headerValue(headers['deprecation']);
+    const sunset = headerValue(headers['sunset']);
     if ((deprecation || sunset) && !this.#deprecations.has(endpoint)) {
       this.#deprecations.set(endpoint, {
         endpoint,
@@ -295,7 +295,7 @@ export class Transport {
     try {
       json = JSON.parse(response.text);
     } catch {
-      const type = first(response.headers['content-type']) ?? 'no content type';
+      const type = headerValue(response.headers['content-type']) ?? 'no content type';
       const summary = summarizeErrorBody(response.text, this.#auth.secrets());
       throw this.#badResponse(
         endpoint,
@@ -359,7 +359,7 @@ export class Transport {
       );
     }
     if (status === 429) {
-      const waitMs = retryAfterMs(first(response.headers['retry-after']), this.#now());
+      const waitMs = retryAfterMs(headerValue(response.headers['retry-after']), this.#now());
       const wait = waitMs === undefined ? '' : `; the tenant asked to wait ${Math.ceil(waitMs / 1000)} s`;
       return new QlikApiError('rate-limited', `${what}: still rate limited after retries${wait}`, {
         ...fields,
@@ -408,10 +408,6 @@ function errorFields(summary: ReturnType<typeof summarizeErrorBody>) {
     ...(summary.title ? { title: summary.title } : {}),
     ...(summary.traceId ? { traceId: summary.traceId } : {}),
   };
-}
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** `data[3].id: expected string, received undefined` — the first issues, with their JSON paths. */

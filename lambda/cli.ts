@@ -16,10 +16,12 @@ import { defaultPolicy } from './policy/load';
 import { loadPolicyFile } from './policy/load-file';
 import type { AwsClients } from './aws/clients';
 import type { QlikCredentials } from './qlik/credentials';
+import { renderJson } from './report/json';
 import { SEVERITIES, type Severity } from './report/model';
 import { renderRunFiles, run, type RunLog, type TenantTarget } from './run';
 import { createReportArchive, createStateStore } from './store/archive';
 import { FsObjectStore } from './store/fs-object-store';
+import { keySegment } from './store/layout';
 import type { ObjectStore } from './store/object-store';
 import { verifyChain, listTenants } from './verify';
 
@@ -119,7 +121,7 @@ async function checkCommand(argv: readonly string[], io: CliIo): Promise<number>
   const stateDir = resolve(io.cwd, values.state ?? '.qlik-access-guard');
 
   // Made before the check: a bad --out or --state is the user's mistake and must not cost a run (nor move the state).
-  const runFolder = join(outDir, 'runs', keySafe(runId));
+  const runFolder = join(outDir, 'runs', runFolderName(runId));
   if (await exists(runFolder)) {
     throw new InputError('--run-id', '', `a run id not used before in ${outDir} (run "${runId}" exists already)`);
   }
@@ -128,11 +130,10 @@ async function checkCommand(argv: readonly string[], io: CliIo): Promise<number>
 
   const progress = values.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
   const publisher = new PreviewPublisher(progress);
-  const archiveStore = new FsObjectStore(outDir);
   const outcome = await run(
     {
       now,
-      archive: createReportArchive(archiveStore),
+      archive: createReportArchive(new FsObjectStore(outDir)),
       state: createStateStore(new FsObjectStore(stateDir)),
       publisher,
       log: stderrLog(progress),
@@ -167,13 +168,12 @@ async function checkCommand(argv: readonly string[], io: CliIo): Promise<number>
   await writeFile(join(runFolder, 'chat.json'), publisher.chatPreview());
 
   if (values.json) {
-    io.stdout(`${JSON.stringify(outcome.report, null, 2)}\n`);
+    // The same bytes as the run folder's report.json.
+    io.stdout(renderJson(outcome.report));
   } else {
     io.stdout(formatSummary(outcome.report, { runFolder }));
   }
-  if (outcome.archiveFailures.length > 0) {
-    for (const f of outcome.archiveFailures) io.stderr(`warning: ${f.tenantId}: ${f.message}\n`);
-  }
+  for (const f of outcome.archiveFailures) io.stderr(`warning: ${f.tenantId}: ${f.message}\n`);
   return outcome.exitCode;
 }
 
@@ -339,8 +339,13 @@ function positiveInt(value: string | undefined, flag: string): number {
   return n;
 }
 
-function keySafe(runId: string): string {
-  return runId.replace(/[^A-Za-z0-9._-]/g, '-');
+/** Named like the run's archive folders, so a person finds one from the other. */
+function runFolderName(runId: string): string {
+  try {
+    return keySegment(runId);
+  } catch {
+    throw new InputError('--run-id', '', 'a run id with at least one letter or digit');
+  }
 }
 
 /** Long crawls only (thousands of users), at most every two seconds per tenant: a small tenant prints nothing. */

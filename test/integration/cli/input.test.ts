@@ -68,6 +68,7 @@ describe('a mistake on the command line or in a file is one clear line, exit 2',
     ['a --fail-on that is no severity', ['--fail-on', 'severe'], /--fail-on.*critical, high, medium, low, informational.*severe/],
     ['a --deadline that is no positive number', ['--deadline', '0'], /--deadline.*positive whole number/],
     ['a --concurrency that is no number', ['--concurrency', 'many'], /--concurrency.*positive whole number/],
+    ['a --run-id that names no folder', ['--run-id', '..'], /--run-id.*at least one letter or digit/],
   ])('%s', async (_, extra, message) => {
     const sim = await startSim('migration');
     const ws = await workspace();

@@ -36,10 +36,6 @@ export function parseIsoDuration(text: string): IsoDuration | undefined {
   };
 }
 
-export function isIsoDuration(text: string): boolean {
-  return parseIsoDuration(text) !== undefined;
-}
-
 /**
  * The instant `duration` after `start`, in UTC. A month added to the 31st lands on the last day of a shorter month
  * (as Temporal's "constrain"), rather than spilling into the next month as `Date#setUTCMonth` would.

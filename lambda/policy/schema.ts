@@ -186,4 +186,3 @@ export type Policy = Omit<z.output<typeof PolicySchema>, '$schema'>;
 export type PolicyDocument = z.input<typeof PolicySchema>;
 export type RequireRule = Policy['require'][number];
 export type PolicyException = Policy['exceptions'][number];
-export type RuleSettings = Policy['rules'][keyof Policy['rules']];

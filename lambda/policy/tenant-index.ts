@@ -3,7 +3,6 @@
  */
 import {
   DEVELOPER_ROLE_NAME,
-  EVERYONE_GROUP_ID,
   USER_DEFAULT_ROLE_NAME,
   type RoleRef,
   type SnapshotApiKey,
@@ -181,8 +180,4 @@ export function isLiveKey(key: SnapshotApiKey, now: Date): boolean {
 /** Status `active`, or unset (Qlik's default listing shows active users). */
 export function isActiveUser(user: SnapshotUser): boolean {
   return user.status === undefined || user.status === 'active';
-}
-
-export function isEveryoneGroup(groupId: string): boolean {
-  return groupId === EVERYONE_GROUP_ID;
 }

@@ -22,14 +22,3 @@ export const RULES: readonly RuleDefinition[] = [
   formerDeveloperNotMigrated,
 ];
 
-export {
-  apiKeyConfigOutOfPolicy,
-  apiKeyExpiring,
-  apiKeyOwnerInactive,
-  apiKeyOwnerLacksManagePermission,
-  deprecatedDeveloperRoleAssigned,
-  formerDeveloperNotMigrated,
-  manageApiKeysGrantedToEveryone,
-  replacementRoleMissing,
-};
-export { evaluateRequireRule, requireRuleMetadata } from './require';

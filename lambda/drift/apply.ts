@@ -105,14 +105,13 @@ export function applyDrift(input: DriftInput): DriftResult {
 
     const before = previous.findings[id];
     const suppressor = inForce.find((e) => exceptionMatches(e, draft.ruleId, draft.subject));
-    let drift: Finding['drift'];
+    const suppressedBy = suppressor && toExceptionRecord(suppressor);
+    let drift: Finding['drift'] =
+      before === undefined ? 'new' : before.lastStatus === 'resolved' ? 'reopened' : 'ongoing';
     let message = draft.message;
-    let exception: Finding['exception'];
+    let exception: Finding['exception'] = suppressedBy;
 
-    if (suppressor) {
-      exception = toExceptionRecord(suppressor);
-      drift = before === undefined ? 'new' : before.lastStatus === 'resolved' ? 'reopened' : 'ongoing';
-    } else if (before?.lastStatus === 'suppressed') {
+    if (!suppressor && before?.lastStatus === 'suppressed') {
       // Failing again because the exception stopped covering it: that is news, even though the finding never left.
       drift = 'reopened';
       const lapsed = lapsedException(before.suppressedBy, draft, expired, now);
@@ -123,8 +122,6 @@ export function applyDrift(input: DriftInput): DriftResult {
       } else if (before.suppressedBy) {
         message = `${message} ${suppressedBeforeSentence(before.suppressedBy, false)}`;
       }
-    } else {
-      drift = before === undefined ? 'new' : before.lastStatus === 'resolved' ? 'reopened' : 'ongoing';
     }
     if (drift === 'new') newCount++;
     if (drift === 'reopened') reopenedCount++;
@@ -152,7 +149,7 @@ export function applyDrift(input: DriftInput): DriftResult {
       lastStatus: status,
       message: draft.message,
       ...(before?.lastAlertedAt !== undefined && { lastAlertedAt: before.lastAlertedAt }),
-      ...(suppressor && { suppressedBy: toExceptionRecord(suppressor) }),
+      ...(suppressedBy && { suppressedBy }),
     };
   }
 

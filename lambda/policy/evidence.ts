@@ -4,9 +4,10 @@
  */
 import type { SnapshotApiKey, SnapshotUser, TenantSnapshot } from '../collect/snapshot';
 import type { Subject } from '../report/model';
-import type { EffectiveAccess, GrantPath, PermissionResolver } from './resolver';
+import type { EffectiveAccess, GrantPath, NamedRef, PermissionResolver } from './resolver';
+import { byNameThenId } from './tenant-index';
 
-/** How many items an evidence list holds before it is cut (with a count of the rest), to keep reports bounded. */
+/** How many principals an evidence list names before it is cut, to keep reports bounded. */
 export const EVIDENCE_LIST_LIMIT = 50;
 
 export function userEvidence(user: SnapshotUser) {
@@ -88,9 +89,12 @@ export function whyNoGrant(access: EffectiveAccess, resolver: PermissionResolver
   );
 }
 
-/** A list cut to {@link EVIDENCE_LIST_LIMIT} items, with the total so nothing is silently dropped. */
-export function boundedList<T>(items: readonly T[], limit = EVIDENCE_LIST_LIMIT): { items: T[]; total: number } {
-  return { items: items.slice(0, limit), total: items.length };
+/** Principals as `{ id, name }`, by name then id, cut to {@link EVIDENCE_LIST_LIMIT}. */
+export function principalList(principals: readonly NamedRef[]): NamedRef[] {
+  return principals
+    .map(({ id, name }) => ({ id, name }))
+    .sort(byNameThenId)
+    .slice(0, EVIDENCE_LIST_LIMIT);
 }
 
 /** "Jane Doe <jane@example.com>", or the name and id when there is no email. */

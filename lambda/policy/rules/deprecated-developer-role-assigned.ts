@@ -7,7 +7,16 @@ import {
   type SnapshotUser,
 } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
-import { describeKeys, describeUser, grantPathEvidence, keyEvidence, plural, userEvidence, userSubject } from '../evidence';
+import {
+  describeKeys,
+  describeUser,
+  grantPathEvidence,
+  keyEvidence,
+  plural,
+  principalList,
+  userEvidence,
+  userSubject,
+} from '../evidence';
 import {
   grantingRoleStep,
   numberedSteps,
@@ -16,7 +25,6 @@ import {
   suggestGrantingRole,
 } from '../remediation';
 import { ISO27001, SOC2, type RuleContext, type RuleDefinition, type RuleMetadata } from '../rule';
-import { byNameThenId } from '../tenant-index';
 
 const metadata: RuleMetadata = {
   id: 'deprecated-developer-role-assigned',
@@ -189,10 +197,7 @@ function groupFindings(context: RuleContext): FindingDraft[] {
         roles: roleGrants.map((grant) => ({ id: grant.seen.id, name: grant.seen.name, scopes: grant.seen.scopes })),
         grantsManageApiKeysOtherwise: grantsApiKeysOtherwise,
         membersSeen: members.length,
-        keyOwnersAmongMembers: owners
-          .map((owner) => ({ id: owner.id, name: owner.name }))
-          .sort(byNameThenId)
-          .slice(0, 50),
+        keyOwnersAmongMembers: principalList(owners),
       },
       remediation: numberedSteps(
         `Remove the Developer role from ${isEveryone ? 'the Everyone group' : `group "${group.name}"`}.`,

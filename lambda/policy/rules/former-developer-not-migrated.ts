@@ -13,6 +13,7 @@ import {
   describeUser,
   keyEvidence,
   plural,
+  principalList,
   userEvidence,
   userSubject,
   whyNoGrant,
@@ -25,7 +26,7 @@ import {
   suggestGrantingRole,
 } from '../remediation';
 import { ISO27001, SOC2, type RuleContext, type RuleDefinition, type RuleMetadata } from '../rule';
-import { byNameThenId, isActiveUser, isDeprecatedDeveloperRole } from '../tenant-index';
+import { isActiveUser, isDeprecatedDeveloperRole } from '../tenant-index';
 
 type Source = 'policy formerDevelopers' | 'earlier runs';
 
@@ -179,10 +180,7 @@ function groupFindings(context: RuleContext): FindingDraft[] {
             ? 'The group has no roles.'
             : `None of the group's roles (${grant.roleGrants.map((g) => `"${g.seen.name}"`).join(', ')}) carries ${MANAGE_API_KEYS_SCOPE}.`,
         membersSeen: members.length,
-        keyOwnersWithoutPermission: ownersWithout
-          .map((member) => ({ id: member.id, name: member.name }))
-          .sort(byNameThenId)
-          .slice(0, 50),
+        keyOwnersWithoutPermission: principalList(ownersWithout),
       },
       remediation: numberedSteps(`Migrate former Developer group "${group.name}" to Manage API keys.`, [
         grantingRoleStep(role),

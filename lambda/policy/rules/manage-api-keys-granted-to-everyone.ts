@@ -1,6 +1,6 @@
-import { EVERYONE_GROUP_ID, EVERYONE_GROUP_NAME, MANAGE_API_KEYS_SCOPE } from '../../collect/snapshot';
+import { EVERYONE_GROUP_ID, EVERYONE_GROUP_NAME, MANAGE_API_KEYS_SCOPE, type SnapshotUser } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
-import { grantPathEvidence, plural } from '../evidence';
+import { grantPathEvidence, plural, principalList } from '../evidence';
 import type { GrantPath, GrantVia } from '../resolver';
 import {
   grantingRoleStep,
@@ -10,7 +10,7 @@ import {
   type GrantingRoleSuggestion,
 } from '../remediation';
 import { ISO27001, SOC2, type RuleContext, type RuleDefinition, type RuleMetadata } from '../rule';
-import { byNameThenId, isActiveUser } from '../tenant-index';
+import { isActiveUser } from '../tenant-index';
 
 const metadata: RuleMetadata = {
   id: 'manage-api-keys-granted-to-everyone',
@@ -61,7 +61,7 @@ export const manageApiKeysGrantedToEveryone: RuleDefinition = {
         evidence: {
           role: { id: userDefault.id, name: userDefault.name, scopes: userDefault.assignedScopes },
           grantPaths: viaUserDefault.map(grantPathEvidence),
-          keyOwnersRelyingOnlyOnThis: relying.slice(0, 50),
+          keyOwnersRelyingOnlyOnThis: principalList(relying),
           keyOwnersRelyingOnlyOnThisCount: relying.length,
         },
         remediation: numberedSteps('Stop granting Manage API keys to every user through UserDefault.', [
@@ -95,7 +95,7 @@ export const manageApiKeysGrantedToEveryone: RuleDefinition = {
           group: everyone,
           grantPaths: viaEveryone.map(grantPathEvidence),
           everyoneRoles: snapshot.everyoneRoles.map((ref) => ref.name),
-          keyOwnersRelyingOnlyOnThis: relying.slice(0, 50),
+          keyOwnersRelyingOnlyOnThis: principalList(relying),
           keyOwnersRelyingOnlyOnThisCount: relying.length,
         },
         remediation: numberedSteps('Stop granting Manage API keys to every user through the Everyone group.', [
@@ -111,16 +111,16 @@ export const manageApiKeysGrantedToEveryone: RuleDefinition = {
 };
 
 /** Active key owners whose only api-keys paths go through `via`: they lose their keys when it is withdrawn. */
-function ownersRelyingOnlyOn(context: RuleContext, via: GrantVia): { id: string; name: string }[] {
+function ownersRelyingOnlyOn(context: RuleContext, via: GrantVia): SnapshotUser[] {
   const { tenant, access } = context;
-  const relying: { id: string; name: string }[] = [];
+  const relying: SnapshotUser[] = [];
   for (const ownerId of tenant.liveUserKeysByOwner.keys()) {
     const user = tenant.usersById.get(ownerId);
     if (!user || !isActiveUser(user)) continue;
     const paths: readonly GrantPath[] = access.forUser(user).pathsFor(MANAGE_API_KEYS_SCOPE);
-    if (paths.length > 0 && paths.every((path) => path.via === via)) relying.push({ id: user.id, name: user.name });
+    if (paths.length > 0 && paths.every((path) => path.via === via)) relying.push(user);
   }
-  return relying.sort(byNameThenId);
+  return relying;
 }
 
 function relyingSentence(count: number): string {

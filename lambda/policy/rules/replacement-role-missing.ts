@@ -1,8 +1,8 @@
 import { MANAGE_API_KEYS_SCOPE } from '../../collect/snapshot';
-import { plural, tenantSubject } from '../evidence';
+import { plural, principalList, tenantSubject } from '../evidence';
 import { createRoleCall, numberedSteps, REPLACEMENT_ROLE_NAME } from '../remediation';
 import { ISO27001, SOC2, type RuleDefinition, type RuleMetadata } from '../rule';
-import { byNameThenId, isDeprecatedDeveloperRole } from '../tenant-index';
+import { isDeprecatedDeveloperRole } from '../tenant-index';
 
 const metadata: RuleMetadata = {
   id: 'replacement-role-missing',
@@ -58,10 +58,9 @@ export const replacementRoleMissing: RuleDefinition = {
           'Authorization Required.',
         evidence: {
           liveUserKeys: keyCount,
-          keyOwners: owners
-            .map(([ownerId]) => ({ id: ownerId, name: tenant.usersById.get(ownerId)?.name ?? '(not collected)' }))
-            .sort(byNameThenId)
-            .slice(0, 50),
+          keyOwners: principalList(
+            owners.map(([ownerId]) => ({ id: ownerId, name: tenant.usersById.get(ownerId)?.name ?? '(not collected)' })),
+          ),
           keyOwnersCount: owners.length,
           rolesChecked: snapshot.roles.length,
           customRoles: customRoles.map((role) => ({ id: role.id, name: role.name, scopes: role.assignedScopes })),

@@ -15,6 +15,8 @@ import { html, trustedHtml, type SafeHtml } from './escape';
 import { REPORT_CSS } from './html-style';
 import {
   SEVERITIES,
+  SEVERITY_RANK,
+  worstSeverity,
   type ExceptionRecord,
   type Finding,
   type NotificationRecord,
@@ -125,9 +127,9 @@ function isKnownCode(code: string): code is CheckErrorCode {
   return (CHECK_ERROR_CODES as readonly string[]).includes(code);
 }
 
-function worstOf(severities: Iterable<Severity>): Severity | undefined {
-  const present = new Set(severities);
-  return SEVERITIES.find((s) => present.has(s));
+/** The worst severity the tenant's summary counts a failing finding of. */
+function worstFailing(summary: TenantReport['summary']): Severity | undefined {
+  return SEVERITIES.find((severity) => (summary.bySeverity[severity] ?? 0) > 0);
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
@@ -307,13 +309,12 @@ function ruleOverview(active: readonly Finding[]): SafeHtml | '' {
   const rules = [...groupBy(active, (f) => f.ruleId)].map(([ruleId, findings]) => ({
     ruleId,
     title: findings[0]?.title ?? ruleId,
-    severity: worstOf(findings.map((f) => f.severity)) ?? 'informational',
+    severity: worstSeverity(findings.map((f) => f.severity)) ?? 'informational',
     count: findings.length,
     changed: findings.filter((f) => f.drift === 'new' || f.drift === 'reopened').length,
   }));
   if (rules.length < 2) return '';
-  const rank = (s: Severity) => SEVERITIES.indexOf(s);
-  rules.sort((a, b) => rank(a.severity) - rank(b.severity) || b.count - a.count);
+  rules.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.count - a.count);
   const rows = rules.map(
     (r) => html`<tr><td>${severityBadge(r.severity)}</td>
 <td>${r.title} <code class="rule-id">${r.ruleId}</code></td><td>${r.count}</td><td>${r.changed}</td></tr>`,
@@ -478,7 +479,7 @@ function statusBanner(tenant: TenantReport): SafeHtml | '' {
     s.reopened ? `${s.reopened} reopened` : '',
     s.resolved ? `${s.resolved} resolved` : '',
   ].filter(Boolean);
-  const worst = worstOf(SEVERITIES.filter((sev) => (s.bySeverity[sev] ?? 0) > 0));
+  const worst = worstFailing(s);
   const text = [
     plural(s.failing, 'failing finding'),
     worst ? `, worst ${SEVERITY_LABEL[worst]}` : '',
@@ -577,7 +578,7 @@ function overviewRow(tenant: TenantReport, index: number): SafeHtml {
 <td colspan="5" class="not-checked">not checked — compliance unknown</td></tr>`;
   }
   const s = tenant.summary;
-  const worst = worstOf(SEVERITIES.filter((sev) => (s.bySeverity[sev] ?? 0) > 0));
+  const worst = worstFailing(s);
   const status =
     s.failing > 0 ? html`<span class="badge status-fail">FAILING</span>` : html`<span class="badge status-ok">OK</span>`;
   return html`<tr><td>${link}</td><td>${status}</td><td class="num">${s.failing}</td>

@@ -39,8 +39,6 @@ export interface ListOptions {
 
 export interface ListResult<Item> {
   readonly items: Item[];
-  /** As reported by the first page, when asked for (`totalResults=true`). */
-  readonly totalResults?: number;
   readonly pages: number;
 }
 
@@ -49,6 +47,7 @@ export const MAX_PAGE_SIZE = 100;
 const MAX_PAGES = 20_000;
 
 const TENANT_ADMIN_NEEDED = 'the checker needs the TenantAdmin role (or an OAuth M2M client) to read';
+const GROUPS_HINTS: EndpointHints = { forbidden: `${TENANT_ADMIN_NEEDED} groups` };
 
 type PageSchema = z.ZodType<{
   data?: unknown[] | undefined;
@@ -91,24 +90,12 @@ export class QlikClient {
     return this.transport.getJson(this.transport.url(`/api/v1/users/${encodeURIComponent(id)}`), userSchema);
   }
 
-  listUsers(options: ListOptions & { totalResults?: boolean } = {}): Promise<ListResult<QlikUser>> {
-    return this.#list<QlikUser>('/api/v1/users', usersPageSchema, options, {
-      ...(options.filter ? { filter: options.filter } : {}),
-      ...(options.totalResults ? { totalResults: true } : {}),
-    });
+  listUsers(options: ListOptions = {}): Promise<ListResult<QlikUser>> {
+    return this.#list<QlikUser>('/api/v1/users', usersPageSchema, options);
   }
 
-  listGroups(options: ListOptions & { totalResults?: boolean } = {}): Promise<ListResult<QlikGroup>> {
-    return this.#list<QlikGroup>(
-      '/api/v1/groups',
-      groupsPageSchema,
-      options,
-      {
-        ...(options.filter ? { filter: options.filter } : {}),
-        ...(options.totalResults ? { totalResults: true } : {}),
-      },
-      { forbidden: `${TENANT_ADMIN_NEEDED} groups` },
-    );
+  listGroups(options: ListOptions = {}): Promise<ListResult<QlikGroup>> {
+    return this.#list<QlikGroup>('/api/v1/groups', groupsPageSchema, options, GROUPS_HINTS);
   }
 
   /**
@@ -122,7 +109,7 @@ export class QlikClient {
       limit: this.pageSize,
       ...(options.totalResults ? { totalResults: true } : {}),
     });
-    for await (const page of this.#pages(start, groupsPageSchema, { forbidden: `${TENANT_ADMIN_NEEDED} groups` })) {
+    for await (const page of this.#pages(start, groupsPageSchema, GROUPS_HINTS)) {
       yield {
         items: page.items as QlikGroup[],
         hasMore: page.hasMore,
@@ -132,9 +119,11 @@ export class QlikClient {
   }
 
   group(id: string): Promise<QlikGroup> {
-    return this.transport.getJson(this.transport.url(`/api/v1/groups/${encodeURIComponent(id)}`), groupSchema, {
-      forbidden: `${TENANT_ADMIN_NEEDED} groups`,
-    });
+    return this.transport.getJson(
+      this.transport.url(`/api/v1/groups/${encodeURIComponent(id)}`),
+      groupSchema,
+      GROUPS_HINTS,
+    );
   }
 
   groupSettings(): Promise<QlikGroupSettings> {
@@ -144,18 +133,14 @@ export class QlikClient {
   }
 
   listRoles(options: ListOptions = {}): Promise<ListResult<QlikRole>> {
-    return this.#list<QlikRole>(
-      '/api/v1/roles',
-      rolesPageSchema,
-      options,
-      { ...(options.filter ? { filter: options.filter } : {}) },
-      { forbidden: `${TENANT_ADMIN_NEEDED} roles (GET /roles is TenantAdmin-only since 2024-04-09)` },
-    );
+    return this.#list<QlikRole>('/api/v1/roles', rolesPageSchema, options, {
+      forbidden: `${TENANT_ADMIN_NEEDED} roles (GET /roles is TenantAdmin-only since 2024-04-09)`,
+    });
   }
 
   /** Every API key of every owner and status (a TenantAdmin sees all owners' keys; others only their own). */
-  listApiKeys(options: ListOptions = {}): Promise<ListResult<QlikApiKey>> {
-    return this.#list<QlikApiKey>('/api/v1/api-keys', apiKeysPageSchema, options, {}, {
+  listApiKeys(options: Omit<ListOptions, 'filter'> = {}): Promise<ListResult<QlikApiKey>> {
+    return this.#list<QlikApiKey>('/api/v1/api-keys', apiKeysPageSchema, options, {
       forbidden: `${TENANT_ADMIN_NEEDED} every owner's API keys`,
     });
   }
@@ -172,20 +157,17 @@ export class QlikClient {
     path: string,
     schema: PageSchema,
     options: ListOptions,
-    query: Record<string, string | boolean>,
     hints: EndpointHints = {},
   ): Promise<ListResult<Item>> {
     const items: Item[] = [];
-    let totalResults: number | undefined;
     let pages = 0;
-    const start = this.transport.url(path, { limit: this.pageSize, ...query });
+    const start = this.transport.url(path, { limit: this.pageSize, filter: options.filter || undefined });
     for await (const page of this.#pages(start, schema, hints)) {
-      if (pages === 0 && page.totalResults !== undefined) totalResults = page.totalResults;
       pages += 1;
       items.push(...(page.items as Item[]));
       options.onPage?.(items.length);
     }
-    return { items, pages, ...(totalResults !== undefined ? { totalResults } : {}) };
+    return { items, pages };
   }
 
   async *#pages(

@@ -165,11 +165,6 @@ export type QlikApiKey = z.infer<typeof apiKeySchema>;
 export type QlikApiKeysConfig = z.infer<typeof apiKeysConfigSchema>;
 export type QlikTenant = z.infer<typeof tenantSchema>;
 export type OAuthTokenResponse = z.infer<typeof oauthTokenSchema>;
-export interface QlikPage<Item> {
-  readonly data: Item[];
-  readonly nextHref?: string;
-  readonly totalResults?: number;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Contract with @qlik/api: fields Qlik returns but does not type (qlik-cloud-api.md §1, §3, §6).

@@ -130,17 +130,9 @@ export class Transport {
     );
   }
 
-  get credentialKind(): QlikCredentials['kind'] {
-    return this.#auth.kind;
-  }
-
   /** When the checker's own credential expires (an API key's JWT `exp`), if it can be told. */
   get credentialExpiresAt(): string | undefined {
     return this.#auth.credentialExpiresAt;
-  }
-
-  get signal(): AbortSignal {
-    return this.#signal;
   }
 
   stats(): TransportStats {

@@ -132,17 +132,6 @@ export interface DeployedResources {
   readonly reportLinkBase: string;
 }
 
-export class ChatSeverityNotSupportedError extends Error {
-  override readonly name = 'ChatSeverityNotSupportedError';
-  constructor() {
-    super(
-      'alerts.slack.minSeverity is set, but this build of the checker has no chat severity setting ' +
-        '(RuntimeConfig.chatMinSeverity in lambda/config/runtime.ts). Chatbot creates its own SNS subscription, so ' +
-        'the filter cannot be put on the subscription; remove minSeverity or update the checker.',
-    );
-  }
-}
-
 /** The function's runtime config from the deploy config, validated with the checker's own schema. */
 export function buildRuntimeConfig(
   config: DeployConfig,
@@ -150,9 +139,6 @@ export function buildRuntimeConfig(
   resources: DeployedResources,
 ): RuntimeConfig {
   const chatMinSeverity = config.alerts.slack?.minSeverity;
-  if (chatMinSeverity !== undefined && !('chatMinSeverity' in RuntimeConfigSchema.shape)) {
-    throw new ChatSeverityNotSupportedError();
-  }
   return RuntimeConfigSchema.parse({
     tenants: config.tenants.map(({ name, url, secretId, allowedHosts }) => ({ name, url, secretId, allowedHosts })),
     ...(policy ? { policy: policy.document } : {}),
@@ -169,6 +155,5 @@ export function buildRuntimeConfig(
 function functionDescription(policy: DeployPolicy | undefined): string {
   const base = 'qlik-access-guard checker';
   if (!policy) return `${base} (built-in default policy)`;
-  const hash = policy.sha256 ? ` sha256:${policy.sha256.slice(0, 12)}` : '';
-  return `${base} (policy ${policy.name ?? 'from file'}${hash})`.slice(0, 256);
+  return `${base} (policy ${policy.name} sha256:${policy.sha256.slice(0, 12)})`.slice(0, 256);
 }

@@ -20,7 +20,7 @@ import {
 } from '../../lib/constructs/checker-function';
 import { heartbeatAlarmShape } from '../../lib/constructs/monitoring';
 import { parseDeployConfig } from '../../lib/config';
-import { ChatSeverityNotSupportedError, buildRuntimeConfig } from '../../lib/stack';
+import { buildRuntimeConfig } from '../../lib/stack';
 import { RuntimeConfigSchema } from '../../lambda/config/runtime';
 import { HANDLER_STUB, synth, writeConfig } from './support';
 
@@ -227,13 +227,9 @@ alerts: { slack: { workspaceId: T0123ABCDE, channelId: C0123ABCDE${slack} } }`,
     );
   const resources = { reportBucket: 'b-1', emailTopicArn: 'arn:e', chatTopicArn: 'arn:c', reportLinkBase: 'https://x/' };
 
-  it('passes a Slack minimum severity to the checker only when the checker supports it', () => {
+  it('passes a Slack minimum severity to the checker', () => {
     const config = deploy(', minSeverity: high');
-    if ('chatMinSeverity' in RuntimeConfigSchema.shape) {
-      expect(buildRuntimeConfig(config, undefined, resources)).toMatchObject({ chatMinSeverity: 'high' });
-    } else {
-      expect(() => buildRuntimeConfig(config, undefined, resources)).toThrow(ChatSeverityNotSupportedError);
-    }
+    expect(buildRuntimeConfig(config, undefined, resources)).toMatchObject({ chatMinSeverity: 'high' });
   });
 
   it('needs no chat severity setting without a Slack minimum', () => {

@@ -5,6 +5,7 @@
  */
 import {
   LATEST_POINTER_NAME,
+  latestPointerKey,
   MANIFEST_NAME,
   parseManifestKey,
   REPORTS_ROOT,
@@ -182,7 +183,7 @@ async function checkFromNewest(
   byKey: ReadonlyMap<string, StoredManifest>,
   problems: ProblemList,
 ): Promise<void> {
-  const pointerKey = `${tenantReportsPrefix(tenantId)}${LATEST_POINTER_NAME}`;
+  const pointerKey = latestPointerKey(tenantId);
   const pointerBytes = await store.get(pointerKey);
   const pointer = pointerBytes ? decodeJson(pointerBytes, LatestPointerSchema) : undefined;
   if (pointerBytes && !pointer) {

@@ -3,10 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-
-/** Key prefixes the checker writes (lambda/store/store.ts): immutable run folders, and per-tenant drift state. */
-export const REPORTS_PREFIX = 'reports/';
-export const STATE_PREFIX = 'state/';
+// The checker's own key layout, so the grants and lifecycle rules cover exactly the prefixes it writes.
+import { REPORTS_ROOT, STATE_ROOT } from '../../lambda/store/layout';
 
 export interface ReportArchiveProps {
   /**
@@ -96,7 +94,7 @@ export class ReportArchive extends Construct {
       lifecycleRules: [
         {
           id: 'reports-to-cheaper-storage',
-          prefix: REPORTS_PREFIX,
+          prefix: REPORTS_ROOT,
           transitions: [
             {
               storageClass: props.transitionStorageClass ?? s3.StorageClass.INFREQUENT_ACCESS,
@@ -108,7 +106,7 @@ export class ReportArchive extends Construct {
           // state.json is overwritten every run; its older versions stay locked for the retention period and are
           // cleaned up right after, so the bucket does not grow by one version per tenant per run forever.
           id: 'expire-old-state-versions',
-          prefix: STATE_PREFIX,
+          prefix: STATE_ROOT,
           noncurrentVersionExpiration: Duration.days(props.retentionDays + 1),
         },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
@@ -125,7 +123,7 @@ export class ReportArchive extends Construct {
    * governance and changing bucket configuration, so a broader policy attached later cannot open them.
    */
   grantWriteReports(grantee: iam.IGrantable): iam.Grant {
-    const objects = [REPORTS_PREFIX, STATE_PREFIX].map((prefix) => this.bucket.arnForObjects(`${prefix}*`));
+    const objects = [REPORTS_ROOT, STATE_ROOT].map((prefix) => this.bucket.arnForObjects(`${prefix}*`));
     const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['s3:PutObject', 's3:GetObject'],
@@ -162,7 +160,7 @@ export class ReportArchive extends Construct {
     // The object keys are made per run (reports/tenant=<id>/date=<day>/run=<runId>/...), so only a prefix pattern
     // can name them; acknowledged here, where the pattern is chosen.
     if (Construct.isConstruct(grantee.grantPrincipal)) {
-      for (const prefix of [REPORTS_PREFIX, STATE_PREFIX]) {
+      for (const prefix of [REPORTS_ROOT, STATE_ROOT]) {
         Validations.of(grantee.grantPrincipal).acknowledge({
           id: `AwsSolutions-IAM5[Resource::<${this.bucketLogicalId()}.Arn>/${prefix}*]`,
           reason:

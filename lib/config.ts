@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
-import { TenantConfigSchema } from '../lambda/config/runtime';
+import { RuntimeConfigSchema, TenantConfigSchema } from '../lambda/config/runtime';
 import { InputError } from '../lambda/errors';
 import { SEVERITIES } from '../lambda/report/model';
 import { ScheduleExpressionError, parseScheduleExpression } from './schedule-expression';
@@ -136,8 +136,9 @@ export const DeployConfigSchema = z
       })
       .strict(),
     function: FunctionSchema.default(FunctionSchema.parse({})),
-    tenantConcurrency: z.number().int().min(1).max(50).default(4),
-    tenantDeadlineSeconds: z.number().int().min(5).max(900).default(240),
+    // The checker's own bounds and defaults: the deploy config passes these through unchanged.
+    tenantConcurrency: RuntimeConfigSchema.shape.tenantConcurrency,
+    tenantDeadlineSeconds: RuntimeConfigSchema.shape.tenantDeadlineSeconds,
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -10,7 +10,14 @@ import type { Context } from 'aws-lambda';
 import { type AwsClients, createAwsClients } from './aws/clients';
 import { readTenantCredentials } from './aws/secrets';
 import * as z from 'zod';
-import { RUNTIME_CONFIG_FILE, type RuntimeConfig, RuntimeConfigSchema, TenantConfigSchema } from './config/runtime';
+import {
+  CONFIG_ENVIRONMENT_VARIABLE as CONFIG_VARIABLE,
+  RUNTIME_CONFIG_FILE,
+  type RuntimeConfig,
+  RuntimeConfigSchema,
+  TenantConfigSchema,
+} from './config/runtime';
+import { CheckerMetric, METRICS_NAMESPACE, SERVICE_NAME } from './config/telemetry';
 import { InputError } from './errors';
 import { SnsPublisher } from './notify/sns';
 import { defaultPolicy, type LoadedPolicy, policyFromDocument } from './policy/load';
@@ -64,7 +71,6 @@ export interface HandlerOverrides {
 
 export type CheckHandler = (event: CheckEvent | null | undefined, context: Context) => Promise<CheckSummary>;
 
-const SERVICE_NAME = 'qlik-access-guard';
 const DEFAULT_SAFETY_MARGIN_MS = 20_000;
 /** Never below this, so a nearly exhausted invocation still tries and reports timeouts as tenant errors. */
 const MIN_TENANT_DEADLINE_MS = 1_000;
@@ -81,7 +87,7 @@ export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
   const metrics =
     overrides.metrics ??
     new Metrics({
-      namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'QlikAccessGuard',
+      namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
       serviceName: env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
     });
   const clients = overrides.clients ?? createAwsClients();
@@ -181,7 +187,6 @@ export class AlertDeliveryError extends Error {
 
 export const handler: CheckHandler = createHandler();
 
-const CONFIG_VARIABLE = 'QAG_CONFIG';
 /** Where the CDK stack puts the synth-time part of the config: next to the bundled handler, in the code asset. */
 const DEFAULT_CONFIG_FILE = new URL(`./${RUNTIME_CONFIG_FILE}`, import.meta.url);
 
@@ -348,18 +353,18 @@ function publishMetrics(metrics: Metrics, outcome: RunOutcome): void {
     if (tenant.summary.duplicate === true) continue;
     metrics.addDimension('tenant', tenant.name ?? tenant.tenantName ?? tenant.tenantId);
     const count = (name: string, value: number | undefined) => metrics.addMetric(name, MetricUnit.Count, value ?? 0);
-    count('FailingFindings', tenant.summary.failing);
-    count('NewFindings', tenant.summary.new);
-    count('ResolvedFindings', tenant.summary.resolved);
-    count('TenantErrors', tenant.summary.errors);
-    count('ApiRequests', tenant.summary.requests);
-    count('RateLimited', numberOr(tenant.summary.rateLimited));
-    metrics.addMetric('TenantDurationMs', MetricUnit.Milliseconds, tenant.summary.durationMs ?? 0);
+    count(CheckerMetric.FailingFindings, tenant.summary.failing);
+    count(CheckerMetric.NewFindings, tenant.summary.new);
+    count(CheckerMetric.ResolvedFindings, tenant.summary.resolved);
+    count(CheckerMetric.TenantErrors, tenant.summary.errors);
+    count(CheckerMetric.ApiRequests, tenant.summary.requests);
+    count(CheckerMetric.RateLimited, numberOr(tenant.summary.rateLimited));
+    metrics.addMetric(CheckerMetric.TenantDurationMs, MetricUnit.Milliseconds, tenant.summary.durationMs ?? 0);
     metrics.publishStoredMetrics();
   }
-  metrics.addMetric('RunsCompleted', MetricUnit.Count, 1);
-  metrics.addMetric('ArchiveFailures', MetricUnit.Count, outcome.archiveFailures.length);
-  metrics.addMetric('PublishFailures', MetricUnit.Count, outcome.publishFailure ? 1 : 0);
+  metrics.addMetric(CheckerMetric.RunsCompleted, MetricUnit.Count, 1);
+  metrics.addMetric(CheckerMetric.ArchiveFailures, MetricUnit.Count, outcome.archiveFailures.length);
+  metrics.addMetric(CheckerMetric.PublishFailures, MetricUnit.Count, outcome.publishFailure ? 1 : 0);
   metrics.publishStoredMetrics();
 }
 

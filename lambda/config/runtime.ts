@@ -10,6 +10,8 @@ import { SEVERITIES } from '../report/model';
 
 /** The part of the runtime config known at synth, as a JSON file next to the bundled handler. */
 export const RUNTIME_CONFIG_FILE = 'qag-config.json';
+/** The environment variable with the part of the runtime config CloudFormation resolves at deploy time. */
+export const CONFIG_ENVIRONMENT_VARIABLE = 'QAG_CONFIG';
 
 export const TenantConfigSchema = z
   .object({

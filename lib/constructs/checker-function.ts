@@ -22,15 +22,18 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { RUNTIME_CONFIG_FILE, type RuntimeConfig, RuntimeConfigSchema } from '../../lambda/config/runtime';
+import {
+  CONFIG_ENVIRONMENT_VARIABLE,
+  RUNTIME_CONFIG_FILE,
+  type RuntimeConfig,
+  RuntimeConfigSchema,
+} from '../../lambda/config/runtime';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/config/telemetry';
 import { createTerminalQueue } from './terminal-queue';
 
 /** The handler module (exports `handler`). */
 export const DEFAULT_HANDLER_ENTRY = fileURLToPath(new URL('../../lambda/handler.ts', import.meta.url));
 
-export const SERVICE_NAME = 'qlik-access-guard';
-export const METRICS_NAMESPACE = 'QlikAccessGuard';
-export const CONFIG_ENVIRONMENT_VARIABLE = 'QAG_CONFIG';
 /**
  * Runtime config keys that name deployed resources: CloudFormation resolves them at deploy time, so they travel in the
  * environment. Every other key goes into the code asset's config file, unless its value holds a token too.

@@ -3,22 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-
-/** The EMF metrics the checker emits (Powertools; every metric has the `service` dimension). */
-export const CheckerMetric = {
-  /** One per completed run; no other dimension. The heartbeat. */
-  RunsCompleted: 'RunsCompleted',
-  /** Tenants whose reports could not be stored in a run; no other dimension. */
-  ArchiveFailures: 'ArchiveFailures',
-  // Per tenant, with the `tenant` dimension = the tenant's configured name:
-  FailingFindings: 'FailingFindings',
-  NewFindings: 'NewFindings',
-  ResolvedFindings: 'ResolvedFindings',
-  TenantErrors: 'TenantErrors',
-  ApiRequests: 'ApiRequests',
-  RateLimited: 'RateLimited',
-  TenantDurationMs: 'TenantDurationMs',
-} as const;
+import { CheckerMetric, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/config/telemetry';
 
 export interface WatchedQueue {
   readonly queue: sqs.IQueue;
@@ -48,14 +33,14 @@ export interface MonitoringProps {
   /**
    * Metric namespace of the checker's own metrics.
    *
-   * @default 'QlikAccessGuard'
+   * @default METRICS_NAMESPACE ('QlikAccessGuard')
    */
   readonly namespace?: string;
 
   /**
    * Value of the `service` dimension.
    *
-   * @default 'qlik-access-guard'
+   * @default SERVICE_NAME ('qlik-access-guard')
    */
   readonly serviceName?: string;
 
@@ -81,8 +66,8 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    this.namespace = props.namespace ?? 'QlikAccessGuard';
-    this.serviceName = props.serviceName ?? 'qlik-access-guard';
+    this.namespace = props.namespace ?? METRICS_NAMESPACE;
+    this.serviceName = props.serviceName ?? SERVICE_NAME;
     const prefix = props.namePrefix ?? Stack.of(this).stackName;
     const fiveMinutes = Duration.minutes(5);
 

@@ -10,6 +10,7 @@
  * compact row each; long groups start collapsed in <details>; evidence is capped per finding. The JSON and CSV files
  * of the same run carry everything.
  */
+import { OPEN_ENDED_EXCEPTION_MAX_AGE_DAYS } from '../drift/exceptions';
 import { CHECK_ERROR_CODES, type CheckErrorCode } from '../errors';
 import { html, trustedHtml, type SafeHtml } from './escape';
 import { REPORT_CSS } from './html-style';
@@ -46,8 +47,6 @@ const LONG_KEY = 24;
 /** Groups longer than this start collapsed. */
 const OPEN_GROUP_LIMIT = 100;
 const DAY_MS = 86_400_000;
-/** Expectations: an exception without an end date older than this deserves a second look. */
-const OPEN_ENDED_EXCEPTION_WARN_DAYS = 90;
 const EXCEPTION_ENDS_SOON_DAYS = 14;
 
 const SEVERITY_LABEL: Record<Severity, string> = {
@@ -183,7 +182,7 @@ function expiryHtml(exception: ExceptionRecord & { expired?: boolean }, referenc
   if (!exception.expires) {
     const age = daysBetween(exception.created ?? reference, reference);
     const review =
-      age !== undefined && age > OPEN_ENDED_EXCEPTION_WARN_DAYS ? html` ${muted(`created ${age} days ago — review it`)}` : '';
+      age !== undefined && age > OPEN_ENDED_EXCEPTION_MAX_AGE_DAYS ? html` ${muted(`created ${age} days ago — review it`)}` : '';
     return html`<span class="badge warn">no end date</span>${review}`;
   }
   const days = daysBetween(reference, exception.expires);

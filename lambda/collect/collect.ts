@@ -16,7 +16,13 @@ import type { QlikCredentials } from '../qlik/credentials';
 import { QlikApiError } from '../qlik/errors';
 import type { TransportStats } from '../qlik/transport';
 import { anyEquals, ALL_STATUSES_FILTER, chunk, inAnyStatus } from '../qlik/filters';
-import { EVERYONE_SETTINGS_KEY, type QlikGroup, type QlikRoleRef, type QlikUser } from '../qlik/schemas';
+import {
+  EVERYONE_SETTINGS_KEY,
+  type QlikGroup,
+  type QlikRoleRef,
+  type QlikTenant,
+  type QlikUser,
+} from '../qlik/schemas';
 import { FULL_INVENTORY, type PolicyNeeds } from './plan';
 import {
   EVERYONE_GROUP_ID,
@@ -146,6 +152,8 @@ class Collection {
   #everyoneRoles: QlikRoleRef[] = [];
   #config: ApiKeysConfig | undefined;
   #tenantName: string | undefined;
+  /** `/tenants/me`, read once: both the tenant name and, for a credential without a user, the tenant id need it. */
+  #tenantRecord: Promise<QlikTenant> | undefined;
   readonly #memberGroupIds = new Set<string>();
   #failure: { error: unknown } | undefined;
 
@@ -204,7 +212,6 @@ class Collection {
       },
     ]);
     const identity = await identified;
-    if (identity.tenantName !== undefined) this.#tenantName ??= identity.tenantName;
 
     if (allUsers) {
       // The full inventory answers every lookup: ids it lacks are unknown to the tenant.
@@ -237,7 +244,7 @@ class Collection {
    * The tenant id and the caller, from `/users/me`. A credential with no user of its own (some machine clients) may
    * get 403/404 there; `/tenants/me` then names the tenant.
    */
-  async #identify(): Promise<{ tenantId: string; tenantName?: string; caller?: NonNullable<TenantSnapshot['caller']> }> {
+  async #identify(): Promise<{ tenantId: string; caller?: NonNullable<TenantSnapshot['caller']> }> {
     const expiresAt = this.client.transport.credentialExpiresAt;
     try {
       const me = await this.client.me();
@@ -252,15 +259,18 @@ class Collection {
     } catch (error) {
       if (!isStatus(error, 403, 404)) throw error;
     }
-    const tenant = await this.client.myTenant();
-    return { tenantId: tenant.id, ...(tenant.name ? { tenantName: tenant.name } : {}) };
+    return { tenantId: (await this.#myTenant()).id };
+  }
+
+  #myTenant(): Promise<QlikTenant> {
+    return (this.#tenantRecord ??= this.client.myTenant());
   }
 
   /** The tenant's display name: nice to have, so a 403/404 is not fatal. */
   async #tenant(): Promise<void> {
     this.progress({ phase: 'tenant', done: 0 });
     try {
-      const tenant = await this.client.myTenant();
+      const tenant = await this.#myTenant();
       if (tenant.name) this.#tenantName = tenant.name;
     } catch (error) {
       if (!isStatus(error, 403, 404)) throw error;

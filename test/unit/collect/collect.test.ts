@@ -339,6 +339,8 @@ describe('collectTenant, failures', () => {
     expect(snapshot.tenantId).toBe(TENANT_ID);
     expect(snapshot.tenantName).toBe('Acme EU');
     expect(snapshot.caller).toBeUndefined();
+    // The tenant name and the tenant id come from the same read.
+    expect(tenant.calls('/api/v1/tenants/me')).toHaveLength(1);
   });
 
   it('rejects a tenant URL outside the host policy before sending anything', async () => {

@@ -4,18 +4,16 @@
  * storage and delivery failures are visible, and no credential leaks into logs, objects or alerts.
  */
 import {
-  CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
-  PutObjectLockConfigurationCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { CreateTopicCommand, DeleteTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, DeleteTopicCommand } from '@aws-sdk/client-sns';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AlertDeliveryError, type CheckEvent, type CheckSummary, createHandler, type HandlerOverrides } from '../../../lambda/handler';
@@ -23,6 +21,7 @@ import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
 import { verifyChain } from '../../../lambda/verify';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
 import { motoClients, useMoto } from '../setup/moto-client';
+import { createLockedBucket, drain as drainQueue, queueSubscribedTo as subscribeQueue } from '../setup/moto-resources';
 
 const moto = useMoto();
 const { s3, sns, sqs, secrets } = moto.clients;
@@ -80,39 +79,15 @@ async function invoke(handler: ReturnType<typeof createHandler>, event: CheckEve
   }
 }
 
-async function createLockedBucket(bucket: string): Promise<void> {
-  await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
-  await s3.send(
-    new PutObjectLockConfigurationCommand({
-      Bucket: bucket,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } } },
-    }),
-  );
-}
-
 async function queueSubscribedTo(topicArn: string, name: string, filterPolicy?: object): Promise<string> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topicArn,
-      Protocol: 'sqs',
-      Endpoint: Attributes!.QueueArn,
-      Attributes: { RawMessageDelivery: 'true', ...(filterPolicy ? { FilterPolicy: JSON.stringify(filterPolicy) } : {}) },
-    }),
-  );
-  return QueueUrl!;
+  return subscribeQueue(moto.clients, topicArn, name, {
+    RawMessageDelivery: 'true',
+    ...(filterPolicy ? { FilterPolicy: JSON.stringify(filterPolicy) } : {}),
+  });
 }
 
 async function drain(queueUrl: string): Promise<Message[]> {
-  const messages: Message[] = [];
-  for (;;) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }),
-    );
-    if (!Messages?.length) break;
-    messages.push(...Messages);
-  }
+  const messages = await drainQueue(sqs, queueUrl);
   delivered.push(...messages);
   return messages;
 }
@@ -159,7 +134,7 @@ describe('a scheduled run', () => {
   let chat: Message[];
 
   beforeAll(async () => {
-    await createLockedBucket(BUCKET);
+    await createLockedBucket(s3, BUCKET);
     summary = await invoke(handlerFor(config()), { scheduledTime: RUN_1 });
     [email, critical, chat] = [await drain(queues.emailAll), await drain(queues.emailCritical), await drain(queues.chatAll)];
   });
@@ -256,7 +231,7 @@ describe('a scheduled run', () => {
 describe('when alerts cannot be delivered', () => {
   it('stores the report and fails the invocation', async () => {
     const bucket = 'qag-reports-sns-down';
-    await createLockedBucket(bucket);
+    await createLockedBucket(s3, bucket);
     const goneTopic = (await sns.send(new CreateTopicCommand({ Name: 'qag-email-gone' }))).TopicArn!;
     await sns.send(new DeleteTopicCommand({ TopicArn: goneTopic }));
     const handler = handlerFor({
@@ -276,7 +251,7 @@ describe('when alerts cannot be delivered', () => {
 describe('when the report cannot be stored', () => {
   it('still alerts, saying the report could not be stored', async () => {
     const bucket = 'qag-reports-denied';
-    await createLockedBucket(bucket);
+    await createLockedBucket(s3, bucket);
     // A real client whose report writes S3 refuses, as a bucket policy or KMS key problem would.
     const deniedS3 = motoClients(moto.endpoint).s3;
     deniedS3.middlewareStack.add(

@@ -3,12 +3,10 @@
  * that a versioned, locked bucket still allows (a new version over an object, a delete marker over a manifest).
  */
 import {
-  CreateBucketCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
-  PutObjectLockConfigurationCommand,
 } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createReportArchive, createStateStore } from '../../../lambda/store/archive';
@@ -16,6 +14,7 @@ import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
 import type { ArchiveRunInput } from '../../../lambda/store/store';
 import { listTenants, verifyChain } from '../../../lambda/verify';
 import { useMoto } from '../setup/moto-client';
+import { createLockedBucket } from '../setup/moto-resources';
 
 const moto = useMoto();
 const { s3 } = moto.clients;
@@ -35,16 +34,6 @@ function runInput(runId: string): ArchiveRunInput {
   };
 }
 
-async function createLockedBucket(bucket: string): Promise<void> {
-  await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
-  await s3.send(
-    new PutObjectLockConfigurationCommand({
-      Bucket: bucket,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } } },
-    }),
-  );
-}
-
 describe('report archive on S3 with Object Lock', () => {
   const store = new S3ObjectStore(s3, BUCKET);
   const archive = createReportArchive(store);
@@ -52,7 +41,7 @@ describe('report archive on S3 with Object Lock', () => {
     `reports/tenant=${TENANT}/date=${runId.slice(0, 10)}/run=${runId.replace(/:/g, '-')}/manifest.json`;
 
   beforeAll(async () => {
-    await createLockedBucket(BUCKET);
+    await createLockedBucket(s3, BUCKET);
     for (const runId of RUNS) await archive.archiveRun(runInput(runId));
   });
 

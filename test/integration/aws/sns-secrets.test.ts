@@ -3,34 +3,16 @@
  * their filter policies; a tenant secret is read in both shapes.
  */
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readTenantCredentials } from '../../../lambda/aws/secrets';
 import type { OutboundMessage } from '../../../lambda/notify/message';
 import { SnsPublisher } from '../../../lambda/notify/sns';
 import { useMoto } from '../setup/moto-client';
+import { drain, queueSubscribedTo } from '../setup/moto-resources';
 
 const moto = useMoto();
 const { sns, sqs, secrets } = moto.clients;
-
-async function queueSubscribedTo(topicArn: string, name: string, attributes: Record<string, string> = {}): Promise<string> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn, Attributes: attributes }));
-  return QueueUrl!;
-}
-
-async function drain(queueUrl: string): Promise<Message[]> {
-  const messages: Message[] = [];
-  for (;;) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }),
-    );
-    if (!Messages?.length) return messages;
-    messages.push(...Messages);
-  }
-}
 
 function outbound(channel: OutboundMessage['channel'], severity: OutboundMessage['severity'], tenant: string): OutboundMessage {
   return {
@@ -54,12 +36,12 @@ describe('SnsPublisher on SNS → SQS', () => {
   beforeAll(async () => {
     emailTopic = (await sns.send(new CreateTopicCommand({ Name: 'qag-email' }))).TopicArn!;
     chatTopic = (await sns.send(new CreateTopicCommand({ Name: 'qag-chat' }))).TopicArn!;
-    emailAll = await queueSubscribedTo(emailTopic, 'email-all');
-    emailCritical = await queueSubscribedTo(emailTopic, 'email-critical', {
+    emailAll = await queueSubscribedTo(moto.clients, emailTopic, 'email-all');
+    emailCritical = await queueSubscribedTo(moto.clients, emailTopic, 'email-critical', {
       FilterPolicy: JSON.stringify({ severity: ['critical'] }),
       RawMessageDelivery: 'true',
     });
-    chatAll = await queueSubscribedTo(chatTopic, 'chat-all', { RawMessageDelivery: 'true' });
+    chatAll = await queueSubscribedTo(moto.clients, chatTopic, 'chat-all', { RawMessageDelivery: 'true' });
 
     await new SnsPublisher({ client: sns, emailTopicArn: emailTopic, chatTopicArn: chatTopic }).publish([
       outbound('email', 'critical', 'acme'),
@@ -69,7 +51,7 @@ describe('SnsPublisher on SNS → SQS', () => {
   });
 
   it('delivers email with subject and attributes in the SNS envelope', async () => {
-    const envelopes = (await drain(emailAll)).map((m) => JSON.parse(m.Body!));
+    const envelopes = (await drain(sqs, emailAll)).map((m) => JSON.parse(m.Body!));
     expect(envelopes).toHaveLength(2);
     const acme = envelopes.find((e) => e.Message === 'Digest for acme');
     expect(acme).toMatchObject({
@@ -84,13 +66,13 @@ describe('SnsPublisher on SNS → SQS', () => {
   });
 
   it('lets a severity filter policy through only critical messages', async () => {
-    const messages = await drain(emailCritical);
+    const messages = await drain(sqs, emailCritical);
     expect(messages.map((m) => m.Body)).toEqual(['Digest for acme']);
     expect(messages[0]!.MessageAttributes?.severity?.StringValue).toBe('critical');
   });
 
   it('delivers the Chatbot JSON unchanged to the chat topic', async () => {
-    const messages = await drain(chatAll);
+    const messages = await drain(sqs, chatAll);
     expect(messages).toHaveLength(1);
     expect(JSON.parse(messages[0]!.Body!)).toEqual({ version: '1.0', source: 'custom', id: 'acme' });
     expect(messages[0]!.MessageAttributes?.eventType?.StringValue).toBe('drift');

@@ -158,6 +158,17 @@ export class TenantIndex {
     const role = this.rolesById.get(ref.id);
     return isDeprecatedDeveloperRole(role ?? ref);
   }
+
+  /** Whether a user or group is still assigned the removed Developer role (users also by the legacy roles field). */
+  holdsDeveloperRole(principal: {
+    readonly assignedRoles: readonly Pick<RoleRef, 'id' | 'name' | 'type'>[];
+    readonly legacyRoles?: readonly string[];
+  }): boolean {
+    return (
+      principal.assignedRoles.some((ref) => this.isDeprecatedDeveloper(ref)) ||
+      (principal.legacyRoles?.includes(DEVELOPER_ROLE_NAME) ?? false)
+    );
+  }
 }
 
 export function isDeprecatedDeveloperRole(role: Pick<RoleRef, 'name' | 'type'>): boolean {

@@ -65,9 +65,7 @@ export const apiKeyOwnerLacksManagePermission: RuleDefinition = {
       const userAccess = access.forUser(user);
       if (userAccess.has(MANAGE_API_KEYS_SCOPE)) continue;
 
-      const holdsDeveloper =
-        user.assignedRoles.some((role) => tenant.isDeprecatedDeveloper(role)) ||
-        (user.legacyRoles?.includes('Developer') ?? false);
+      const holdsDeveloper = tenant.holdsDeveloperRole(user);
       const role = suggestGrantingRole(access);
       const crossCheck = user.assignedScopes?.includes(MANAGE_API_KEYS_SCOPE)
         ? 'User.assignedScopes lists api-keys although no role path grants it; the roles are the source of truth ' +

@@ -1,11 +1,4 @@
-import {
-  DEVELOPER_ROLE_NAME,
-  EVERYONE_GROUP_ID,
-  MANAGE_API_KEYS_SCOPE,
-  type RoleRef,
-  type SnapshotGroup,
-  type SnapshotUser,
-} from '../../collect/snapshot';
+import { EVERYONE_GROUP_ID, MANAGE_API_KEYS_SCOPE, type SnapshotGroup, type SnapshotUser } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
 import {
   accessEvidence,
@@ -26,7 +19,7 @@ import {
   suggestGrantingRole,
 } from '../remediation';
 import { ISO27001, SOC2, type RuleContext, type RuleDefinition, type RuleMetadata } from '../rule';
-import { isActiveUser, isDeprecatedDeveloperRole } from '../tenant-index';
+import { isActiveUser } from '../tenant-index';
 
 type Source = 'policy formerDevelopers' | 'earlier runs';
 
@@ -82,10 +75,9 @@ function userFindings(context: RuleContext): FindingDraft[] {
 
   const role = suggestGrantingRole(access);
   const findings: FindingDraft[] = [];
-  const stillDeveloper = holdsDeveloper(context);
   for (const { user, sources } of principals.values()) {
     // Still holding Developer is reported by deprecated-developer-role-assigned; this rule is for after the removal.
-    if (!isActiveUser(user) || stillDeveloper(user.assignedRoles, user.legacyRoles)) continue;
+    if (!isActiveUser(user) || tenant.holdsDeveloperRole(user)) continue;
     const userAccess = access.forUser(user);
     if (userAccess.has(MANAGE_API_KEYS_SCOPE)) continue;
     const keys = tenant.liveUserKeysByOwner.get(user.id) ?? [];
@@ -117,13 +109,6 @@ function userFindings(context: RuleContext): FindingDraft[] {
   return findings;
 }
 
-function holdsDeveloper(context: RuleContext) {
-  const rolesById = new Map(context.snapshot.roles.map((role) => [role.id, role]));
-  return (assigned: readonly RoleRef[], legacyRoles?: readonly string[]): boolean =>
-    assigned.some((ref) => isDeprecatedDeveloperRole(rolesById.get(ref.id) ?? ref)) ||
-    (legacyRoles?.includes(DEVELOPER_ROLE_NAME) ?? false);
-}
-
 function groupFindings(context: RuleContext): FindingDraft[] {
   const { policy, tenant, access, knownFormerDevelopers } = context;
   const principals = new Map<string, { group: SnapshotGroup; sources: Set<Source> }>();
@@ -139,9 +124,8 @@ function groupFindings(context: RuleContext): FindingDraft[] {
 
   const role = suggestGrantingRole(access);
   const findings: FindingDraft[] = [];
-  const stillDeveloper = holdsDeveloper(context);
   const unmigrated = [...principals.values()].filter(({ group }) => {
-    if (group.status === 'disabled' || stillDeveloper(group.assignedRoles)) return false;
+    if (group.status === 'disabled' || tenant.holdsDeveloperRole(group)) return false;
     const grant = access.groupGrants(group.id);
     return grant !== undefined && !grant.roleGrants.some((roleGrant) => roleGrant.grants.has(MANAGE_API_KEYS_SCOPE));
   });

@@ -38,6 +38,20 @@ describe('TenantIndex', () => {
     expect(targeted.isKnownMissingUser('65bbbbbbbbbbbbbbbbbbbbbb')).toBe(false);
   });
 
+  it('tells who still holds the removed Developer role, by reference or legacy roles, not a custom namesake', () => {
+    const b = new SnapshotBuilder();
+    const developer = b.developerRole();
+    const namesake = b.role('Developer');
+    const direct = b.user('Direct', { roles: [developer] });
+    const legacy = b.user('Legacy', { legacyRoles: ['Developer'] });
+    const custom = b.user('Custom', { roles: [namesake] });
+    const index = new TenantIndex(b.build(), NOW);
+    expect(index.holdsDeveloperRole(direct)).toBe(true);
+    expect(index.holdsDeveloperRole(legacy)).toBe(true);
+    expect(index.holdsDeveloperRole(custom)).toBe(false);
+    expect(index.holdsDeveloperRole({ assignedRoles: [developer] })).toBe(true);
+  });
+
   it('groups live user keys by owner, sorted by key id', () => {
     const b = new SnapshotBuilder();
     const owner = b.user('Jane Doe');

@@ -70,6 +70,20 @@ describe('former-developer-not-migrated', () => {
     expect(finding?.remediation).toMatch(new RegExp(`"value":\\[\\{"id":"${viewer.id}"\\},\\{"id":"[0-9a-f]{24}"\\}\\]`));
   });
 
+  it('leaves principals still holding Developer to deprecated-developer-role-assigned', () => {
+    const b = new SnapshotBuilder();
+    const developer = b.developerRole();
+    const direct = b.user('Direct', { roles: [developer] });
+    const legacy = b.user('Legacy', { legacyRoles: ['Developer'] });
+    const group = b.group('BI Developers', [developer]);
+    const migrated = b.user('Migrated');
+    const known = {
+      users: [direct, legacy, migrated].map(({ id, name }) => ({ id, name })),
+      groups: [{ id: group.id, name: group.name }],
+    };
+    expect(runRule(rule, b.build(), { known }).map((f) => f.subject.id)).toEqual([migrated.id]);
+  });
+
   it('skips disabled groups and the Everyone group', () => {
     const b = new SnapshotBuilder();
     const disabled = b.group('Old Devs', [], { status: 'disabled' });

@@ -14,6 +14,7 @@ import {
   TENANT_ID,
 } from '../qlik/support/fake-tenant';
 import { migrationTenant, type Migration } from './support/migration';
+import { expectSameFacts } from './support/same-facts';
 
 const NOW = new Date('2026-03-01T08:00:00Z');
 
@@ -392,21 +393,6 @@ describe('collectTenant, full inventory', () => {
     expect(withoutCounts(viaMode.snapshot)).toEqual(withoutCounts(viaNeeds.snapshot));
   });
 });
-
-/** Every user, group, role, key and setting the targeted snapshot holds is identical in the full one. */
-function expectSameFacts(targeted: TenantSnapshot, full: TenantSnapshot): void {
-  for (const user of targeted.users) expect(full.users.find((u) => u.id === user.id)).toEqual(user);
-  for (const group of targeted.groups) expect(full.groups.find((g) => g.id === group.id)).toEqual(group);
-  for (const id of targeted.usersLookedUp ?? []) {
-    expect(full.users.some((u) => u.id === id)).toBe(targeted.users.some((u) => u.id === id));
-  }
-  expect(full.roles).toEqual(targeted.roles);
-  expect(full.apiKeys).toEqual(targeted.apiKeys);
-  expect(full.everyoneRoles).toEqual(targeted.everyoneRoles);
-  expect(full.apiKeysConfig).toEqual(targeted.apiKeysConfig);
-  expect(full.caller).toEqual(targeted.caller);
-  expect(full.tenantId).toBe(targeted.tenantId);
-}
 
 function withoutCounts(snapshot: TenantSnapshot): Omit<TenantSnapshot, 'requests'> {
   const { requests: _requests, ...rest } = snapshot;

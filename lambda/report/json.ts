@@ -34,6 +34,8 @@ export const ExceptionRecordSchema = z.object({
   created: z.string().optional(),
 });
 
+const FindingExceptionSchema = ExceptionRecordSchema.extend({ expired: z.boolean().optional() });
+
 const findingShape = {
   id: z.string().min(1),
   tenantId: z.string().min(1),
@@ -41,6 +43,7 @@ const findingShape = {
   title: z.string(),
   severity: z.enum(SEVERITIES),
   status: z.enum(['fail', 'error', 'suppressed']),
+  drift: z.enum(['new', 'ongoing', 'reopened']),
   subject: SubjectSchema,
   message: z.string(),
   evidence: z.record(z.string(), z.unknown()),
@@ -49,7 +52,7 @@ const findingShape = {
   firstSeen: isoTimestamp.optional(),
   lastSeen: isoTimestamp.optional(),
   resolvedAt: isoTimestamp.optional(),
-  exception: ExceptionRecordSchema.extend({ expired: z.boolean().optional() }).optional(),
+  exception: FindingExceptionSchema.optional(),
 };
 
 function suppressedNeedsException(finding: { status: string; exception?: unknown }, ctx: z.RefinementCtx): void {
@@ -58,9 +61,7 @@ function suppressedNeedsException(finding: { status: string; exception?: unknown
   }
 }
 
-export const FindingSchema = z
-  .object({ ...findingShape, drift: z.enum(['new', 'ongoing', 'reopened']) })
-  .superRefine(suppressedNeedsException);
+export const FindingSchema = z.object(findingShape).superRefine(suppressedNeedsException);
 
 export const ResolvedFindingSchema = z
   .object({ ...findingShape, drift: z.literal('resolved') })
@@ -84,6 +85,15 @@ export const TenantSummarySchema = z.looseObject({
   durationMs: z.number().nonnegative().optional(),
 });
 
+const ReportErrorSchema = z.object({ code: z.enum(CHECK_ERROR_CODES), message: z.string() });
+
+const NotificationRecordSchema = z.object({
+  eventType: z.enum(['drift', 'reminder', 'health']),
+  channel: z.enum(['email', 'chat']),
+  severity: z.enum(SEVERITIES),
+  subject: z.string(),
+});
+
 export const TenantReportSchema = z
   .object({
     tenantUrl: z.string().min(1),
@@ -91,17 +101,10 @@ export const TenantReportSchema = z
     tenantName: z.string().optional(),
     name: z.string().optional(),
     status: z.enum(['ok', 'error']),
-    errors: z.array(z.object({ code: z.enum(CHECK_ERROR_CODES), message: z.string() })),
+    errors: z.array(ReportErrorSchema),
     findings: z.array(FindingSchema),
     resolved: z.array(ResolvedFindingSchema),
-    notifications: z.array(
-      z.object({
-        eventType: z.enum(['drift', 'reminder', 'health']),
-        channel: z.enum(['email', 'chat']),
-        severity: z.enum(SEVERITIES),
-        subject: z.string(),
-      }),
-    ),
+    notifications: z.array(NotificationRecordSchema),
     exceptions: z.array(ExceptionRecordSchema),
     summary: TenantSummarySchema,
     notes: z.array(z.string()).optional(),
@@ -143,59 +146,21 @@ export type SchemaCoversModel = [
   Assert<Covers<NonNullable<Finding['exception']>, NonNullable<TenantOutput['findings'][number]['exception']>>>,
 ];
 
-const RUN_KEYS = ['schemaVersion', 'runId', 'startedAt', 'finishedAt', 'tool', 'policy', 'tenants'] as const;
-const TENANT_KEYS = [
-  'tenantUrl',
-  'tenantId',
-  'tenantName',
-  'name',
-  'status',
-  'errors',
-  'findings',
-  'resolved',
-  'notifications',
-  'exceptions',
-  'summary',
-  'notes',
-  'reportLocation',
-] as const;
-const FINDING_KEYS = [
-  'id',
-  'tenantId',
-  'ruleId',
-  'title',
-  'severity',
-  'status',
-  'drift',
-  'subject',
-  'message',
-  'evidence',
-  'remediation',
-  'compliance',
-  'firstSeen',
-  'lastSeen',
-  'resolvedAt',
-  'exception',
-] as const;
-const SUBJECT_KEYS = ['type', 'id', 'name'] as const;
-const EXCEPTION_KEYS = ['rule', 'subject', 'reason', 'owner', 'ticket', 'expires', 'created', 'expired'] as const;
-const SUMMARY_KEYS = [
-  'failing',
-  'suppressed',
-  'errors',
-  'new',
-  'ongoing',
-  'reopened',
-  'resolved',
-  'bySeverity',
-  'byRule',
-  'users',
-  'groups',
-  'roles',
-  'apiKeys',
-  'requests',
-  'durationMs',
-] as const;
+/** The contract's key order is the order the schemas declare their fields in. */
+function keysOf(schema: { readonly shape: object }): string[] {
+  return Object.keys(schema.shape);
+}
+
+const RUN_KEYS = keysOf(RunReportSchema);
+const TENANT_KEYS = keysOf(TenantReportSchema);
+const FINDING_KEYS = keysOf(FindingSchema);
+const SUBJECT_KEYS = keysOf(SubjectSchema);
+const EXCEPTION_KEYS = keysOf(FindingExceptionSchema);
+const SUMMARY_KEYS = keysOf(TenantSummarySchema);
+const ERROR_KEYS = keysOf(ReportErrorSchema);
+const NOTIFICATION_KEYS = keysOf(NotificationRecordSchema);
+const TOOL_KEYS = keysOf(RunReportSchema.shape.tool);
+const POLICY_KEYS = keysOf(RunReportSchema.shape.policy);
 
 type Plain = Record<string, unknown>;
 
@@ -235,10 +200,10 @@ function orderSummary(summary: unknown): Plain {
 
 function orderTenant(tenant: TenantReport): Plain {
   return ordered(tenant, TENANT_KEYS, {
-    errors: (errors) => (errors as object[]).map((e) => ordered(e, ['code', 'message'])),
+    errors: (errors) => (errors as object[]).map((e) => ordered(e, ERROR_KEYS)),
     findings: (findings) => (findings as Finding[]).map(orderFinding),
     resolved: (findings) => (findings as Finding[]).map(orderFinding),
-    notifications: (ns) => (ns as object[]).map((n) => ordered(n, ['eventType', 'channel', 'severity', 'subject'])),
+    notifications: (ns) => (ns as object[]).map((n) => ordered(n, NOTIFICATION_KEYS)),
     exceptions: (es) => (es as object[]).map(orderException),
     summary: orderSummary,
   });
@@ -247,8 +212,8 @@ function orderTenant(tenant: TenantReport): Plain {
 /** Pretty JSON with the contract's key order, whatever order the objects were built in; ends with a newline. */
 export function renderJson(report: RunReport): string {
   const body = ordered(report, RUN_KEYS, {
-    tool: (t) => ordered(t as object, ['name', 'version']),
-    policy: (p) => ordered(p as object, ['name', 'sha256']),
+    tool: (t) => ordered(t as object, TOOL_KEYS),
+    policy: (p) => ordered(p as object, POLICY_KEYS),
     tenants: (tenants) => (tenants as TenantReport[]).map(orderTenant),
   });
   // Evidence is free-form; a bigint there must not abort the whole run's report.

@@ -118,30 +118,11 @@ export class PermissionResolver {
       const paths: GrantPath[] = [];
       const notes: string[] = [];
       const userDefault = this.index.userDefault;
-      if (userDefault) {
-        const grant = this.role(userDefault);
-        for (const [scope, reason] of grant.grants) {
-          paths.push({
-            scope,
-            via: 'UserDefault',
-            role: { id: userDefault.id, name: userDefault.name },
-            reason,
-            text: withReason('UserDefault', reason),
-          });
-        }
-      }
+      if (userDefault) paths.push(...pathsThrough(this.role(userDefault), 'UserDefault', 'UserDefault'));
       for (const ref of this.index.snapshot.everyoneRoles) {
         const grant = this.role(ref);
         if (grant.note) notes.push(`Everyone: ${grant.note}`);
-        for (const [scope, reason] of grant.grants) {
-          paths.push({
-            scope,
-            via: 'Everyone',
-            role: { id: grant.seen.id, name: grant.seen.name },
-            reason,
-            text: withReason(`Everyone → role "${grant.seen.name}"`, reason),
-          });
-        }
+        paths.push(...pathsThrough(grant, 'Everyone', `Everyone → role "${grant.seen.name}"`));
       }
       this.sharedCache = { paths, notes };
     }
@@ -171,15 +152,7 @@ export class PermissionResolver {
       const grant = this.role(ref);
       directRoles.push(grant.seen);
       if (grant.note) notes.push(grant.note);
-      for (const [scope, reason] of grant.grants) {
-        paths.push({
-          scope,
-          via: 'direct',
-          role: { id: grant.seen.id, name: grant.seen.name },
-          reason,
-          text: withReason(`direct role "${grant.seen.name}"`, reason),
-        });
-      }
+      paths.push(...pathsThrough(grant, 'direct', `direct role "${grant.seen.name}"`));
     }
 
     const groups: GroupSeen[] = [];
@@ -194,17 +167,9 @@ export class PermissionResolver {
       groups.push(group.seen);
       notes.push(...group.notes);
       if (!group.seen.counted) continue;
+      const via = { id: group.seen.id, name: group.seen.name };
       for (const roleGrant of group.roleGrants) {
-        for (const [scope, reason] of roleGrant.grants) {
-          paths.push({
-            scope,
-            via: 'group',
-            role: { id: roleGrant.seen.id, name: roleGrant.seen.name },
-            group: { id: group.seen.id, name: group.seen.name },
-            reason,
-            text: withReason(`group "${group.seen.name}" → role "${roleGrant.seen.name}"`, reason),
-          });
-        }
+        paths.push(...pathsThrough(roleGrant, 'group', `group "${via.name}" → role "${roleGrant.seen.name}"`, via));
       }
     }
 
@@ -258,16 +223,16 @@ export class PermissionResolver {
     const role = this.index.role(ref);
     const name = role?.name ?? ref.name;
     const type = role?.type ?? ref.type;
-    const seen = (scopes: readonly string[]): RoleSeen => ({
+    const seen: RoleSeen = {
       id: role?.id ?? ref.id,
       name,
       ...(type ? { type } : {}),
       resolved: role !== undefined,
-      scopes,
-    });
+      scopes: role?.assignedScopes ?? [],
+    };
     if (type !== undefined && isDeprecatedDeveloperRole({ name, type })) {
       return {
-        seen: seen(role?.assignedScopes ?? []),
+        seen,
         grants: new Map(),
         note: `role "${name}" is the removed built-in Developer role; it no longer grants ${MANAGE_API_KEYS_SCOPE}`,
       };
@@ -278,15 +243,23 @@ export class PermissionResolver {
       grants.set(MANAGE_API_KEYS_SCOPE, 'grantingRoles');
     }
     return {
-      seen: seen(role?.assignedScopes ?? []),
+      seen,
       grants,
       ...(role ? {} : { note: `role "${name}" (${ref.id}) is not in the tenant's role list; its scopes are unknown` }),
     };
   }
 }
 
-function withReason(text: string, reason: GrantPath['reason']): string {
-  return reason === 'grantingRoles' ? `${text} (counted by the policy's grantingRoles)` : text;
+/** The paths one role opens, one per scope it grants; `label` says how the role reaches the user. */
+function pathsThrough(grant: RoleGrant, via: GrantVia, label: string, group?: NamedRef): GrantPath[] {
+  return [...grant.grants].map(([scope, reason]) => ({
+    scope,
+    via,
+    role: { id: grant.seen.id, name: grant.seen.name },
+    ...(group ? { group } : {}),
+    reason,
+    text: reason === 'grantingRoles' ? `${label} (counted by the policy's grantingRoles)` : label,
+  }));
 }
 
 /** A resolver over a snapshot, for callers that need no other lookups. */

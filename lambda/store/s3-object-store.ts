@@ -6,11 +6,11 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   type ObjectLockMode,
   PutObjectCommand,
   type PutObjectCommandInput,
   type S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import {
   assertValidKey,
@@ -98,6 +98,31 @@ export class S3ObjectStore implements ObjectStore {
 
   async list(prefix: string, options: ListOptions = {}): Promise<string[]> {
     const keys: string[] = [];
+    const startAfter = options.startAfter === undefined ? undefined : this.keyPrefix + options.startAfter;
+    for await (const page of this.listPages(prefix, { startAfter })) {
+      for (const object of page.Contents ?? []) {
+        if (object.Key !== undefined) keys.push(object.Key.slice(this.keyPrefix.length));
+      }
+    }
+    return keys;
+  }
+
+  async listFolders(prefix: string): Promise<string[]> {
+    const folders: string[] = [];
+    const fullPrefix = this.keyPrefix + prefix;
+    for await (const page of this.listPages(prefix, { delimiter: '/' })) {
+      for (const common of page.CommonPrefixes ?? []) {
+        if (common.Prefix) folders.push(common.Prefix.slice(fullPrefix.length).replace(/\/$/, ''));
+      }
+    }
+    return folders;
+  }
+
+  /** Every page of a listing under `prefix`; `startAfter` (a full key) goes with the first request only. */
+  private async *listPages(
+    prefix: string,
+    options: { readonly delimiter?: string; readonly startAfter?: string },
+  ): AsyncGenerator<ListObjectsV2CommandOutput> {
     let continuationToken: string | undefined;
     try {
       do {
@@ -106,45 +131,16 @@ export class S3ObjectStore implements ObjectStore {
             Bucket: this.bucket,
             Prefix: this.keyPrefix + prefix,
             ContinuationToken: continuationToken,
-            ...(options.startAfter !== undefined && !continuationToken
-              ? { StartAfter: this.keyPrefix + options.startAfter }
-              : {}),
+            ...(options.delimiter ? { Delimiter: options.delimiter } : {}),
+            ...(options.startAfter !== undefined && !continuationToken ? { StartAfter: options.startAfter } : {}),
           }),
         );
-        for (const object of page.Contents ?? []) {
-          if (object.Key !== undefined) keys.push(object.Key.slice(this.keyPrefix.length));
-        }
+        yield page;
         continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (continuationToken);
     } catch (error) {
       throw new ObjectStoreError('list', this.location(prefix), { cause: error });
     }
-    return keys;
-  }
-
-  async listFolders(prefix: string): Promise<string[]> {
-    const folders: string[] = [];
-    let continuationToken: string | undefined;
-    const fullPrefix = this.keyPrefix + prefix;
-    try {
-      do {
-        const page = await this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: fullPrefix,
-            Delimiter: '/',
-            ContinuationToken: continuationToken,
-          }),
-        );
-        for (const common of page.CommonPrefixes ?? []) {
-          if (common.Prefix) folders.push(common.Prefix.slice(fullPrefix.length).replace(/\/$/, ''));
-        }
-        continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (continuationToken);
-    } catch (error) {
-      throw new ObjectStoreError('list', this.location(prefix), { cause: error });
-    }
-    return folders;
   }
 
   location(keyOrPrefix: string): string {
@@ -153,7 +149,8 @@ export class S3ObjectStore implements ObjectStore {
 }
 
 function statusOf(error: unknown): number | undefined {
-  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  // Every SDK service error (S3ServiceException included) carries the HTTP status in $metadata.
+  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
 }
 
 function isNotFound(error: unknown): boolean {

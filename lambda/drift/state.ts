@@ -5,19 +5,18 @@
  */
 import * as z from 'zod';
 import { InputError } from '../errors';
-import { SEVERITIES } from '../report/model';
+import { SEVERITIES, SUBJECT_TYPES } from '../report/model';
 
 export const STATE_SCHEMA_VERSION = 1;
 /** Runs kept in `history`: enough for a month of daily runs. */
 export const HISTORY_LIMIT = 30;
 
 const isoDateTime = z.iso.datetime({ offset: true, error: 'an ISO 8601 date-time' });
-const subjectTypes = ['user', 'group', 'apiKey', 'role', 'tenant'] as const;
 
 const ExceptionSummarySchema = z.object({
   rule: z.string(),
   subject: z.object({
-    type: z.enum(subjectTypes).optional(),
+    type: z.enum(SUBJECT_TYPES).optional(),
     id: z.string().optional(),
     name: z.string().optional(),
   }),
@@ -31,7 +30,7 @@ const ExceptionSummarySchema = z.object({
 const FindingStateSchema = z.object({
   ruleId: z.string().min(1),
   severity: z.enum(SEVERITIES),
-  subject: z.object({ type: z.enum(subjectTypes), id: z.string(), name: z.string() }),
+  subject: z.object({ type: z.enum(SUBJECT_TYPES), id: z.string(), name: z.string() }),
   firstSeen: isoDateTime,
   lastSeen: isoDateTime,
   lastStatus: z.enum(['fail', 'suppressed', 'resolved']),

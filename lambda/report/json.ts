@@ -9,13 +9,13 @@
  */
 import * as z from 'zod';
 import { CHECK_ERROR_CODES } from '../errors';
-import { SEVERITIES, type Finding, type RunReport, type TenantReport } from './model';
+import { SEVERITIES, SUBJECT_TYPES, type Finding, type RunReport, type TenantReport } from './model';
 
 const isoTimestamp = z.iso.datetime({ offset: true });
 const count = z.number().int().nonnegative();
 
 const SubjectSchema = z.object({
-  type: z.enum(['user', 'group', 'apiKey', 'role', 'tenant']),
+  type: z.enum(SUBJECT_TYPES),
   id: z.string(),
   name: z.string(),
 });

@@ -24,7 +24,8 @@ export function worstSeverity(severities: Iterable<Severity>): Severity | undefi
   return worst;
 }
 
-export type SubjectType = 'user' | 'group' | 'apiKey' | 'role' | 'tenant';
+export const SUBJECT_TYPES = ['user', 'group', 'apiKey', 'role', 'tenant'] as const;
+export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
 export interface Subject {
   readonly type: SubjectType;

@@ -54,7 +54,7 @@ export function replaceUserRolesCall(
   add?: string,
 ): string {
   const kept = currentRoles
-    .filter((role) => !(role.type !== undefined && isDeprecatedDeveloperRole({ name: role.name, type: role.type })))
+    .filter((role) => !isDeprecatedDeveloperRole(role))
     .map((role) => role.name);
   if (add && !kept.includes(add)) kept.push(add);
   const patch = [{ op: 'replace', path: '/assignedRoles', value: kept.map((name) => ({ name })) }];
@@ -68,7 +68,7 @@ export function replaceGroupRolesCall(
   add?: GrantingRoleSuggestion,
 ): string {
   const kept = currentRoles
-    .filter((role) => !(role.type !== undefined && isDeprecatedDeveloperRole({ name: role.name, type: role.type })))
+    .filter((role) => !isDeprecatedDeveloperRole(role))
     .map((role) => ({ id: role.id }));
   if (add) {
     const id = add.id ?? `<id of ${add.name} from the POST /api/v1/roles response>`;

@@ -230,7 +230,7 @@ export class PermissionResolver {
       resolved: role !== undefined,
       scopes: role?.assignedScopes ?? [],
     };
-    if (type !== undefined && isDeprecatedDeveloperRole({ name, type })) {
+    if (isDeprecatedDeveloperRole({ name, type })) {
       return {
         seen,
         grants: new Map(),

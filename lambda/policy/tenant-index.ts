@@ -171,7 +171,8 @@ export class TenantIndex {
   }
 }
 
-export function isDeprecatedDeveloperRole(role: Pick<RoleRef, 'name' | 'type'>): boolean {
+/** A role whose type is unknown is not the built-in one. */
+export function isDeprecatedDeveloperRole(role: { readonly name: string; readonly type?: RoleRef['type'] }): boolean {
   return role.name === DEVELOPER_ROLE_NAME && role.type === 'default';
 }
 

@@ -175,7 +175,9 @@ class Collection {
     const wantsEveryoneMembers = this.needs.memberGroups.some(
       (group) => group === EVERYONE_GROUP_ID || group === EVERYONE_GROUP_NAME,
     );
-    let allUsers = this.needs.allUsers || wantsEveryoneMembers;
+    // Known before anything is read; `allUsers` may still turn true once Everyone's roles are known.
+    const everyUserUpFront = this.needs.allUsers || wantsEveryoneMembers;
+    let allUsers = everyUserUpFront;
     let listedGroups: QlikGroup[] | undefined;
 
     await this.#inParallel([
@@ -186,7 +188,7 @@ class Collection {
       () => this.#tenant(),
       () => this.#allRoles(),
       async () => {
-        if (allUsers) {
+        if (everyUserUpFront) {
           // Every user is needed whatever Everyone holds: list them while Everyone is read.
           await Promise.all([this.#everyone(), this.#allUsers()]);
           return;
@@ -194,15 +196,18 @@ class Collection {
         await this.#everyone();
         // Holding a role through Everyone means every user holds it: only the full inventory lists its holders.
         const everyoneRoleNames = new Set(this.#everyoneRoles.map((role) => role.name));
-        if (this.needs.roleHolders.some((name) => everyoneRoleNames.has(name))) allUsers = true;
-        if (allUsers) await this.#allUsers();
-        else await this.#roleHolders();
+        if (this.needs.roleHolders.some((name) => everyoneRoleNames.has(name))) {
+          allUsers = true;
+          await this.#allUsers();
+        } else {
+          await this.#roleHolders();
+        }
       },
       async () => {
         await this.#allApiKeys();
-        if (!this.needs.allUsers && !wantsEveryoneMembers) await this.#usersById(this.#ownerAndNamedIds());
+        if (!everyUserUpFront) await this.#usersById(this.#ownerAndNamedIds());
       },
-      () => (this.needs.allUsers || wantsEveryoneMembers ? Promise.resolve() : this.#usersByEmail()),
+      () => (everyUserUpFront ? Promise.resolve() : this.#usersByEmail()),
       () => (wantsEveryoneMembers ? Promise.resolve() : this.#memberGroupUsers()),
       async () => {
         if (this.needs.apiKeysConfig) await this.#apiKeysConfig((await identified).tenantId);

@@ -5,23 +5,11 @@ import {
   ChatbotNotificationSchema,
   type ChatbotNotification,
 } from '../../../lambda/notify/chatbot-schema';
-import type { AlertContent, AlertContext } from '../../../lambda/notify/content';
+import type { AlertContent } from '../../../lambda/notify/content';
 import { planNotifications } from '../../../lambda/notify/plan';
 import { tenantErrorIssue } from '../../../lambda/notify/health';
 import { utf8Bytes } from '../../../lambda/notify/text';
-import { TENANT_ID, TENANT_URL, checkRun, dayAt, finding, groupDraft, userDraft } from './fixtures';
-
-function context(overrides: Partial<AlertContext> = {}): AlertContext {
-  return {
-    tenantName: 'acme',
-    tenantId: TENANT_ID,
-    tenantUrl: TENANT_URL,
-    runId: '2026-03-01T06:00:00Z',
-    reportLink: 'https://reports.example.com/run/1',
-    maxItemsPerSection: 25,
-    ...overrides,
-  };
-}
+import { TENANT_ID, TENANT_URL, alertContext, checkRun, dayAt, finding, groupDraft, userDraft } from './fixtures';
 
 function parse(body: string): ChatbotNotification {
   return ChatbotNotificationSchema.parse(JSON.parse(body));
@@ -48,7 +36,7 @@ describe('Chatbot custom notification', () => {
   it('identifies the notification by run and tenant, keeping health alerts distinct', () => {
     const digest: AlertContent = {
       kind: 'health',
-      context: context(),
+      context: alertContext(),
       severity: 'high',
       issues: [tenantErrorIssue({ code: 'forbidden', message: 'HTTP 403 on /api/v1/roles' })],
     };
@@ -65,7 +53,7 @@ describe('Chatbot custom notification', () => {
     );
     const { body, notification } = renderChat({
       kind: 'drift',
-      context: context({ maxItemsPerSection: 10_000 }),
+      context: alertContext({ maxItemsPerSection: 10_000 }),
       severity: 'critical',
       counts: { new: 10_000, reopened: 0, exceptionExpired: 0, resolved: 10_000 },
       changed: findings,
@@ -83,7 +71,7 @@ describe('Chatbot custom notification', () => {
     const evil = finding(userDraft('u1', '<!channel> & <@U123|boss>'));
     const { notification } = renderChat({
       kind: 'drift',
-      context: context({ tenantName: 'acme <!here>' }),
+      context: alertContext({ tenantName: 'acme <!here>' }),
       severity: 'critical',
       counts: { new: 1, reopened: 0, exceptionExpired: 0, resolved: 0 },
       changed: [evil],
@@ -101,7 +89,7 @@ describe('Chatbot custom notification', () => {
   it('links the report when stored and says when it is not', () => {
     const base: AlertContent = {
       kind: 'reminder',
-      context: context(),
+      context: alertContext(),
       severity: 'critical',
       failing: [finding(userDraft('u1', 'Alice'))],
       since: '2026-02-22T06:00:00.000Z',
@@ -110,7 +98,7 @@ describe('Chatbot custom notification', () => {
     const stored = renderChat(base).notification;
     expect(stored.content.description).toContain('<https://reports.example.com/run/1|Open the stored report>');
     expect(stored.metadata.relatedResources).toEqual([TENANT_URL, 'https://reports.example.com/run/1']);
-    const failed = renderChat({ ...base, context: context({ archiveFailed: 'AccessDenied' }) }).notification;
+    const failed = renderChat({ ...base, context: alertContext({ archiveFailed: 'AccessDenied' }) }).notification;
     expect(failed.content.description).toContain('Report not stored');
     expect(failed.metadata.relatedResources).toEqual([TENANT_URL]);
   });
@@ -118,7 +106,7 @@ describe('Chatbot custom notification', () => {
   it('has a strict schema: unknown fields and wrong constants are refused', () => {
     const { notification } = renderChat({
       kind: 'reminder',
-      context: context(),
+      context: alertContext(),
       severity: 'low',
       failing: [],
       since: 'x',

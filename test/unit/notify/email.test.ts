@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planNotifications } from '../../../lambda/notify/plan';
 import { EMAIL_BODY_MAX_BYTES, TRUNCATED_LINE, emailSubject, renderEmail } from '../../../lambda/notify/email';
-import type { AlertContext, DriftDigest } from '../../../lambda/notify/content';
+import type { DriftDigest } from '../../../lambda/notify/content';
 import { SUBJECT_MAX } from '../../../lambda/notify/headline';
 import { utf8Bytes } from '../../../lambda/notify/text';
 import type { Finding, FindingDraft } from '../../../lambda/report/model';
@@ -10,6 +10,7 @@ import {
   LACKS,
   TENANT_ID,
   TENANT_URL,
+  alertContext,
   finding,
   groupDraft,
   hasLoneSurrogate,
@@ -18,22 +19,10 @@ import {
 
 const SNS_MAX_BYTES = 256 * 1024;
 
-function context(overrides: Partial<AlertContext> = {}): AlertContext {
-  return {
-    tenantName: 'acme',
-    tenantId: TENANT_ID,
-    tenantUrl: TENANT_URL,
-    runId: '2026-03-01T06:00:00Z',
-    reportLink: 'https://reports.example.com/run/1',
-    maxItemsPerSection: 25,
-    ...overrides,
-  };
-}
-
 function drift(changed: Finding[], overrides: Partial<DriftDigest> = {}): DriftDigest {
   return {
     kind: 'drift',
-    context: context(),
+    context: alertContext(),
     severity: 'critical',
     counts: { new: changed.length, reopened: 0, exceptionExpired: 0, resolved: 0 },
     changed,
@@ -73,7 +62,7 @@ describe('email subject', () => {
     ['line breaks', 'acme\r\nBcc: someone@example.com'],
   ])('stays within 99 characters, one line, without broken characters, for %s', (_, tenantName) => {
     const digest = drift([finding(userDraft('u1', 'A'))], {
-      context: context({ tenantName }),
+      context: alertContext({ tenantName }),
       counts: { new: 12, reopened: 3, exceptionExpired: 2, resolved: 40 },
     });
     const subject = emailSubject(digest);
@@ -121,14 +110,14 @@ describe('email body', () => {
 
   it('caps each section with "… and N more"', () => {
     const findings = Array.from({ length: 30 }, (_, i) => finding(userDraft(`u${String(i).padStart(2, '0')}`, `User ${i}`)));
-    const { body } = renderEmail(drift(findings, { context: context({ maxItemsPerSection: 5 }) }));
+    const { body } = renderEmail(drift(findings, { context: alertContext({ maxItemsPerSection: 5 }) }));
     expect(body.match(/^ {2}• /gm)).toHaveLength(5);
     expect(body).toContain('… and 25 more');
   });
 
   it('says clearly when the report could not be stored, and links nothing', () => {
     const { body } = renderEmail(
-      drift([finding(userDraft('u1', 'A'))], { context: context({ archiveFailed: 'S3 said AccessDenied' }) }),
+      drift([finding(userDraft('u1', 'A'))], { context: alertContext({ archiveFailed: 'S3 said AccessDenied' }) }),
     );
     expect(body).toContain('Report: NOT STORED — S3 said AccessDenied');
     expect(body).not.toContain('https://reports.example.com');
@@ -137,7 +126,7 @@ describe('email body', () => {
   it('stays well under 256 KB with 10,000 findings, ending with a truncation note', () => {
     const findings = manyFindings(10_000);
     const { body } = renderEmail(
-      drift(findings, { context: context({ maxItemsPerSection: 1_000 }), stillFailing: findings }),
+      drift(findings, { context: alertContext({ maxItemsPerSection: 1_000 }), stillFailing: findings }),
     );
     expect(utf8Bytes(body)).toBeLessThanOrEqual(EMAIL_BODY_MAX_BYTES);
     expect(utf8Bytes(body)).toBeLessThan(SNS_MAX_BYTES);

@@ -2,6 +2,7 @@
 import { applyDrift } from '../../../lambda/drift/apply';
 import type { PolicyException } from '../../../lambda/drift/exceptions';
 import type { TenantState } from '../../../lambda/drift/state';
+import type { AlertContext } from '../../../lambda/notify/content';
 import type { NotificationSettings, PlanInput } from '../../../lambda/notify/plan';
 import {
   SEVERITIES,
@@ -29,6 +30,19 @@ export const SECRETS = {
   bearer: 'Bearer s3cr3tAccessTokenValue-XYZ',
   clientSecret: 'client-secret-value-42-do-not-leak',
 } as const;
+
+/** What a rendered alert knows of the tenant and run, as the plan would fill it in. */
+export function alertContext(overrides: Partial<AlertContext> = {}): AlertContext {
+  return {
+    tenantName: 'acme',
+    tenantId: TENANT_ID,
+    tenantUrl: TENANT_URL,
+    runId: '2026-03-01T06:00:00Z',
+    reportLink: 'https://reports.example.com/run/1',
+    maxItemsPerSection: 25,
+    ...overrides,
+  };
+}
 
 export function userDraft(id: string, name: string, overrides: Partial<FindingDraft> = {}): FindingDraft {
   return {

@@ -4,8 +4,9 @@
  * silently turns a check off. `z.toJSONSchema` of this schema is committed as policy.schema.json for editors.
  */
 import * as z from 'zod';
-import { SEVERITIES, type Severity } from '../report/model';
+import { SEVERITIES } from '../report/model';
 import { ISO_DURATION_PATTERN } from './duration';
+import type { RuleMetadata } from './rule';
 import { RULES } from './rules/index';
 
 const SUBJECT_TYPES = ['user', 'group', 'apiKey', 'role', 'tenant'] as const;
@@ -16,10 +17,10 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[
 /** Every built-in rule id, in registry order. */
 export const BUILT_IN_RULE_IDS: readonly string[] = RULES.map((rule) => rule.metadata.id);
 
-function defaultSeverityOf(ruleId: string): Severity {
+function builtInRule(ruleId: string): RuleMetadata {
   const rule = RULES.find((candidate) => candidate.metadata.id === ruleId);
   if (!rule) throw new Error(`policy schema names rule "${ruleId}", which is not in the rules registry`);
-  return rule.metadata.defaultSeverity;
+  return rule.metadata;
 }
 
 /**
@@ -47,16 +48,17 @@ const isoDuration = z
   .string({ error: 'an ISO-8601 duration such as "P365D" or "PT24H"' })
   .regex(ISO_DURATION_PATTERN, { error: 'an ISO-8601 duration such as "P365D" or "PT24H"' });
 
-function ruleSettings<Extra extends z.ZodRawShape>(ruleId: string, extra: Extra, enabledByDefault = true) {
+function ruleSettings<Extra extends z.ZodRawShape>(ruleId: string, extra: Extra) {
+  const rule = builtInRule(ruleId);
   const settings = strictObject({
-    enabled: z.boolean({ error: 'true or false' }).default(enabledByDefault),
-    severity: severity.default(defaultSeverityOf(ruleId)),
+    enabled: z.boolean({ error: 'true or false' }).default(true),
+    severity: severity.default(rule.defaultSeverity),
     ...extra,
   });
   // Every field has a default, so an absent entry means "the defaults"; TypeScript cannot see that through `Extra`.
   return settings
     .prefault({} as z.input<typeof settings>)
-    .meta({ description: RULES.find((rule) => rule.metadata.id === ruleId)?.metadata.title ?? ruleId });
+    .meta({ description: rule.title });
 }
 
 const RulesSchema = strictObject({

@@ -156,13 +156,23 @@ function defined<T extends Record<string, unknown>>(value: T): T {
   return value;
 }
 
-function commonParts(report: RunReport, tenant: TenantReport, options: OcsfOptions) {
+/** The fields that open every event: what it is (class and activity) and when (the run's end). */
+function eventHeader(report: RunReport, activity: Captioned) {
   return {
+    activity_id: activity.id,
+    activity_name: activity.caption,
     category_uid: OCSF_CATEGORY_UID,
     category_name: 'Findings' as const,
     class_uid: OCSF_CLASS_UID,
     class_name: 'Compliance Finding' as const,
+    type_uid: OCSF_CLASS_UID * 100 + activity.id,
+    type_name: `Compliance Finding: ${activity.caption}`,
     time: millis(report.finishedAt) ?? 0,
+  };
+}
+
+function commonParts(report: RunReport, tenant: TenantReport, options: OcsfOptions) {
+  return {
     product: { name: PRODUCT_NAME, vendor_name: PRODUCT_NAME, version: options.productVersion ?? report.tool.version },
     unmapped: defined({
       run_id: report.runId,
@@ -190,15 +200,7 @@ export function findingToOcsf(
   const requirements = mapped.flatMap(([standard, controls]) => controls.map((control) => `${standard} ${control}`));
   const statusDetail = statusDetailOf(finding);
   return {
-    activity_id: activity.id,
-    activity_name: activity.caption,
-    category_uid: common.category_uid,
-    category_name: common.category_name,
-    class_uid: common.class_uid,
-    class_name: common.class_name,
-    type_uid: OCSF_CLASS_UID * 100 + activity.id,
-    type_name: `Compliance Finding: ${activity.caption}`,
-    time: common.time,
+    ...eventHeader(report, activity),
     severity_id: severity.id,
     severity: severity.caption,
     status_id: status.id,
@@ -265,16 +267,9 @@ export function tenantErrorToOcsf(
   const severity = OCSF_SEVERITY.high;
   const uid = errorUid(report, tenant, error.code);
   const title = `Tenant could not be checked: ${ERROR_CODE_TITLES[error.code] ?? error.code}`;
+  const header = eventHeader(report, ACTIVITY.create);
   return {
-    activity_id: ACTIVITY.create.id,
-    activity_name: ACTIVITY.create.caption,
-    category_uid: common.category_uid,
-    category_name: common.category_name,
-    class_uid: common.class_uid,
-    class_name: common.class_name,
-    type_uid: OCSF_CLASS_UID * 100 + ACTIVITY.create.id,
-    type_name: `Compliance Finding: ${ACTIVITY.create.caption}`,
-    time: common.time,
+    ...header,
     severity_id: severity.id,
     severity: severity.caption,
     status_id: FINDING_STATUS.new.id,
@@ -293,9 +288,9 @@ export function tenantErrorToOcsf(
       title,
       desc: error.message,
       types: ['Checker Health', error.code],
-      created_time: common.time,
+      created_time: header.time,
       first_seen_time: millis(report.startedAt),
-      last_seen_time: common.time,
+      last_seen_time: header.time,
     }),
     metadata: {
       version: OCSF_SCHEMA_VERSION,

@@ -124,15 +124,14 @@ function groupFindings(context: RuleContext): FindingDraft[] {
 
   const role = suggestGrantingRole(access);
   const findings: FindingDraft[] = [];
-  const unmigrated = [...principals.values()].filter(({ group }) => {
-    if (group.status === 'disabled' || tenant.holdsDeveloperRole(group)) return false;
+  const unmigrated = [...principals.values()].flatMap(({ group, sources }) => {
+    if (group.status === 'disabled' || tenant.holdsDeveloperRole(group)) return [];
     const grant = access.groupGrants(group.id);
-    return grant !== undefined && !grant.roleGrants.some((roleGrant) => roleGrant.grants.has(MANAGE_API_KEYS_SCOPE));
+    if (!grant || grant.roleGrants.some((roleGrant) => roleGrant.grants.has(MANAGE_API_KEYS_SCOPE))) return [];
+    return [{ group, sources, grant }];
   });
   const membersByGroup = tenant.membersOfGroups(unmigrated.map(({ group }) => group.id));
-  for (const { group, sources } of unmigrated) {
-    const grant = access.groupGrants(group.id);
-    if (!grant) continue;
+  for (const { group, sources, grant } of unmigrated) {
     const members = membersByGroup.get(group.id) ?? [];
     const ownersWithout = members.filter(
       (member) =>

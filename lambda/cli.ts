@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { PreviewPublisher } from './cli/preview-publisher';
 import { formatSummary } from './cli/summary';
 import { loadTenantsFile, type TenantsFileEntry } from './cli/tenants-file';
-import { CheckError, InputError } from './errors';
+import { CheckError, InputError, messageOf } from './errors';
 import { defaultPolicy } from './policy/load';
 import { loadPolicyFile } from './policy/load-file';
 import type { AwsClients } from './aws/clients';
@@ -76,7 +76,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 2;
     }
     // A defect, not a user mistake: say so, with the stack only on request.
-    io.stderr(`error: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`error: unexpected failure: ${messageOf(error)}\n`);
     if (io.env.QAG_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
     return 2;
   }

@@ -40,3 +40,8 @@ export class InputError extends CheckError {
     super('bad-input', `${file}${path ? ` at ${path}` : ''}: ${expected}`, options);
   }
 }
+
+/** The message of anything thrown, for logs and reports (our errors never carry a credential in their message). */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

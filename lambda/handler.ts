@@ -18,7 +18,7 @@ import {
   TenantConfigSchema,
 } from './config/runtime';
 import { CheckerMetric, METRICS_NAMESPACE, SERVICE_NAME } from './config/telemetry';
-import { InputError } from './errors';
+import { InputError, messageOf } from './errors';
 import { SnsPublisher } from './notify/sns';
 import { defaultPolicy, type LoadedPolicy, policyFromDocument } from './policy/load';
 import type { TenantReport } from './report/model';
@@ -394,6 +394,3 @@ function numberOr(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -10,7 +10,7 @@ import { collectTenant } from './collect/collect';
 import type { TenantSnapshot } from './collect/snapshot';
 import { applyDrift, knownFormerDevelopers } from './drift/apply';
 import { emptyState, parseState, type TenantState } from './drift/state';
-import { CheckError, type CheckErrorCode } from './errors';
+import { CheckError, messageOf, type CheckErrorCode } from './errors';
 import { planNotifications } from './notify/plan';
 import { toRecord, type OutboundMessage, type Publisher } from './notify/message';
 import { developerHolders, evaluatePolicy, policyNeeds, ruleMetadata, ruleTitle, tenantNotes } from './policy/evaluate';
@@ -485,9 +485,6 @@ function toReportError(error: unknown): { code: CheckErrorCode; message: string 
   return { code: 'bad-response', message: messageOf(error) };
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * The tenant URL as reports, alerts and logs may show it: scheme, host, port and path only. A user name or password

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_STATUSES_FILTER, anyEquals, chunk, inAnyStatus, scimString } from '../../../lambda/qlik/filters';
-import { readUserField, scimMatcher } from './support/scim';
+import { scimMatcher, USER_FIELDS } from './support/scim';
 
 describe('SCIM filters', () => {
   it('quotes and escapes values', () => {
@@ -21,7 +21,7 @@ describe('SCIM filters', () => {
       { id: 'b', status: 'deleted', email: 'b@example.com' },
       { id: 'c', status: 'disabled', email: 'c"q@example.com' },
     ];
-    const pick = (filter: string) => users.filter(scimMatcher(filter, readUserField)).map((u) => u.id);
+    const pick = (filter: string) => users.filter(scimMatcher(filter, USER_FIELDS)).map((u) => u.id);
     expect(pick(inAnyStatus(anyEquals(['id'], ['a', 'b'])))).toEqual(['a', 'b']);
     expect(pick(inAnyStatus(anyEquals(['email', 'subject'], ['a@example.com', 'c"q@example.com'])))).toEqual(['a', 'c']);
   });

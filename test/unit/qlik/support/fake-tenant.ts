@@ -5,7 +5,7 @@
  * `override` injects faults ahead of the normal routes.
  */
 import { MockAgent } from 'undici';
-import { readGroupField, readUserField, scimMatcher } from './scim';
+import { GROUP_FIELDS, scimMatcher, USER_FIELDS } from './scim';
 
 export const ORIGIN = 'https://acme.eu.qlikcloud.com';
 export const TENANT_ID = 'BL4tTJ4S7xrHTcq0zQxQrJ5qB1_Q6cSo';
@@ -149,14 +149,14 @@ export class FakeTenant {
         namesStatus || this.options.unfilteredUsers === 'all'
           ? d.users
           : d.users.filter((u) => (u['status'] ?? 'active') === 'active');
-      const users = filter ? inScope.filter(scimMatcher(filter, readUserField)) : inScope;
+      const users = filter ? inScope.filter(scimMatcher(filter, USER_FIELDS)) : inScope;
       return this.#cursorPage(request, users);
     }
     const user = /^\/api\/v1\/users\/([^/]+)$/.exec(pathname);
     if (user) return entity(d.users.find((u) => u.id === user[1]));
     if (pathname === '/api/v1/groups') {
       const filter = request.url.searchParams.get('filter');
-      return this.#cursorPage(request, filter ? d.groups.filter(scimMatcher(filter, readGroupField)) : d.groups);
+      return this.#cursorPage(request, filter ? d.groups.filter(scimMatcher(filter, GROUP_FIELDS)) : d.groups);
     }
     if (pathname === '/api/v1/groups/settings') {
       return {

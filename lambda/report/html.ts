@@ -14,6 +14,7 @@ import { OPEN_ENDED_EXCEPTION_MAX_AGE_DAYS } from '../drift/exceptions';
 import { CHECK_ERROR_CODES, type CheckErrorCode } from '../errors';
 import { html, trustedHtml, type SafeHtml } from './escape';
 import { REPORT_CSS } from './html-style';
+import { bigintAsText } from './json';
 import {
   SEVERITIES,
   SEVERITY_RANK,
@@ -212,7 +213,7 @@ function isPrimitive(value: unknown): value is string | number | boolean | bigin
 }
 
 function compactJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) ?? String(value);
+  return JSON.stringify(value, bigintAsText) ?? String(value);
 }
 
 function evidenceValue(value: unknown, depth: number): SafeHtml {

@@ -209,6 +209,11 @@ function orderTenant(tenant: TenantReport): Plain {
   });
 }
 
+/** JSON.stringify replacer: evidence is free-form, and a bigint there must not abort the whole run's report. */
+export function bigintAsText(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
 /** Pretty JSON with the contract's key order, whatever order the objects were built in; ends with a newline. */
 export function renderJson(report: RunReport): string {
   const body = ordered(report, RUN_KEYS, {
@@ -216,7 +221,5 @@ export function renderJson(report: RunReport): string {
     policy: (p) => ordered(p as object, POLICY_KEYS),
     tenants: (tenants) => (tenants as TenantReport[]).map(orderTenant),
   });
-  // Evidence is free-form; a bigint there must not abort the whole run's report.
-  const bigintAsText = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
   return `${JSON.stringify(body, bigintAsText, 2)}\n`;
 }

@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CheckErrorCode } from '../errors';
+import { bigintAsText } from './json';
 import type { Finding, ReportError, RunReport, Severity, SubjectType, TenantReport } from './model';
 import { ERROR_CODE_HINTS, ERROR_CODE_TITLES, NOT_CHECKED_STATEMENT } from './tenant-errors';
 
@@ -316,7 +317,7 @@ export function toOcsfFindings(report: RunReport, options: OcsfOptions = {}): Oc
 }
 
 function jsonLine(event: OcsfComplianceFinding): string {
-  const json = JSON.stringify(event, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  const json = JSON.stringify(event, bigintAsText);
   // JSON allows U+2028/U+2029 raw inside strings, but some line readers split on them: escaped, an event stays on
   // one line.
   return json.replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);

@@ -30,4 +30,9 @@ describe('SCIM filters', () => {
     expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(chunk([], 2)).toEqual([]);
   });
+  it('the fake tenant refuses filters the collector never sends, so tests notice if it starts to', () => {
+    expect(() => scimMatcher('not (id eq "a")', USER_FIELDS)).toThrow(/never sends "not"/);
+    expect(() => scimMatcher('ID eq "a"', USER_FIELDS)).toThrow(/unknown users field "ID"/);
+    expect(() => scimMatcher('id co "a"', USER_FIELDS)).toThrow();
+  });
 });

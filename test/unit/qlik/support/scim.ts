@@ -3,13 +3,41 @@
  * group fields the collector queries. An unknown field, another operator or bad syntax throws, so a test fails
  * loudly instead of matching nothing. Values match case-insensitively, as Qlik matches them.
  */
-import { bindFilter, matches, parseFilter, type FilterOperator, type FilterSchema } from '../../../sim/scim-filter';
+import {
+  bindFilter,
+  matches,
+  parseFilter,
+  type FilterNode,
+  type FilterOperator,
+  type FilterSchema,
+} from '../../../sim/scim-filter';
 
 type Entity = Record<string, unknown>;
 
 export function scimMatcher(filter: string, fields: FilterSchema<Entity>): (entity: Entity) => boolean {
-  const node = bindFilter(parseFilter(filter), fields);
+  const parsed = parseFilter(filter);
+  requireCollectorSubset(parsed, fields, filter);
+  const node = bindFilter(parsed, fields);
   return (entity) => matches(node, entity, fields);
+}
+
+/**
+ * The sim's grammar is wider than what the collector may send: `not (...)` and attribute names in any case would
+ * pass there, so they are refused here and a test notices if the collector starts relying on them.
+ */
+function requireCollectorSubset(node: FilterNode, fields: FilterSchema<Entity>, filter: string): void {
+  switch (node.kind) {
+    case 'not':
+      throw new Error(`the collector never sends "not": ${filter}`);
+    case 'and':
+    case 'or':
+      for (const term of node.terms) requireCollectorSubset(term, fields, filter);
+      return;
+    case 'compare':
+      if (!Object.hasOwn(fields.attributes, node.attribute)) {
+        throw new Error(`unknown ${fields.resource} field "${node.attribute}" (names are case-sensitive here): ${filter}`);
+      }
+  }
 }
 
 const EQ_ONLY: readonly FilterOperator[] = ['eq'];

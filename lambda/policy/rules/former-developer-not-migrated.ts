@@ -1,4 +1,4 @@
-import { EVERYONE_GROUP_ID, MANAGE_API_KEYS_SCOPE, type SnapshotGroup, type SnapshotUser } from '../../collect/snapshot';
+import { EVERYONE_GROUP_ID, MANAGE_API_KEYS_SCOPE } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
 import {
   accessEvidence,
@@ -63,19 +63,14 @@ export const formerDeveloperNotMigrated: RuleDefinition = {
 
 function userFindings(context: RuleContext): FindingDraft[] {
   const { policy, tenant, access, knownFormerDevelopers } = context;
-  const principals = new Map<string, { user: SnapshotUser; sources: Set<Source> }>();
-  const add = (user: SnapshotUser | undefined, source: Source): void => {
-    if (!user) return;
-    const entry = principals.get(user.id);
-    if (entry) entry.sources.add(source);
-    else principals.set(user.id, { user, sources: new Set([source]) });
-  };
-  for (const idOrEmail of policy.formerDevelopers.users) add(tenant.user(idOrEmail), 'policy formerDevelopers');
-  for (const known of knownFormerDevelopers.users) add(tenant.usersById.get(known.id), 'earlier runs');
+  const principals = withSources(
+    policy.formerDevelopers.users.map((idOrEmail) => tenant.user(idOrEmail)),
+    knownFormerDevelopers.users.map((known) => tenant.usersById.get(known.id)),
+  );
 
   const role = suggestGrantingRole(access);
   const findings: FindingDraft[] = [];
-  for (const { user, sources } of principals.values()) {
+  for (const { principal: user, sources } of principals) {
     // Still holding Developer is reported by deprecated-developer-role-assigned; this rule is for after the removal.
     if (!isActiveUser(user) || tenant.holdsDeveloperRole(user)) continue;
     const userAccess = access.forUser(user);
@@ -111,21 +106,16 @@ function userFindings(context: RuleContext): FindingDraft[] {
 
 function groupFindings(context: RuleContext): FindingDraft[] {
   const { policy, tenant, access, knownFormerDevelopers } = context;
-  const principals = new Map<string, { group: SnapshotGroup; sources: Set<Source> }>();
-  const add = (group: SnapshotGroup | undefined, source: Source): void => {
-    // Everyone is left out on purpose: granting api-keys to everyone is what least privilege forbids.
-    if (!group || group.id === EVERYONE_GROUP_ID) return;
-    const entry = principals.get(group.id);
-    if (entry) entry.sources.add(source);
-    else principals.set(group.id, { group, sources: new Set([source]) });
-  };
-  for (const idOrName of policy.formerDevelopers.groups) add(tenant.group(idOrName), 'policy formerDevelopers');
-  for (const known of knownFormerDevelopers.groups) add(tenant.groupsById.get(known.id), 'earlier runs');
+  const principals = withSources(
+    policy.formerDevelopers.groups.map((idOrName) => tenant.group(idOrName)),
+    knownFormerDevelopers.groups.map((known) => tenant.groupsById.get(known.id)),
+  );
 
   const role = suggestGrantingRole(access);
   const findings: FindingDraft[] = [];
-  const unmigrated = [...principals.values()].flatMap(({ group, sources }) => {
-    if (group.status === 'disabled' || tenant.holdsDeveloperRole(group)) return [];
+  const unmigrated = principals.flatMap(({ principal: group, sources }) => {
+    // Everyone is left out on purpose: granting api-keys to everyone is what least privilege forbids.
+    if (group.id === EVERYONE_GROUP_ID || group.status === 'disabled' || tenant.holdsDeveloperRole(group)) return [];
     const grant = access.groupGrants(group.id);
     if (!grant || grant.roleGrants.some((roleGrant) => roleGrant.grants.has(MANAGE_API_KEYS_SCOPE))) return [];
     return [{ group, sources, grant }];
@@ -173,4 +163,21 @@ function groupFindings(context: RuleContext): FindingDraft[] {
     });
   }
   return findings;
+}
+
+/** The principals found in the tenant, once each, with every source that named them (policy first). */
+function withSources<Principal extends { readonly id: string }>(
+  fromPolicy: readonly (Principal | undefined)[],
+  fromEarlierRuns: readonly (Principal | undefined)[],
+): { principal: Principal; sources: Set<Source> }[] {
+  const principals = new Map<string, { principal: Principal; sources: Set<Source> }>();
+  const add = (principal: Principal | undefined, source: Source): void => {
+    if (!principal) return;
+    const entry = principals.get(principal.id);
+    if (entry) entry.sources.add(source);
+    else principals.set(principal.id, { principal, sources: new Set([source]) });
+  };
+  for (const principal of fromPolicy) add(principal, 'policy formerDevelopers');
+  for (const principal of fromEarlierRuns) add(principal, 'earlier runs');
+  return [...principals.values()];
 }

@@ -6,7 +6,13 @@
  * Developer role grants nothing, whatever a stale record says: Qlik no longer honours it, so counting it would hide the
  * very keys this tool exists to find.
  */
-import { MANAGE_API_KEYS_SCOPE, type RoleRef, type SnapshotUser, type TenantSnapshot } from '../collect/snapshot';
+import {
+  MANAGE_API_KEYS_SCOPE,
+  type RoleRef,
+  type SnapshotGroup,
+  type SnapshotUser,
+  type TenantSnapshot,
+} from '../collect/snapshot';
 import { TenantIndex, isDeprecatedDeveloperRole } from './tenant-index';
 
 export type GrantVia = 'UserDefault' | 'direct' | 'group' | 'Everyone';
@@ -105,11 +111,10 @@ export class PermissionResolver {
     return grant;
   }
 
-  /** Whether any role of the group grants the scope; for groups in the groups list. */
+  /** The group's roles and what each grants; for groups in the groups list. */
   groupGrants(groupId: string): GroupGrant | undefined {
     const group = this.index.groupsById.get(groupId);
-    if (!group) return undefined;
-    return this.groupFromList(group.id);
+    return group && this.groupFromList(group);
   }
 
   /** Paths every user gets: UserDefault and the Everyone group. */
@@ -159,7 +164,7 @@ export class PermissionResolver {
     for (const membership of user.assignedGroups) {
       const listed = this.index.groupsById.get(membership.id);
       const group = listed
-        ? this.groupFromList(listed.id)
+        ? this.groupFromList(listed)
         : this.groupGrant(
             { id: membership.id, name: membership.name, source: 'user-record' },
             membership.assignedRoles ?? [],
@@ -186,16 +191,14 @@ export class PermissionResolver {
     };
   }
 
-  private groupFromList(groupId: string): GroupGrant {
-    let cached = this.groupCache.get(groupId);
+  private groupFromList(group: SnapshotGroup): GroupGrant {
+    let cached = this.groupCache.get(group.id);
     if (!cached) {
-      const group = this.index.groupsById.get(groupId);
-      if (!group) throw new Error(`group ${groupId} is not in the groups list`);
       cached = this.groupGrant(
         { id: group.id, name: group.name, status: group.status, source: 'groups-list' },
         group.assignedRoles,
       );
-      this.groupCache.set(groupId, cached);
+      this.groupCache.set(group.id, cached);
     }
     return cached;
   }

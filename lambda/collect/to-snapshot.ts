@@ -17,6 +17,7 @@ import type {
   SnapshotRole,
   SnapshotUser,
 } from './snapshot';
+import { compareText } from '../util/text';
 
 export function toRoleRef(role: QlikRoleRef): RoleRef {
   return { id: role.id, name: role.name, type: role.type, ...(role.level ? { level: role.level } : {}) };
@@ -92,5 +93,5 @@ export function toApiKeysConfig(config: QlikApiKeysConfig): ApiKeysConfig {
 export function byId<T extends { readonly id: string }>(items: Iterable<T>): T[] {
   const unique = new Map<string, T>();
   for (const item of items) if (!unique.has(item.id)) unique.set(item.id, item);
-  return [...unique.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...unique.values()].sort((a, b) => compareText(a.id, b.id));
 }

@@ -26,6 +26,7 @@ import {
   type PrincipalSighting,
   type TenantState,
 } from './state';
+import { compareText } from '../util/text';
 
 /** Resolved findings are forgotten after a year; one that comes back later is simply new again. */
 export const RESOLVED_RETENTION_DAYS = 365;
@@ -236,9 +237,7 @@ export function byImportance(a: Finding, b: Finding): number {
   );
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+
 
 /**
  * The exception whose end brought the finding back: the one that suppressed it last run if its end has passed,

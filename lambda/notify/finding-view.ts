@@ -10,6 +10,7 @@
  */
 import type { Finding, Severity, SubjectType } from '../report/model';
 import { field, paragraph } from './text';
+import { isRecord } from '../util/text';
 
 export interface PersonView {
   readonly id?: string;
@@ -140,6 +141,4 @@ function text<K extends string>(value: unknown, key: K, max: number): Partial<Re
   return typeof value === 'string' && value.trim() !== '' ? ({ [key]: field(value, max) } as Record<K, string>) : {};
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+

@@ -114,6 +114,3 @@ export class BoundedText {
   }
 }
 
-export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
-}

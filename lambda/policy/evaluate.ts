@@ -10,7 +10,8 @@ import type { KnownFormerDevelopers, PrincipalRef, RuleContext, RuleMetadata } f
 import { RULES } from './rules/index';
 import { evaluateRequireRule, requireRuleMetadata } from './rules/require';
 import type { Policy } from './schema';
-import { TenantIndex, compareText, isDeprecatedDeveloperRole } from './tenant-index';
+import { TenantIndex, isDeprecatedDeveloperRole } from './tenant-index';
+import { compareText } from '../util/text';
 
 export interface EvaluationContext {
   /** Principals earlier runs saw holding Developer (from the state store). */

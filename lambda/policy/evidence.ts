@@ -112,9 +112,6 @@ export function describeKeys(keys: readonly SnapshotApiKey[]): string {
   return keys.length > 3 ? `${shown.join(', ')} and ${keys.length - 3} more` : shown.join(', ');
 }
 
-export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${count} ${count === 1 ? singular : pluralForm}`;
-}
 
 export function userSubject(user: SnapshotUser): Subject {
   return { type: 'user', id: user.id, name: user.name };

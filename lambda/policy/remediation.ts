@@ -4,7 +4,8 @@
  */
 import { MANAGE_API_KEYS_SCOPE, type SnapshotUser } from '../collect/snapshot';
 import type { NamedRef, PermissionResolver, RoleSeen } from './resolver';
-import { compareText, isDeprecatedDeveloperRole } from './tenant-index';
+import { isDeprecatedDeveloperRole } from './tenant-index';
+import { compareText } from '../util/text';
 
 /** The name the docs and Qlik's tutorials give the replacement for the removed Developer role. */
 export const REPLACEMENT_ROLE_NAME = 'AllowManageAPIKeys';

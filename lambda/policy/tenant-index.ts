@@ -12,11 +12,8 @@ import {
   type SnapshotUser,
   type TenantSnapshot,
 } from '../collect/snapshot';
+import { compareText } from '../util/text';
 
-/** Code-point order: stable on every machine, unlike `localeCompare`. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** People and groups in the order a reader expects, with the id breaking ties between equal names. */
 export function byNameThenId(a: { name: string; id: string }, b: { name: string; id: string }): number {

@@ -6,6 +6,7 @@
  * Authorization header cannot end up in a message, a report or an `error.cause` chain.
  */
 import { CheckError, type CheckErrorCode } from '../errors';
+import { isRecord } from '../util/text';
 
 export interface QlikApiErrorDetails {
   /** `GET /api/v1/users`: the method and path of the request that failed (never its query, which may hold emails). */
@@ -153,6 +154,4 @@ export function redact(text: string, secrets: readonly string[]): string {
     );
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+

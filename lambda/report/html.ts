@@ -30,6 +30,7 @@ import {
 } from './model';
 import { ERROR_CODE_HINTS, ERROR_CODE_TITLES, NOT_CHECKED_STATEMENT } from './tenant-errors';
 import { renderTrendSvg, trendWithCurrentRun, type TrendPoint } from './trend';
+import { compareText, plural } from '../util/text';
 
 export interface HtmlOptions {
   /** Trend history per tenant id; the current run is added when missing. */
@@ -97,9 +98,6 @@ function formatMs(ms: number): string {
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
-function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
@@ -147,7 +145,7 @@ function byDriftThenSubject(a: Finding, b: Finding): number {
   return (
     DRIFT_RANK[a.drift] - DRIFT_RANK[b.drift] ||
     SUBJECT_ORDER.compare(a.subject.name || a.subject.id, b.subject.name || b.subject.id) ||
-    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+    compareText(a.id, b.id)
   );
 }
 

@@ -5,6 +5,7 @@
  */
 import { html, type SafeHtml } from './escape';
 import type { RunReport, TenantReport } from './model';
+import { compareText } from '../util/text';
 
 export interface TrendPoint {
   readonly runId: string;
@@ -39,7 +40,7 @@ export function trendWithCurrentRun(
   tenant: TenantReport,
   maxPoints = DEFAULT_TREND_POINTS,
 ): TrendPoint[] {
-  const points = [...history].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const points = [...history].sort((a, b) => compareText(a.at, b.at));
   if (tenant.status === 'ok' && !points.some((p) => p.runId === report.runId)) {
     points.push({
       runId: report.runId,

@@ -1,6 +1,7 @@
 import type { SnapshotApiKey } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
-import { describeKey, describeUser, keyEvidence, keySubject, plural, userEvidence } from '../evidence';
+import { describeKey, describeUser, keyEvidence, keySubject, userEvidence } from '../evidence';
+import { plural } from '../../util/text';
 import { numberedSteps } from '../remediation';
 import { ISO27001, SOC2, type RuleDefinition, type RuleMetadata } from '../rule';
 import { isLiveKey } from '../tenant-index';

@@ -5,11 +5,11 @@ import {
   describeKeys,
   describeUser,
   keyEvidence,
-  plural,
   userEvidence,
   userSubject,
   whyNoGrant,
 } from '../evidence';
+import { plural } from '../../util/text';
 import {
   grantingRoleStep,
   numberedSteps,

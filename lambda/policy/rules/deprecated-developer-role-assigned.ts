@@ -12,11 +12,11 @@ import {
   describeUser,
   grantPathEvidence,
   keyEvidence,
-  plural,
   principalList,
   userEvidence,
   userSubject,
 } from '../evidence';
+import { plural } from '../../util/text';
 import {
   grantingRoleStep,
   numberedSteps,

@@ -5,12 +5,12 @@ import {
   describeKeys,
   describeUser,
   keyEvidence,
-  plural,
   principalList,
   userEvidence,
   userSubject,
   whyNoGrant,
 } from '../evidence';
+import { plural } from '../../util/text';
 import {
   grantingRoleStep,
   numberedSteps,

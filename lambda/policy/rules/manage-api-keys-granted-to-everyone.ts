@@ -1,6 +1,12 @@
-import { EVERYONE_GROUP_ID, EVERYONE_GROUP_NAME, MANAGE_API_KEYS_SCOPE, type SnapshotUser } from '../../collect/snapshot';
+import {
+  EVERYONE_GROUP_ID,
+  EVERYONE_GROUP_NAME,
+  MANAGE_API_KEYS_SCOPE,
+  type SnapshotUser,
+} from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
-import { grantPathEvidence, plural, principalList } from '../evidence';
+import { grantPathEvidence, principalList } from '../evidence';
+import { plural } from '../../util/text';
 import type { GrantPath, GrantVia } from '../resolver';
 import {
   grantingRoleStep,

@@ -1,5 +1,6 @@
 import { MANAGE_API_KEYS_SCOPE } from '../../collect/snapshot';
-import { plural, principalList, tenantSubject } from '../evidence';
+import { principalList, tenantSubject } from '../evidence';
+import { plural } from '../../util/text';
 import { createRoleCall, numberedSteps, REPLACEMENT_ROLE_NAME } from '../remediation';
 import { ISO27001, SOC2, type RuleDefinition, type RuleMetadata } from '../rule';
 import { isDeprecatedDeveloperRole } from '../tenant-index';

@@ -8,7 +8,8 @@ import { accessEvidence, describeUser, grantPathEvidence, userEvidence, userSubj
 import { numberedSteps, replaceUserRolesCall } from '../remediation';
 import type { RuleContext, RuleMetadata } from '../rule';
 import type { RequireRule } from '../schema';
-import { compareText, isActiveUser } from '../tenant-index';
+import { isActiveUser } from '../tenant-index';
+import { compareText } from '../../util/text';
 
 export function requireRuleMetadata(rule: RequireRule): RuleMetadata {
   const scopes = rule.scopes.join(', ');

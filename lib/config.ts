@@ -12,6 +12,7 @@ import * as z from 'zod';
 import { RuntimeConfigSchema, TenantConfigSchema } from '../lambda/config/runtime';
 import { InputError } from '../lambda/errors';
 import { SEVERITIES } from '../lambda/report/model';
+import { formatPath } from '../lambda/util/path';
 import { ScheduleExpressionError, parseScheduleExpression } from './schedule-expression';
 
 export const EXAMPLE_CONFIG_FILE = fileURLToPath(new URL('./config/example.config.yaml', import.meta.url));
@@ -239,7 +240,7 @@ export function policyFilePath(config: DeployConfig, configFile: string): string
 
 function toInputError(file: string, issue: z.core.$ZodIssue): InputError {
   if (issue.code === 'unrecognized_keys') {
-    const parent = formatPath(issue.path);
+    const parent = configPath(issue.path);
     const keys = issue.keys.map((k) => (parent ? `${parent}.${k}` : k));
     const known = knownKeysAt(DeployConfigSchema, issue.path);
     const hints = issue.keys.flatMap((key) => {
@@ -251,14 +252,12 @@ function toInputError(file: string, issue: z.core.$ZodIssue): InputError {
   }
   const expected =
     issue.code === 'invalid_type' && issue.input === undefined ? `a value (${issue.message})` : issue.message;
-  return new InputError(file, formatPath(issue.path), expected);
+  return new InputError(file, configPath(issue.path), expected);
 }
 
 /** `tenants[0].url`, `schedule.expression`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
-    .join('');
+function configPath(path: readonly PropertyKey[]): string {
+  return formatPath(path, { quoteOddKeys: false });
 }
 
 /** The keys an object schema accepts at `path` (array indexes skipped), for "did you mean" hints. */

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { InputError } from '../errors';
+import { formatPath } from '../util/path';
 import { SEVERITIES, SUBJECT_TYPES } from '../report/model';
 
 export const STATE_SCHEMA_VERSION = 1;
@@ -117,7 +118,7 @@ export function parseState(raw: unknown, source: string, tenantId?: string): Ten
   if (!parsed.success) {
     const [first, ...rest] = parsed.error.issues;
     const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})` : '';
-    throw new InputError(source, formatPath(first?.path ?? []), `${first?.message ?? 'a drift state'}${more}`, {
+    throw new InputError(source, statePath(first?.path ?? []), `${first?.message ?? 'a drift state'}${more}`, {
       cause: parsed.error,
     });
   }
@@ -127,13 +128,7 @@ export function parseState(raw: unknown, source: string, tenantId?: string): Ten
   return parsed.data;
 }
 
-/** `findings["qag-1"].lastSeen`, `history[3].at`: a path a person can find in the JSON. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out;
+/** `findings["qag-1"].lastSeen`, `history[3].at`: a path a person can find in the JSON (finding ids quoted). */
+export function statePath(path: readonly PropertyKey[]): string {
+  return formatPath(path, { dashesInNames: false });
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type * as z from 'zod';
 import { InputError } from '../errors';
+import { formatPath } from '../util/path';
 import { DEFAULT_POLICY_DOCUMENT, DEFAULT_POLICY_SOURCE } from './default-policy';
 import { PolicySchema, type Policy } from './schema';
 
@@ -109,16 +110,6 @@ const ZOD_TYPE_WORDS: Record<string, string> = {
   boolean: 'true or false',
 };
 
-/** `rules.api-key-expiring.windowDays`, `require[0].scopes`; odd keys in brackets. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$-]*$/.test(segment)) text += text ? `.${segment}` : segment;
-    else text += `[${JSON.stringify(String(segment))}]`;
-  }
-  return text;
-}
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';

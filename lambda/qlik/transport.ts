@@ -14,6 +14,7 @@ import { RequestLimiter } from './limiter';
 import { createRetryPolicy, DEFAULT_RETRY_SETTINGS, headerValue, retryAfterMs, type RetrySettings } from './retry';
 import { oauthTokenSchema } from './schemas';
 import { TOOL_VERSION } from '../version';
+import { formatPath } from '../util/path';
 
 export interface TransportOptions {
   readonly tenantUrl: string;
@@ -410,12 +411,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 }
 
 function jsonPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(body)';
-  return path
-    .map((segment, index) =>
-      typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`,
-    )
-    .join('');
+  return path.length === 0 ? '(body)' : formatPath(path, { quoteOddKeys: false });
 }
 
 function issueText(issue: z.core.$ZodIssue): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyDrift } from '../../../lambda/drift/apply';
-import { emptyState, formatPath, parseState, STATE_SCHEMA_VERSION } from '../../../lambda/drift/state';
+import { emptyState, parseState, STATE_SCHEMA_VERSION, statePath } from '../../../lambda/drift/state';
 import { InputError } from '../../../lambda/errors';
 import type { FindingDraft } from '../../../lambda/report/model';
 
@@ -71,11 +71,11 @@ describe('parseState', () => {
   });
 });
 
-describe('formatPath', () => {
+describe('statePath', () => {
   it('writes identifiers with dots, indices and odd keys with brackets', () => {
-    expect(formatPath(['formerDevelopers', 'users', 'abc', 'name'])).toBe('formerDevelopers.users.abc.name');
-    expect(formatPath(['history', 2, 'at'])).toBe('history[2].at');
-    expect(formatPath(['findings', 'qag-1'])).toBe('findings["qag-1"]');
+    expect(statePath(['formerDevelopers', 'users', 'abc', 'name'])).toBe('formerDevelopers.users.abc.name');
+    expect(statePath(['history', 2, 'at'])).toBe('history[2].at');
+    expect(statePath(['findings', 'qag-1'])).toBe('findings["qag-1"]');
   });
 });
 

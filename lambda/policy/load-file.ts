@@ -7,6 +7,11 @@ import { InputError } from '../errors';
 import { policyFromDocument, type LoadedPolicy } from './load';
 
 export function parsePolicy(text: string, file: string): LoadedPolicy {
+  return policyFromDocument(parsePolicyText(text, file), file);
+}
+
+/** The policy file's document as written (YAML or JSON), before validation. */
+export function parsePolicyText(text: string, file: string): unknown {
   // YAML 1.2 is a superset of JSON, so one parser gives both formats the same line/column errors.
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   const syntaxError = document.errors[0];
@@ -26,10 +31,14 @@ export function parsePolicy(text: string, file: string): LoadedPolicy {
       cause: error,
     });
   }
-  return policyFromDocument(value, file);
+  return value;
 }
 
 export async function loadPolicyFile(path: string): Promise<LoadedPolicy> {
+  return parsePolicy(await readPolicyText(path), path);
+}
+
+export async function readPolicyText(path: string): Promise<string> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -43,7 +52,7 @@ export async function loadPolicyFile(path: string): Promise<LoadedPolicy> {
           : `a readable policy file (${code ?? (error as Error).message})`;
     throw new InputError(path, '', expected, { cause: error });
   }
-  return parsePolicy(text, path);
+  return text;
 }
 
 function firstLine(message: string): string {

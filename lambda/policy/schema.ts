@@ -4,12 +4,11 @@
  * silently turns a check off. `z.toJSONSchema` of this schema is committed as policy.schema.json for editors.
  */
 import * as z from 'zod';
-import { SEVERITIES } from '../report/model';
+import { SEVERITIES, SUBJECT_TYPES } from '../report/model';
 import { ISO_DURATION_PATTERN } from './duration';
 import type { RuleMetadata } from './rule';
 import { RULES } from './rules/index';
 
-const SUBJECT_TYPES = ['user', 'group', 'apiKey', 'role', 'tenant'] as const;
 const KEBAB_CASE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/;

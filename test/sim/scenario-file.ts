@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { InputError } from '../../lambda/errors';
+import { SUBJECT_TYPES } from '../../lambda/report/model';
 import { builtinRoles } from './builtin-roles';
 import type { ExpectedFinding, Scenario, SimApiKey, SimGroup, SimRole, SimUser } from './scenario';
 import { TENANT_ADMIN_NAME } from './scenario';
@@ -91,7 +92,7 @@ const ApiKeyDoc = z
 const FindingDoc = z
   .object({
     ruleId: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a kebab-case rule id'),
-    subjectType: z.enum(['user', 'group', 'apiKey', 'role', 'tenant']),
+    subjectType: z.enum(SUBJECT_TYPES),
     subjectId: z.string().min(1).optional(),
     /** Resolved to the id of the user, group or role of that name (easier to review than hex ids). */
     subjectName: z.string().min(1).optional(),

@@ -22,6 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import { PROJECT_ROOT } from './proc';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/config/telemetry';
 
 export interface InitTiming {
   /** Process start → bundle imported, per run. */
@@ -59,8 +60,8 @@ const SDK_CLIENTS = ['@aws-sdk/client-s3', '@aws-sdk/client-sns', '@aws-sdk/clie
 const LAMBDA_ENV = {
   NODE_OPTIONS: '--enable-source-maps',
   AWS_REGION: 'eu-west-1',
-  POWERTOOLS_SERVICE_NAME: 'qlik-access-guard',
-  POWERTOOLS_METRICS_NAMESPACE: 'QlikAccessGuard',
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   POWERTOOLS_LOG_LEVEL: 'INFO',
 };
 

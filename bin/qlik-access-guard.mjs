@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI through tsx, so the repository needs no separate build step.
+// biome-ignore lint/correctness/noUndeclaredDependencies: replaced by a compiled entry point (issue 10)
 import { register } from 'tsx/esm/api';
 
 register();

@@ -8,22 +8,22 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { AwsClients } from './aws/clients';
 import { PreviewPublisher } from './cli/preview-publisher';
 import { formatSummary } from './cli/summary';
 import { loadTenantsFile, type TenantsFileEntry } from './cli/tenants-file';
 import { CheckError, InputError, messageOf } from './errors';
 import { defaultPolicy } from './policy/load';
 import { loadPolicyFile } from './policy/load-file';
-import type { AwsClients } from './aws/clients';
 import type { QlikCredentials } from './qlik/credentials';
 import { renderJson } from './report/json';
 import { SEVERITIES, type Severity } from './report/model';
-import { renderRunFiles, run, type RunLog, type TenantTarget } from './run';
+import { type RunLog, renderRunFiles, run, type TenantTarget } from './run';
 import { createReportArchive, createStateStore } from './store/archive';
 import { FsObjectStore } from './store/fs-object-store';
 import { keySegment } from './store/layout';
 import type { ObjectStore } from './store/object-store';
-import { verifyChain, listTenants } from './verify';
+import { listTenants, verifyChain } from './verify';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -112,7 +112,8 @@ async function checkCommand(argv: readonly string[], io: CliIo): Promise<number>
   const deadlineSeconds = positiveInt(values.deadline, '--deadline');
 
   const targets = await tenantTargets(values.tenant ?? [], values['tenants-file'], values['allow-host'] ?? [], io);
-  if (targets.length === 0) throw new InputError('command line', '--tenant', 'at least one --tenant <url> or a --tenants-file');
+  if (targets.length === 0)
+    throw new InputError('command line', '--tenant', 'at least one --tenant <url> or a --tenants-file');
 
   const policy = values.policy ? await loadPolicyFile(resolve(io.cwd, values.policy)) : defaultPolicy();
   const now = io.now ?? (() => new Date());
@@ -189,7 +190,8 @@ async function verifyCommand(argv: readonly string[], io: CliIo): Promise<number
     strict: true,
     allowPositionals: false,
   });
-  if (values.out && values.bucket) throw new InputError('command line', '--bucket', 'either --out or --bucket, not both');
+  if (values.out && values.bucket)
+    throw new InputError('command line', '--bucket', 'either --out or --bucket, not both');
   const store: ObjectStore = values.bucket
     ? await s3Store(values.bucket, io)
     : new FsObjectStore(resolve(io.cwd, values.out ?? 'qlik-access-guard-reports'));
@@ -205,7 +207,9 @@ async function verifyCommand(argv: readonly string[], io: CliIo): Promise<number
     results.push({ tenantId, ...result });
     ok &&= result.ok;
     if (!values.json) {
-      io.stdout(`${result.ok ? '✔' : '✖'} tenant ${tenantId}: ${result.runs} runs, ${result.problems.length} problems\n`);
+      io.stdout(
+        `${result.ok ? '✔' : '✖'} tenant ${tenantId}: ${result.runs} runs, ${result.problems.length} problems\n`,
+      );
       for (const p of result.problems) io.stdout(`    ${p.kind}: ${p.key} — ${p.detail}\n`);
     }
   }
@@ -258,7 +262,8 @@ async function tenantTargets(
       );
     }
     const name = entry.name ?? nameFromUrl(entry.url);
-    if (seen.has(name)) throw new InputError(tenantsFile ?? 'command line', 'tenants', `unique tenant names ("${name}" twice)`);
+    if (seen.has(name))
+      throw new InputError(tenantsFile ?? 'command line', 'tenants', `unique tenant names ("${name}" twice)`);
     seen.add(name);
     return {
       name,
@@ -281,7 +286,11 @@ async function credentialsFor(entry: TenantsFileEntry, name: string, io: CliIo):
     return value;
   };
   if (entry.clientIdEnv && entry.clientSecretEnv) {
-    return { kind: 'oauth-client', clientId: required(entry.clientIdEnv), clientSecret: required(entry.clientSecretEnv) };
+    return {
+      kind: 'oauth-client',
+      clientId: required(entry.clientIdEnv),
+      clientSecret: required(entry.clientSecretEnv),
+    };
   }
   if (entry.apiKeyEnv) return { kind: 'api-key', apiKey: required(entry.apiKeyEnv) };
   if (env.QLIK_CLIENT_ID || env.QLIK_CLIENT_SECRET) {
@@ -375,7 +384,8 @@ function isArgsError(error: unknown): error is Error {
   return error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href;
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href;
 if (invokedDirectly) {
   const code = await main(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),

@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import * as z from 'zod';
 import { type AwsClients, createAwsClients } from './aws/clients';
 import { readTenantCredentials } from './aws/secrets';
-import * as z from 'zod';
 import {
   CONFIG_ENVIRONMENT_VARIABLE as CONFIG_VARIABLE,
   RUNTIME_CONFIG_FILE,
@@ -22,7 +22,7 @@ import { InputError, messageOf } from './errors';
 import { SnsPublisher } from './notify/sns';
 import { defaultPolicy, type LoadedPolicy, policyFromDocument } from './policy/load';
 import type { TenantReport } from './report/model';
-import { run, type RunDeps, type RunLog, type RunOutcome } from './run';
+import { type RunDeps, type RunLog, type RunOutcome, run } from './run';
 import { createReportArchive, createStateStore } from './store/archive';
 import { S3ObjectStore } from './store/s3-object-store';
 
@@ -247,7 +247,8 @@ function readRuntimeConfigDocument(
 
 /** The file's JSON object; undefined when there is no such file. */
 function readConfigFile(path: string): Record<string, unknown> | undefined {
-  const expected = 'the runtime config known at synth as a JSON object (the CDK stack writes this file into the code asset)';
+  const expected =
+    'the runtime config known at synth as a JSON object (the CDK stack writes this file into the code asset)';
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -267,7 +268,11 @@ function readConfigFile(path: string): Record<string, unknown> | undefined {
 
 function readConfigVariable(value: string | undefined): Record<string, unknown> {
   if (value === undefined || value.trim() === '') {
-    throw new InputError(CONFIG_VARIABLE, '', 'the runtime config as JSON (the CDK stack sets this variable); it is not set');
+    throw new InputError(
+      CONFIG_VARIABLE,
+      '',
+      'the runtime config as JSON (the CDK stack sets this variable); it is not set',
+    );
   }
   let parsed: unknown;
   try {
@@ -294,7 +299,10 @@ const LoopbackRuntimeConfigSchema = RuntimeConfigSchema.extend({
   tenants: z
     .array(
       TenantConfigSchema.extend({
-        url: z.union([TenantConfigSchema.shape.url, z.url({ protocol: /^http$/, hostname: /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/ })]),
+        url: z.union([
+          TenantConfigSchema.shape.url,
+          z.url({ protocol: /^http$/, hostname: /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/ }),
+        ]),
       }),
     )
     .min(1, 'at least one tenant'),
@@ -393,4 +401,3 @@ function runLog(logger: Logger): RunLog {
 function numberOr(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
-

@@ -10,9 +10,9 @@ import { collectTenant } from './collect/collect';
 import type { TenantSnapshot } from './collect/snapshot';
 import { applyDrift, knownFormerDevelopers } from './drift/apply';
 import { emptyState, parseState, type TenantState } from './drift/state';
-import { CheckError, messageOf, type CheckErrorCode } from './errors';
+import { CheckError, type CheckErrorCode, messageOf } from './errors';
+import { type OutboundMessage, type Publisher, toRecord } from './notify/message';
 import { planNotifications } from './notify/plan';
-import { toRecord, type OutboundMessage, type Publisher } from './notify/message';
 import { developerHolders, evaluatePolicy, policyNeeds, ruleMetadata, ruleTitle, tenantNotes } from './policy/evaluate';
 import type { LoadedPolicy } from './policy/load';
 import type { QlikCredentials } from './qlik/credentials';
@@ -20,11 +20,11 @@ import { renderCsv } from './report/csv';
 import { renderHtml } from './report/html';
 import { renderJson } from './report/json';
 import {
+  type Finding,
   REPORT_SCHEMA_VERSION,
+  type RunReport,
   SEVERITIES,
   SEVERITY_RANK,
-  type Finding,
-  type RunReport,
   type Severity,
   type TenantReport,
   type TenantSummary,
@@ -104,7 +104,12 @@ export async function run(deps: RunDeps, input: RunInput): Promise<RunOutcome> {
     checkTenant(deps, input, target, startedAt),
   );
 
-  const report = runReport(input, startedAt, deps.now(), outcomes.map((o) => o.report));
+  const report = runReport(
+    input,
+    startedAt,
+    deps.now(),
+    outcomes.map((o) => o.report),
+  );
   const publishFailures = outcomes.flatMap((o) => (o.publishFailure ? [o.publishFailure] : []));
   const trends: Record<string, TrendPoint[]> = {};
   for (const o of outcomes) trends[o.report.tenantId] = o.trend;
@@ -484,7 +489,6 @@ function toReportError(error: unknown): { code: CheckErrorCode; message: string 
   // Anything else is a defect or an unexpected body; the message is ours or the runtime's, never a credential.
   return { code: 'bad-response', message: messageOf(error) };
 }
-
 
 /**
  * The tenant URL as reports, alerts and logs may show it: scheme, host, port and path only. A user name or password

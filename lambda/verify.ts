@@ -90,7 +90,12 @@ async function checkFiles(
       const fileKey = `${folder}${file.name}`;
       const bytes = present.has(fileKey) ? await store.get(fileKey) : undefined;
       if (!bytes) {
-        problems.add({ runId, key: fileKey, kind: 'missing-file', detail: `${file.name} is listed in the manifest but missing` });
+        problems.add({
+          runId,
+          key: fileKey,
+          kind: 'missing-file',
+          detail: `${file.name} is listed in the manifest but missing`,
+        });
       } else if (sha256Hex(bytes) !== file.sha256 || bytes.byteLength !== file.bytes) {
         problems.add({
           runId,
@@ -102,7 +107,12 @@ async function checkFiles(
     }
     for (const other of keys) {
       if (runFolderOf(other) === folder && other !== key && !listed.has(other.slice(folder.length))) {
-        problems.add({ runId, key: other, kind: 'altered-file', detail: 'the file was added to the run folder after the run was archived' });
+        problems.add({
+          runId,
+          key: other,
+          kind: 'altered-file',
+          detail: 'the file was added to the run folder after the run was archived',
+        });
       }
     }
   }

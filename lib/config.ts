@@ -13,7 +13,7 @@ import { RuntimeConfigSchema, TenantConfigSchema } from '../lambda/config/runtim
 import { InputError } from '../lambda/errors';
 import { SEVERITIES } from '../lambda/report/model';
 import { formatPath } from '../lambda/util/path';
-import { ScheduleExpressionError, parseScheduleExpression } from './schedule-expression';
+import { parseScheduleExpression, ScheduleExpressionError } from './schedule-expression';
 
 export const EXAMPLE_CONFIG_FILE = fileURLToPath(new URL('./config/example.config.yaml', import.meta.url));
 
@@ -31,15 +31,16 @@ const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Z
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 
 const DeployTenantSchema = TenantConfigSchema.extend({
-  secretId: z
-    .string()
-    .refine((id) => SECRET_ARN.test(id) || (!id.startsWith('arn:') && SECRET_NAME.test(id)), {
-      error: 'a Secrets Manager secret name (letters, digits and /_+=.@-) or a secret ARN',
-    }),
+  secretId: z.string().refine((id) => SECRET_ARN.test(id) || (!id.startsWith('arn:') && SECRET_NAME.test(id)), {
+    error: 'a Secrets Manager secret name (letters, digits and /_+=.@-) or a secret ARN',
+  }),
   /** The customer-managed KMS key that encrypts the secret, if it is not the AWS managed key. */
   secretKmsKeyArn: z
     .string()
-    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'a KMS key ARN (arn:aws:kms:region:account:key/id)')
+    .regex(
+      /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+      'a KMS key ARN (arn:aws:kms:region:account:key/id)',
+    )
     .optional(),
 }).strict();
 
@@ -229,7 +230,11 @@ export function parseDeployConfig(text: string, file: string): DeployConfig {
     );
   }
   const result = DeployConfigSchema.safeParse(document.toJS() ?? {});
-  if (!result.success) throw new DeployConfigError(file, result.error.issues.map((issue) => toInputError(file, issue)));
+  if (!result.success)
+    throw new DeployConfigError(
+      file,
+      result.error.issues.map((issue) => toInputError(file, issue)),
+    );
   return result.data;
 }
 
@@ -265,7 +270,11 @@ function knownKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): str
   let current: z.core.$ZodType | undefined = unwrap(schema);
   for (const key of path) {
     if (!current) return [];
-    const def = current._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
+    const def = current._zod.def as {
+      type: string;
+      shape?: Record<string, z.core.$ZodType>;
+      element?: z.core.$ZodType;
+    };
     if (typeof key === 'number' && def.type === 'array') current = unwrap(def.element!);
     else if (typeof key === 'string' && def.type === 'object') current = def.shape?.[key] && unwrap(def.shape[key]);
     else return [];
@@ -278,7 +287,8 @@ function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   let current = schema;
   for (;;) {
     const def = current._zod.def as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
-    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) current = def.innerType;
+    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType)
+      current = def.innerType;
     else if (def.type === 'pipe' && def.in) current = def.in;
     else return current;
   }

@@ -67,7 +67,12 @@ const MONTH: FieldSpec = {
   max: 12,
   names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
 };
-const DAY_OF_WEEK: FieldSpec = { name: 'day-of-week', min: 1, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] };
+const DAY_OF_WEEK: FieldSpec = {
+  name: 'day-of-week',
+  min: 1,
+  max: 7,
+  names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'],
+};
 
 /** `L`, `W` and `#` select days relative to a month; they never run more often than monthly-ish. */
 const DAY_OF_MONTH_SPECIAL = /^(L|LW|L-\d{1,2}|\d{1,2}W)$/;
@@ -80,7 +85,14 @@ function parseCron(expression: string, body: string): ParsedSchedule {
       `six cron fields (minutes hours day-of-month month day-of-week year), got ${fields.length} in "${expression}"`,
     );
   }
-  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields as [string, string, string, string, string, string];
+  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
     throw new ScheduleExpressionError(
       `"?" in exactly one of day-of-month and day-of-week (e.g. "cron(0 6 * * ? *)" or "cron(0 6 ? * MON *)"), in "${expression}"`,

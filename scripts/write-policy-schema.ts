@@ -5,12 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  POLICY_SCHEMA_PATH,
-  RULES_DOC_PATH,
-  policyJsonSchemaText,
-  rulesMarkdown,
-} from '../lambda/policy/generated';
+import { POLICY_SCHEMA_PATH, policyJsonSchemaText, RULES_DOC_PATH, rulesMarkdown } from '../lambda/policy/generated';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

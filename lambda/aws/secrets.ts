@@ -2,7 +2,11 @@
  * Tenant credentials from Secrets Manager. Errors name the secret and what was expected, never its value: not even
  * a prefix, and no `cause` that could carry it (a JSON.parse error quotes the text it failed on).
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  type GetSecretValueCommandOutput,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { CheckError } from '../errors';
 import type { QlikCredentials } from '../qlik/credentials';
 
@@ -22,7 +26,7 @@ export async function readTenantCredentials(client: SecretsManagerClient, secret
 }
 
 async function fetchSecretText(client: SecretsManagerClient, secretId: string): Promise<string> {
-  let output;
+  let output: GetSecretValueCommandOutput;
   try {
     output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
   } catch (error) {
@@ -31,10 +35,16 @@ async function fetchSecretText(client: SecretsManagerClient, secretId: string): 
       throw new CheckError('bad-input', `secret ${secretId} was not found: create it with ${EXPECTED}`);
     }
     if (name === 'AccessDeniedException') {
-      throw new CheckError('bad-input', `secret ${secretId} could not be read (AccessDeniedException): grant the checker secretsmanager:GetSecretValue on it and kms:Decrypt on its key`);
+      throw new CheckError(
+        'bad-input',
+        `secret ${secretId} could not be read (AccessDeniedException): grant the checker secretsmanager:GetSecretValue on it and kms:Decrypt on its key`,
+      );
     }
     if (name === 'DecryptionFailure') {
-      throw new CheckError('bad-input', `secret ${secretId} could not be decrypted (DecryptionFailure): grant the checker kms:Decrypt on its key`);
+      throw new CheckError(
+        'bad-input',
+        `secret ${secretId} could not be decrypted (DecryptionFailure): grant the checker kms:Decrypt on its key`,
+      );
     }
     // Service or network trouble: the SDK error carries no secret value, keep it for the logs.
     throw new CheckError('unreachable', `secret ${secretId} could not be read (${name})`, { cause: error });
@@ -70,7 +80,8 @@ function credentialsFrom(document: unknown, secretId: string): QlikCredentials {
 
 function requiredString(fields: Record<string, unknown>, name: string, secretId: string): string {
   const value = fields[name];
-  if (typeof value !== 'string') throw invalid(secretId, value === undefined ? `lacks "${name}"` : `has a non-string "${name}"`);
+  if (typeof value !== 'string')
+    throw invalid(secretId, value === undefined ? `lacks "${name}"` : `has a non-string "${name}"`);
   const trimmed = value.trim();
   if (trimmed === '') throw invalid(secretId, `has an empty "${name}"`);
   return trimmed;

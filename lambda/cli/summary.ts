@@ -2,7 +2,7 @@
  * The short human summary the CLI prints: what is broken, who, why, and the fix — for a person at a terminal.
  * The full detail lives in the run folder's report.html.
  */
-import { SEVERITY_RANK, type Finding, type RunReport } from '../report/model';
+import { type Finding, type RunReport, SEVERITY_RANK } from '../report/model';
 
 export interface SummaryOptions {
   /** Findings listed per tenant before "… and N more". @default 10 */

@@ -11,7 +11,12 @@ const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment var
 
 export const TenantsFileEntrySchema = z
   .object({
-    name: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore').optional(),
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore')
+      .optional(),
     url: z.string().min(1),
     apiKeyEnv: EnvName.optional(),
     clientIdEnv: EnvName.optional(),

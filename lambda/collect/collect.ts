@@ -14,8 +14,7 @@ import type { Dispatcher } from 'undici';
 import { QlikClient, type QlikClientOptions } from '../qlik/client';
 import type { QlikCredentials } from '../qlik/credentials';
 import { QlikApiError } from '../qlik/errors';
-import type { TransportStats } from '../qlik/transport';
-import { anyEquals, ALL_STATUSES_FILTER, chunk, inAnyStatus } from '../qlik/filters';
+import { ALL_STATUSES_FILTER, anyEquals, chunk, inAnyStatus } from '../qlik/filters';
 import {
   EVERYONE_SETTINGS_KEY,
   type QlikGroup,
@@ -23,11 +22,12 @@ import {
   type QlikTenant,
   type QlikUser,
 } from '../qlik/schemas';
+import type { TransportStats } from '../qlik/transport';
 import { FULL_INVENTORY, type PolicyNeeds } from './plan';
 import {
+  type ApiKeysConfig,
   EVERYONE_GROUP_ID,
   EVERYONE_GROUP_NAME,
-  type ApiKeysConfig,
   type InventoryScope,
   type SnapshotApiKey,
   type SnapshotRole,
@@ -268,7 +268,8 @@ class Collection {
   }
 
   #myTenant(): Promise<QlikTenant> {
-    return (this.#tenantRecord ??= this.client.myTenant());
+    this.#tenantRecord ??= this.client.myTenant();
+    return this.#tenantRecord;
   }
 
   /** The tenant's display name: nice to have, so a 403/404 is not fatal. */
@@ -364,7 +365,9 @@ class Collection {
   /** Holders of the named roles, directly or through a group, in one filtered listing. */
   async #roleHolders(): Promise<void> {
     if (this.needs.roleHolders.length === 0) return;
-    const filter = inAnyStatus(anyEquals(['assignedRoles.name', 'assignedGroupsAssignedRoles.name'], this.needs.roleHolders));
+    const filter = inAnyStatus(
+      anyEquals(['assignedRoles.name', 'assignedGroupsAssignedRoles.name'], this.needs.roleHolders),
+    );
     const { items } = await this.client.listUsers({ filter });
     this.#addUsers(items);
   }
@@ -406,7 +409,8 @@ class Collection {
     for (const user of this.#users.values()) for (const group of user.assignedGroups ?? []) needed.add(group.id);
     needed.delete(EVERYONE_GROUP_ID);
     if (needed.size === 0) return { groups: [], scope: 'targeted' };
-    if (needed.size <= GROUPS_BY_ID_WITHOUT_PROBE) return { groups: await this.#groupsById([...needed]), scope: 'targeted' };
+    if (needed.size <= GROUPS_BY_ID_WITHOUT_PROBE)
+      return { groups: await this.#groupsById([...needed]), scope: 'targeted' };
 
     // One page of the full list (with its total) tells whether finishing the list is cheaper than the lookups left.
     const pages = this.client.groupPages({ totalResults: true });

@@ -1,23 +1,9 @@
 /**
  * From Qlik's wire shapes to the tenant snapshot, the only model the domain reads. Pure: no I/O, no clock.
  */
-import type {
-  QlikApiKey,
-  QlikApiKeysConfig,
-  QlikGroup,
-  QlikRole,
-  QlikRoleRef,
-  QlikUser,
-} from '../qlik/schemas';
-import type {
-  ApiKeysConfig,
-  RoleRef,
-  SnapshotApiKey,
-  SnapshotGroup,
-  SnapshotRole,
-  SnapshotUser,
-} from './snapshot';
+import type { QlikApiKey, QlikApiKeysConfig, QlikGroup, QlikRole, QlikRoleRef, QlikUser } from '../qlik/schemas';
 import { compareText } from '../util/text';
+import type { ApiKeysConfig, RoleRef, SnapshotApiKey, SnapshotGroup, SnapshotRole, SnapshotUser } from './snapshot';
 
 export function toRoleRef(role: QlikRoleRef): RoleRef {
   return { id: role.id, name: role.name, type: role.type, ...(role.level ? { level: role.level } : {}) };

@@ -16,7 +16,11 @@ export const CONFIG_ENVIRONMENT_VARIABLE = 'QAG_CONFIG';
 export const TenantConfigSchema = z
   .object({
     /** A short name for people (email subjects, dashboards). */
-    name: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore'),
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore'),
     /** Tenant base URL, e.g. https://acme.eu.qlikcloud.com */
     url: z
       .url({ protocol: /^https$/, error: 'an https URL such as https://acme.eu.qlikcloud.com' })
@@ -36,7 +40,7 @@ export const RuntimeConfigSchema = z
       .array(TenantConfigSchema)
       .min(1, 'at least one tenant')
       .refine((tenants) => new Set(tenants.map((t) => t.name)).size === tenants.length, {
-        message: 'unique tenant names (a name keys the tenant\'s drift state and metrics)',
+        message: "unique tenant names (a name keys the tenant's drift state and metrics)",
       }),
     /** The policy document (as parsed from YAML); validated with the policy schema. Omitted = the default policy. */
     policy: z.record(z.string(), z.unknown()).optional(),

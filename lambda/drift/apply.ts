@@ -2,31 +2,25 @@
  * Drift: compares this run's findings with the tenant's previous state and decides, per finding, whether it is new,
  * ongoing, reopened or resolved, and whether an exception suppresses it.
  */
-import {
-  SEVERITY_RANK,
-  findingId,
-  type ExceptionRecord,
-  type Finding,
-  type FindingDraft,
-} from '../report/model';
+import { type ExceptionRecord, type Finding, type FindingDraft, findingId, SEVERITY_RANK } from '../report/model';
+import { compareText } from '../util/text';
 import {
   EXCEPTION_WITHOUT_EXPIRY_RULE,
   EXCEPTION_WITHOUT_EXPIRY_TITLE,
   exceptionMatches,
   isInForce,
   openEndedExceptionDrafts,
-  toExceptionRecord,
   type PolicyException,
+  toExceptionRecord,
 } from './exceptions';
 import {
-  HISTORY_LIMIT,
-  emptyState,
   type ExceptionSummary,
+  emptyState,
   type FindingState,
+  HISTORY_LIMIT,
   type PrincipalSighting,
   type TenantState,
 } from './state';
-import { compareText } from '../util/text';
 
 /** Resolved findings are forgotten after a year; one that comes back later is simply new again. */
 export const RESOLVED_RETENTION_DAYS = 365;
@@ -236,8 +230,6 @@ export function byImportance(a: Finding, b: Finding): number {
     compareText(a.id, b.id)
   );
 }
-
-
 
 /**
  * The exception whose end brought the finding back: the one that suppressed it last run if its end has passed,

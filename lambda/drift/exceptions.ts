@@ -89,7 +89,9 @@ export function openEndedExceptionDrafts(exceptions: readonly PolicyException[],
   const drafts: FindingDraft[] = [];
   for (const exception of exceptions) {
     if (exception.expires !== undefined || exception.created === undefined) continue;
-    const created = Date.parse(DATE_ONLY.test(exception.created) ? `${exception.created}T00:00:00Z` : exception.created);
+    const created = Date.parse(
+      DATE_ONLY.test(exception.created) ? `${exception.created}T00:00:00Z` : exception.created,
+    );
     if (Number.isNaN(created)) continue;
     const ageDays = Math.floor((now.getTime() - created) / DAY_MS);
     if (ageDays <= OPEN_ENDED_EXCEPTION_MAX_AGE_DAYS) continue;

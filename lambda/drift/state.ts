@@ -5,8 +5,8 @@
  */
 import * as z from 'zod';
 import { InputError } from '../errors';
-import { formatPath } from '../util/path';
 import { SEVERITIES, SUBJECT_TYPES } from '../report/model';
+import { formatPath } from '../util/path';
 
 export const STATE_SCHEMA_VERSION = 1;
 /** Runs kept in `history`: enough for a month of daily runs. */

@@ -13,8 +13,8 @@ import {
 } from './chatbot-schema';
 import type { AlertContent, AlertContext } from './content';
 import { groupBySeverityAndRule } from './email';
+import { type FindingView, viewOf } from './finding-view';
 import { fitTitle, headlineOf } from './headline';
-import { viewOf, type FindingView } from './finding-view';
 import { BoundedText, field, oneLine, truncate, utf16Length } from './text';
 
 const TRUNCATED = '… truncated, see the email or the full report';
@@ -46,7 +46,10 @@ export function renderChat(content: AlertContent): ChatMessage {
       threadId: truncate(oneLine(context.tenantId), CHAT_ITEM_MAX) || 'tenant',
       summary: slack(title, CHAT_ITEM_MAX),
       eventType: content.kind,
-      relatedResources: [context.tenantUrl, ...(context.reportLink && !context.archiveFailed ? [context.reportLink] : [])]
+      relatedResources: [
+        context.tenantUrl,
+        ...(context.reportLink && !context.archiveFailed ? [context.reportLink] : []),
+      ]
         .map((resource) => field(resource, 2_048))
         .filter((resource) => resource !== ''),
       additionalContext: additionalContext(content),
@@ -58,7 +61,7 @@ export function renderChat(content: AlertContent): ChatMessage {
 function description(content: AlertContent): string {
   const out = new BoundedText(CHAT_DESCRIPTION_MAX, TRUNCATED, utf16Length);
   const { context } = content;
-  out.add(`*${escape(headlineOf(content))}* on ${tenantLink(context)}`);
+  out.add(`*${escapeMrkdwn(headlineOf(content))}* on ${tenantLink(context)}`);
   const report = reportLine(context);
   if (report) out.add(report);
   switch (content.kind) {
@@ -72,14 +75,14 @@ function description(content: AlertContent): string {
       break;
     }
     case 'reminder':
-      out.add(`Nothing changed since ${escape(content.since)}; still failing *${content.totals.failing}*.`);
+      out.add(`Nothing changed since ${escapeMrkdwn(content.since)}; still failing *${content.totals.failing}*.`);
       section(out, `Still failing (${content.failing.length})`, content.failing, context.maxItemsPerSection);
       break;
     case 'health':
       for (const issue of content.issues) {
-        out.add(`*${issue.severity.toUpperCase()}* · ${escape(issue.headline)}`);
-        out.add(escape(field(issue.meaning, 1_200)));
-        if (issue.detail) out.add(`> Error: ${escape(field(issue.detail, 500))}`);
+        out.add(`*${issue.severity.toUpperCase()}* · ${escapeMrkdwn(issue.headline)}`);
+        out.add(escapeMrkdwn(field(issue.meaning, 1_200)));
+        if (issue.detail) out.add(`> Error: ${escapeMrkdwn(field(issue.detail, 500))}`);
       }
       break;
   }
@@ -88,7 +91,7 @@ function description(content: AlertContent): string {
 
 function section(out: BoundedText, title: string, findings: readonly Finding[], maxItems: number): void {
   if (findings.length === 0) return;
-  if (!out.add(`*${escape(title)}*`)) return;
+  if (!out.add(`*${escapeMrkdwn(title)}*`)) return;
   for (const finding of findings.slice(0, maxItems)) {
     if (!out.add(itemLine(viewOf(finding)))) return;
   }
@@ -173,16 +176,16 @@ function additionalContext(content: AlertContent): Record<string, string> {
 }
 
 function tenantLink(context: AlertContext): string {
-  const name = escape(field(context.tenantName, 200));
+  const name = escapeMrkdwn(field(context.tenantName, 200));
   return isWebUrl(context.tenantUrl) ? `<${linkTarget(context.tenantUrl)}|${name}>` : `*${name}*`;
 }
 
 function reportLine(context: AlertContext): string | undefined {
-  if (context.archiveFailed) return `:warning: *Report not stored:* ${escape(field(context.archiveFailed, 400))}`;
+  if (context.archiveFailed) return `:warning: *Report not stored:* ${escapeMrkdwn(field(context.archiveFailed, 400))}`;
   const link = context.reportLink;
   if (!link) return undefined;
   if (isWebUrl(link)) return `<${linkTarget(link)}|Open the stored report>`;
-  return `Report: \`${escape(field(link, 1_000).replaceAll('`', "'"))}\``;
+  return `Report: \`${escapeMrkdwn(field(link, 1_000).replaceAll('`', "'"))}\``;
 }
 
 function isWebUrl(text: string): boolean {
@@ -195,12 +198,12 @@ function linkTarget(url: string): string {
 }
 
 /** Slack mrkdwn control characters: `<!channel>`, `<@user>` and links only exist inside angle brackets. */
-function escape(text: string): string {
+function escapeMrkdwn(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
 /** Alert text for Slack: redacted, one line, escaped, then cut to `max` without leaving half an entity behind. */
 function slack(text: string, max: number): string {
-  const escaped = escape(field(text, max));
+  const escaped = escapeMrkdwn(field(text, max));
   return escaped.length <= max ? escaped : truncate(escaped, max).replace(/&[a-z]*…$/, '…');
 }

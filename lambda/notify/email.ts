@@ -3,10 +3,10 @@
  * exact fix. Bounded: each section shows at most `maxItemsPerSection` findings and the whole body stays within
  * {@link EMAIL_BODY_MAX_BYTES}, so 10,000 findings still make one deliverable message.
  */
-import { SEVERITIES, type Finding, type Severity } from '../report/model';
+import { type Finding, SEVERITIES, type Severity } from '../report/model';
 import type { AlertContent, AlertContext, DriftDigest, HealthAlert, ReminderDigest } from './content';
-import { SUBJECT_PREFIX, fitTitle, headlineOf } from './headline';
-import { viewOf, type FindingView } from './finding-view';
+import { type FindingView, viewOf } from './finding-view';
+import { fitTitle, headlineOf, SUBJECT_PREFIX } from './headline';
 import { BoundedText, field, paragraph } from './text';
 
 /** SNS allows 256 KB per message, attributes and subject included; this leaves ample room. */
@@ -36,7 +36,11 @@ export function renderEmail(content: AlertContent): EmailMessage {
       healthBody(out, content);
       break;
   }
-  out.addAll(['', '-- ', 'qlik-access-guard. Finding ids stay the same across runs; the stored report has the evidence.']);
+  out.addAll([
+    '',
+    '-- ',
+    'qlik-access-guard. Finding ids stay the same across runs; the stored report has the evidence.',
+  ]);
   return { subject: emailSubject(content), body: out.toString() };
 }
 

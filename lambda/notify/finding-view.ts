@@ -9,8 +9,8 @@
  *   `evidence.apiKey`
  */
 import type { Finding, Severity, SubjectType } from '../report/model';
-import { field, paragraph } from './text';
 import { isRecord } from '../util/text';
+import { field, paragraph } from './text';
 
 export interface PersonView {
   readonly id?: string;
@@ -132,7 +132,10 @@ function keysOf(evidence: Record<string, unknown>, finding: Finding): KeyView[] 
     });
   }
   if (keys.length === 0 && finding.subject.type === 'apiKey') {
-    keys.push({ id: field(finding.subject.id, LIMITS.id), description: field(finding.subject.name, LIMITS.keyDescription) });
+    keys.push({
+      id: field(finding.subject.id, LIMITS.id),
+      description: field(finding.subject.name, LIMITS.keyDescription),
+    });
   }
   return keys;
 }
@@ -140,5 +143,3 @@ function keysOf(evidence: Record<string, unknown>, finding: Finding): KeyView[] 
 function text<K extends string>(value: unknown, key: K, max: number): Partial<Record<K, string>> {
   return typeof value === 'string' && value.trim() !== '' ? ({ [key]: field(value, max) } as Record<K, string>) : {};
 }
-
-

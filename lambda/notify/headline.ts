@@ -1,9 +1,10 @@
 /**
  * The one line that names an alert: email subject and chat title. Shared so both channels say the same thing.
  */
+
+import { plural } from '../util/text';
 import type { AlertContent } from './content';
 import { field, oneLine, truncate } from './text';
-import { plural } from '../util/text';
 
 /** SNS email subjects must be under 100 characters. */
 export const SUBJECT_MAX = 99;

@@ -5,7 +5,8 @@
 import type { ReportError, Severity } from '../report/model';
 import type { HealthIssue } from './content';
 
-const NOT_A_PASS = 'Nothing was checked in this run: this is not a pass. The findings of the last successful run still stand.';
+const NOT_A_PASS =
+  'Nothing was checked in this run: this is not a pass. The findings of the last successful run still stand.';
 const DAY_MS = 86_400_000;
 
 interface ErrorAdvice {

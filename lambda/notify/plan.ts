@@ -8,7 +8,7 @@
  */
 import { byImportance } from '../drift/apply';
 import type { TenantState } from '../drift/state';
-import { worstSeverity, type Finding, type Severity, type TenantReport } from '../report/model';
+import { type Finding, type Severity, type TenantReport, worstSeverity } from '../report/model';
 import { renderChat } from './chat';
 import type { AlertContent, AlertContext, HealthIssue } from './content';
 import { renderEmail } from './email';
@@ -105,7 +105,14 @@ export function planNotifications(input: PlanInput): NotificationPlan {
     } else {
       const since = reminderDue(input, failing);
       if (since !== undefined) {
-        contents.push({ kind: 'reminder', context, severity: worst(failing) ?? 'informational', failing, since, totals });
+        contents.push({
+          kind: 'reminder',
+          context,
+          severity: worst(failing) ?? 'informational',
+          failing,
+          since,
+          totals,
+        });
         for (const f of failing) alerted.add(f.id);
         lastReminderAt = at;
       }
@@ -122,7 +129,12 @@ export function planNotifications(input: PlanInput): NotificationPlan {
   }
   if (input.archiveFailed) issues.push(archiveFailureIssue(input.archiveFailed));
   if (issues.length > 0) {
-    contents.push({ kind: 'health', context, severity: worstSeverity(issues.map((i) => i.severity)) ?? 'high', issues });
+    contents.push({
+      kind: 'health',
+      context,
+      severity: worstSeverity(issues.map((i) => i.severity)) ?? 'high',
+      issues,
+    });
   }
 
   return {

@@ -86,7 +86,8 @@ export class SnsPublisher implements Publisher {
     const size =
       Buffer.byteLength(message.body) +
       Object.entries(attributes).reduce(
-        (sum, [name, value]) => sum + Buffer.byteLength(name) + value.DataType.length + Buffer.byteLength(value.StringValue),
+        (sum, [name, value]) =>
+          sum + Buffer.byteLength(name) + value.DataType.length + Buffer.byteLength(value.StringValue),
         0,
       );
     if (size > MAX_MESSAGE_BYTES) {

@@ -34,7 +34,8 @@ export function stripControls(text: string): string {
 
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
-const SECRET_ASSIGNMENT = /\b(client_secret|access_token|refresh_token|api_?key|password)(["']?\s*[:=]\s*["']?)[^\s"'&,;]{4,}/gi;
+const SECRET_ASSIGNMENT =
+  /\b(client_secret|access_token|refresh_token|api_?key|password)(["']?\s*[:=]\s*["']?)[^\s"'&,;]{4,}/gi;
 
 /**
  * Replaces token-shaped text (JWTs such as Qlik API keys, Authorization header values, `secret=` pairs) with
@@ -113,4 +114,3 @@ export class BoundedText {
     return (this.full ? [...this.lines, this.overflowLine] : this.lines).join('\n');
   }
 }
-

@@ -2,16 +2,17 @@
  * Evaluating a policy over one tenant snapshot, and what the rest of the run needs to know about the policy: what to
  * collect, rule titles and metadata, who holds Developer now, informational tenant notes.
  */
-import { DEVELOPER_ROLE_NAME, EVERYONE_GROUP_ID, type TenantSnapshot } from '../collect/snapshot';
+
 import type { PolicyNeeds } from '../collect/plan';
+import { DEVELOPER_ROLE_NAME, EVERYONE_GROUP_ID, type TenantSnapshot } from '../collect/snapshot';
 import type { FindingDraft } from '../report/model';
+import { compareText } from '../util/text';
 import { PermissionResolver } from './resolver';
 import type { KnownFormerDevelopers, PrincipalRef, RuleContext, RuleMetadata } from './rule';
 import { RULES } from './rules/index';
 import { evaluateRequireRule, requireRuleMetadata } from './rules/require';
 import type { Policy } from './schema';
-import { TenantIndex, isDeprecatedDeveloperRole } from './tenant-index';
-import { compareText } from '../util/text';
+import { isDeprecatedDeveloperRole, TenantIndex } from './tenant-index';
 
 export interface EvaluationContext {
   /** Principals earlier runs saw holding Developer (from the state store). */
@@ -90,7 +91,8 @@ export function developerHolders(snapshot: TenantSnapshot): KnownFormerDeveloper
   for (const user of snapshot.users) {
     for (const membership of user.assignedGroups) {
       if (listed.has(membership.id) || groups.has(membership.id) || membership.id === EVERYONE_GROUP_ID) continue;
-      if (membership.assignedRoles?.some(isDeveloper)) groups.set(membership.id, { id: membership.id, name: membership.name });
+      if (membership.assignedRoles?.some(isDeveloper))
+        groups.set(membership.id, { id: membership.id, name: membership.name });
     }
   }
   const byId = (a: PrincipalRef, b: PrincipalRef) => compareText(a.id, b.id);
@@ -165,7 +167,7 @@ export function tenantNotes(snapshot: TenantSnapshot): string[] {
   }
   if (snapshot.roles.some(isDeprecatedDeveloperRole)) {
     notes.push(
-      'The removed built-in Developer role is still listed by GET /api/v1/roles: Qlik\'s removal has not reached ' +
+      "The removed built-in Developer role is still listed by GET /api/v1/roles: Qlik's removal has not reached " +
         'this tenant yet, or left a stale entry. It is never counted as granting api-keys.',
     );
   }

@@ -112,7 +112,6 @@ export function describeKeys(keys: readonly SnapshotApiKey[]): string {
   return keys.length > 3 ? `${shown.join(', ')} and ${keys.length - 3} more` : shown.join(', ');
 }
 
-
 export function userSubject(user: SnapshotUser): Subject {
   return { type: 'user', id: user.id, name: user.name };
 }

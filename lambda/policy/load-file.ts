@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors';
-import { policyFromDocument, type LoadedPolicy } from './load';
+import { type LoadedPolicy, policyFromDocument } from './load';
 
 export function parsePolicy(text: string, file: string): LoadedPolicy {
   return policyFromDocument(parsePolicyText(text, file), file);

@@ -8,7 +8,7 @@ import type * as z from 'zod';
 import { InputError } from '../errors';
 import { formatPath } from '../util/path';
 import { DEFAULT_POLICY_DOCUMENT, DEFAULT_POLICY_SOURCE } from './default-policy';
-import { PolicySchema, type Policy } from './schema';
+import { type Policy, PolicySchema } from './schema';
 
 export interface LoadedPolicy {
   readonly policy: Policy;
@@ -39,7 +39,9 @@ export function policyFromDocument(document: unknown, source: string): LoadedPol
         ? `; also ${rest
             .slice(0, MAX_PROBLEMS_SHOWN - 1)
             .map((problem) => `${problem.path || '(top level)'}: ${problem.expected}`)
-            .join('; ')}${rest.length > MAX_PROBLEMS_SHOWN - 1 ? `; and ${rest.length - MAX_PROBLEMS_SHOWN + 1} more` : ''}`
+            .join(
+              '; ',
+            )}${rest.length > MAX_PROBLEMS_SHOWN - 1 ? `; and ${rest.length - MAX_PROBLEMS_SHOWN + 1} more` : ''}`
         : '';
     throw new InputError(source, first.path, `${first.expected}${more}`, { cause: result.error });
   }
@@ -92,7 +94,9 @@ function describeIssue(issue: z.core.$ZodIssue): Problem {
     };
   }
   const defaultMessage = /^Invalid input: expected (\w+)/.exec(issue.message);
-  const expected = defaultMessage ? (ZOD_TYPE_WORDS[defaultMessage[1] ?? ''] ?? `a ${defaultMessage[1]}`) : issue.message;
+  const expected = defaultMessage
+    ? (ZOD_TYPE_WORDS[defaultMessage[1] ?? ''] ?? `a ${defaultMessage[1]}`)
+    : issue.message;
   const input = 'input' in issue ? issue.input : undefined;
   if (input === undefined) {
     return { path: formatPath(issue.path), expected: issue.code === 'custom' ? expected : `required: ${expected}` };
@@ -110,7 +114,6 @@ const ZOD_TYPE_WORDS: Record<string, string> = {
   boolean: 'true or false',
 };
 
-
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
@@ -118,4 +121,3 @@ function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   return String(value);
 }
-

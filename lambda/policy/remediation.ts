@@ -3,9 +3,9 @@
  * platform engineer can paste them.
  */
 import { MANAGE_API_KEYS_SCOPE, type SnapshotUser } from '../collect/snapshot';
+import { compareText } from '../util/text';
 import type { NamedRef, PermissionResolver, RoleSeen } from './resolver';
 import { isDeprecatedDeveloperRole } from './tenant-index';
-import { compareText } from '../util/text';
 
 /** The name the docs and Qlik's tutorials give the replacement for the removed Developer role. */
 export const REPLACEMENT_ROLE_NAME = 'AllowManageAPIKeys';
@@ -54,9 +54,7 @@ export function replaceUserRolesCall(
   currentRoles: readonly Pick<RoleSeen, 'name' | 'type'>[],
   add?: string,
 ): string {
-  const kept = currentRoles
-    .filter((role) => !isDeprecatedDeveloperRole(role))
-    .map((role) => role.name);
+  const kept = currentRoles.filter((role) => !isDeprecatedDeveloperRole(role)).map((role) => role.name);
   if (add && !kept.includes(add)) kept.push(add);
   const patch = [{ op: 'replace', path: '/assignedRoles', value: kept.map((name) => ({ name })) }];
   return `GET /api/v1/users/${user.id}, then PATCH /api/v1/users/${user.id} ${JSON.stringify(patch)}`;
@@ -68,9 +66,7 @@ export function replaceGroupRolesCall(
   currentRoles: readonly Pick<RoleSeen, 'id' | 'name' | 'type'>[],
   add?: GrantingRoleSuggestion,
 ): string {
-  const kept = currentRoles
-    .filter((role) => !isDeprecatedDeveloperRole(role))
-    .map((role) => ({ id: role.id }));
+  const kept = currentRoles.filter((role) => !isDeprecatedDeveloperRole(role)).map((role) => ({ id: role.id }));
   if (add) {
     const id = add.id ?? `<id of ${add.name} from the POST /api/v1/roles response>`;
     if (!kept.some((role) => role.id === id)) kept.push({ id });

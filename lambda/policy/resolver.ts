@@ -13,7 +13,7 @@ import {
   type SnapshotUser,
   type TenantSnapshot,
 } from '../collect/snapshot';
-import { TenantIndex, isDeprecatedDeveloperRole } from './tenant-index';
+import { isDeprecatedDeveloperRole, TenantIndex } from './tenant-index';
 
 export type GrantVia = 'UserDefault' | 'direct' | 'group' | 'Everyone';
 

@@ -55,9 +55,7 @@ function ruleSettings<Extra extends z.ZodRawShape>(ruleId: string, extra: Extra)
     ...extra,
   });
   // Every field has a default, so an absent entry means "the defaults"; TypeScript cannot see that through `Extra`.
-  return settings
-    .prefault({} as z.input<typeof settings>)
-    .meta({ description: rule.title });
+  return settings.prefault({} as z.input<typeof settings>).meta({ description: rule.title });
 }
 
 const RulesSchema = strictObject({
@@ -164,7 +162,11 @@ export const PolicySchema = strictObject({
     const seen = new Set<string>();
     policy.require.forEach((rule, index) => {
       if (seen.has(rule.id)) {
-        ctx.addIssue({ code: 'custom', path: ['require', index, 'id'], message: `a unique id ("${rule.id}" is used twice)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['require', index, 'id'],
+          message: `a unique id ("${rule.id}" is used twice)`,
+        });
       }
       seen.add(rule.id);
     });

@@ -3,7 +3,6 @@
  */
 import {
   DEVELOPER_ROLE_NAME,
-  USER_DEFAULT_ROLE_NAME,
   type RoleRef,
   type SnapshotApiKey,
   type SnapshotGroup,
@@ -11,9 +10,9 @@ import {
   type SnapshotRole,
   type SnapshotUser,
   type TenantSnapshot,
+  USER_DEFAULT_ROLE_NAME,
 } from '../collect/snapshot';
 import { compareText } from '../util/text';
-
 
 /** People and groups in the order a reader expects, with the id breaking ties between equal names. */
 export function byNameThenId(a: { name: string; id: string }, b: { name: string; id: string }): number {

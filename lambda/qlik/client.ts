@@ -12,10 +12,6 @@ import {
   groupSchema,
   groupSettingsSchema,
   groupsPageSchema,
-  rolesPageSchema,
-  tenantSchema,
-  userSchema,
-  usersPageSchema,
   type QlikApiKey,
   type QlikApiKeysConfig,
   type QlikGroup,
@@ -23,8 +19,12 @@ import {
   type QlikRole,
   type QlikTenant,
   type QlikUser,
+  rolesPageSchema,
+  tenantSchema,
+  userSchema,
+  usersPageSchema,
 } from './schemas';
-import { Transport, type EndpointHints, type TransportOptions, type TransportStats } from './transport';
+import { type EndpointHints, Transport, type TransportOptions, type TransportStats } from './transport';
 
 export interface QlikClientOptions extends TransportOptions {
   /** Items per page; clamped to 1..100, the documented maximum. @default 100 */

@@ -126,6 +126,7 @@ function excerptOf(text: string, secrets: readonly string[]): string {
 
 function safe(text: string, secrets: readonly string[], maxLength: number): string {
   const oneLine = redact(text, secrets)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
@@ -153,5 +154,3 @@ export function redact(text: string, secrets: readonly string[]): string {
       `$1$2${REDACTED}`,
     );
 }
-
-

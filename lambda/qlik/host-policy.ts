@@ -14,7 +14,9 @@ export interface HostPolicyOptions {
   readonly allowHttpLoopback?: boolean;
 }
 
-type HostPattern = { readonly kind: 'exact'; readonly host: string } | { readonly kind: 'suffix'; readonly suffix: string };
+type HostPattern =
+  | { readonly kind: 'exact'; readonly host: string }
+  | { readonly kind: 'suffix'; readonly suffix: string };
 
 const HOST_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
@@ -70,7 +72,10 @@ export function isLoopback(hostname: string): boolean {
 }
 
 function normalizeHost(hostname: string): string {
-  return hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  return hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 }
 
 function parsePattern(entry: string, index: number): HostPattern {

@@ -4,8 +4,7 @@
  * it (Qlik blocks the whole tier until then, so retrying sooner only earns another 429), else with exponential
  * backoff. It also counts what it sees, for metrics and the report.
  */
-import type { Dispatcher } from 'undici';
-import type { RetryHandler } from 'undici';
+import type { Dispatcher, RetryHandler } from 'undici';
 
 export interface RetrySettings {
   /** Retries per request after the first attempt. */
@@ -61,7 +60,11 @@ export interface RetryPolicyOptions {
   readonly now?: () => number;
 }
 
-type RetryError = Error & { statusCode?: number; code?: string; headers?: Record<string, string | string[] | undefined> };
+type RetryError = Error & {
+  statusCode?: number;
+  code?: string;
+  headers?: Record<string, string | string[] | undefined>;
+};
 
 export function createRetryPolicy(options: RetryPolicyOptions): RetryHandler.RetryCallback {
   const { settings, observer } = options;

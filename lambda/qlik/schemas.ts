@@ -215,7 +215,9 @@ export type SchemaContract = [
   Assert<Agrees<z.infer<typeof groupRefSchema>, GroupRefOnUser>>,
   Assert<Agrees<QlikUser, User & UserExtension>>,
   Assert<Agrees<QlikGroup, Group & GroupExtension>>,
-  Assert<Agrees<NonNullable<NonNullable<QlikGroupSettings['systemGroups']>[typeof EVERYONE_SETTINGS_KEY]>, EveryoneSettings>>,
+  Assert<
+    Agrees<NonNullable<NonNullable<QlikGroupSettings['systemGroups']>[typeof EVERYONE_SETTINGS_KEY]>, EveryoneSettings>
+  >,
   Assert<Agrees<QlikRole, Role>>,
   Assert<Agrees<QlikApiKey, ApiKey>>,
   Assert<Agrees<QlikApiKeysConfig, PublishedApiKeysConfig & ApiKeysConfigExtension>>,

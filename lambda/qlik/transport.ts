@@ -4,17 +4,17 @@
  * the tenant's own origin; every request bounded by the tenant's deadline; JSON read and validated with zod; every
  * failure mapped to a {@link QlikApiError} whose code is the run report's.
  */
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher, interceptors, request } from 'undici';
 import type * as z from 'zod';
-import { createAuthenticator, tokenExpiry, type Authenticator } from './auth';
+import { formatPath } from '../util/path';
+import { TOOL_VERSION } from '../version';
+import { type Authenticator, createAuthenticator, tokenExpiry } from './auth';
 import type { QlikCredentials } from './credentials';
 import { describeErrorBody, QlikApiError, redact, summarizeErrorBody, TransportFailure } from './errors';
 import { HostPolicy } from './host-policy';
 import { RequestLimiter } from './limiter';
-import { createRetryPolicy, DEFAULT_RETRY_SETTINGS, headerValue, retryAfterMs, type RetrySettings } from './retry';
+import { createRetryPolicy, DEFAULT_RETRY_SETTINGS, headerValue, type RetrySettings, retryAfterMs } from './retry';
 import { oauthTokenSchema } from './schemas';
-import { TOOL_VERSION } from '../version';
-import { formatPath } from '../util/path';
 
 export interface TransportOptions {
   readonly tenantUrl: string;
@@ -55,7 +55,11 @@ export interface TransportStats {
   /** 429 responses received. */
   readonly rateLimited: number;
   /** Endpoints that answered with a `deprecation` or `sunset` header. */
-  readonly deprecations: readonly { readonly endpoint: string; readonly deprecation?: string; readonly sunset?: string }[];
+  readonly deprecations: readonly {
+    readonly endpoint: string;
+    readonly deprecation?: string;
+    readonly sunset?: string;
+  }[];
 }
 
 /** What the caller knows about an endpoint, for messages that say what to do. */
@@ -359,7 +363,8 @@ export class Transport {
         ...(waitMs !== undefined ? { retryAfterSeconds: Math.ceil(waitMs / 1000) } : {}),
       });
     }
-    if (status >= 500) return new QlikApiError('bad-response', `${what}: server error, still failing after retries`, fields);
+    if (status >= 500)
+      return new QlikApiError('bad-response', `${what}: server error, still failing after retries`, fields);
     return new QlikApiError('bad-response', `${what}: unexpected status`, fields);
   }
 
@@ -380,10 +385,14 @@ export class Transport {
     }
     const code = failureCode(error);
     const message = error instanceof Error ? this.redact(error.message).slice(0, 200) : 'request failed';
-    return new QlikApiError('unreachable', `${endpoint}: ${this.origin} unreachable (${code ?? 'network error'}: ${message})`, {
-      endpoint,
-      cause: new TransportFailure(message, code),
-    });
+    return new QlikApiError(
+      'unreachable',
+      `${endpoint}: ${this.origin} unreachable (${code ?? 'network error'}: ${message})`,
+      {
+        endpoint,
+        cause: new TransportFailure(message, code),
+      },
+    );
   }
 }
 

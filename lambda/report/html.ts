@@ -12,25 +12,25 @@
  */
 import { OPEN_ENDED_EXCEPTION_MAX_AGE_DAYS } from '../drift/exceptions';
 import { CHECK_ERROR_CODES, type CheckErrorCode } from '../errors';
-import { html, trustedHtml, type SafeHtml } from './escape';
+import { compareText, plural } from '../util/text';
+import { html, type SafeHtml, trustedHtml } from './escape';
 import { REPORT_CSS } from './html-style';
 import { bigintAsText } from './json';
 import {
-  SEVERITIES,
-  SEVERITY_RANK,
-  worstSeverity,
   type ExceptionRecord,
   type Finding,
   type NotificationRecord,
   type ReportError,
   type RunReport,
+  SEVERITIES,
+  SEVERITY_RANK,
   type Severity,
   type SubjectType,
   type TenantReport,
+  worstSeverity,
 } from './model';
 import { ERROR_CODE_HINTS, ERROR_CODE_TITLES, NOT_CHECKED_STATEMENT } from './tenant-errors';
-import { renderTrendSvg, trendWithCurrentRun, type TrendPoint } from './trend';
-import { compareText, plural } from '../util/text';
+import { renderTrendSvg, type TrendPoint, trendWithCurrentRun } from './trend';
 
 export interface HtmlOptions {
   /** Trend history per tenant id; the current run is added when missing. */
@@ -97,7 +97,6 @@ function formatMs(ms: number): string {
   if (seconds < 120) return `${seconds} s`;
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
-
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
@@ -181,14 +180,17 @@ function expiryHtml(exception: ExceptionRecord & { expired?: boolean }, referenc
   if (!exception.expires) {
     const age = daysBetween(exception.created ?? reference, reference);
     const review =
-      age !== undefined && age > OPEN_ENDED_EXCEPTION_MAX_AGE_DAYS ? html` ${muted(`created ${age} days ago — review it`)}` : '';
+      age !== undefined && age > OPEN_ENDED_EXCEPTION_MAX_AGE_DAYS
+        ? html` ${muted(`created ${age} days ago — review it`)}`
+        : '';
     return html`<span class="badge warn">no end date</span>${review}`;
   }
   const days = daysBetween(reference, exception.expires);
   if (exception.expired || (days !== undefined && days < 0)) {
     return html`<span class="badge expired">expired</span> ${exception.expires}`;
   }
-  const soon = days !== undefined && days <= EXCEPTION_ENDS_SOON_DAYS ? html`<span class="badge warn">ends soon</span> ` : '';
+  const soon =
+    days !== undefined && days <= EXCEPTION_ENDS_SOON_DAYS ? html`<span class="badge warn">ends soon</span> ` : '';
   const inDays = days === undefined ? '' : html` ${muted(`(in ${plural(days, 'day')})`)}`;
   return html`${soon}${exception.expires}${inDays}`;
 }
@@ -221,13 +223,15 @@ function evidenceValue(value: unknown, depth: number): SafeHtml {
     if (value.length === 0) return muted('none');
     const shown = value.slice(0, EVIDENCE_LIMITS.items);
     const items = shown.map((v: unknown) => html`<li>${evidenceValue(v, depth + 1)}</li>`);
-    const more = value.length > shown.length ? html`<li class="muted">… and ${value.length - shown.length} more</li>` : '';
+    const more =
+      value.length > shown.length ? html`<li class="muted">… and ${value.length - shown.length} more</li>` : '';
     return shown.every(isPrimitive)
       ? html`<ul class="ev-list">${items}${more}</ul>`
       : html`<ol class="ev-items">${items}${more}</ol>`;
   }
   if (typeof value === 'object') {
-    if (depth >= EVIDENCE_LIMITS.depth) return html`<code>${truncate(compactJson(value), EVIDENCE_LIMITS.chars)}</code>`;
+    if (depth >= EVIDENCE_LIMITS.depth)
+      return html`<code>${truncate(compactJson(value), EVIDENCE_LIMITS.chars)}</code>`;
     return evidenceTable(value as Record<string, unknown>, depth + 1, 'ev-nested');
   }
   return html`${truncate(String(value), EVIDENCE_LIMITS.chars)}`;
@@ -396,7 +400,9 @@ ${collapsibleTable(
 function resolvedSection(tenant: TenantReport): SafeHtml | '' {
   if (tenant.resolved.length === 0) return '';
   const rows = tenant.resolved.map(
-    (f) => html`<tr class="finding resolved" ${findingAttrs(f)}><td>${driftBadge('resolved')} ${severityBadge(f.severity)}</td>
+    (
+      f,
+    ) => html`<tr class="finding resolved" ${findingAttrs(f)}><td>${driftBadge('resolved')} ${severityBadge(f.severity)}</td>
 <td>${subjectHtml(f)}<div class="muted small">${f.message}</div></td><td>${ruleHtml(f)}</td>
 <td>${utc(f.firstSeen)}</td><td>${utc(f.lastSeen)}</td><td><code>${f.id}</code></td></tr>
 `,
@@ -417,7 +423,9 @@ function exceptionsSection(tenant: TenantReport, reference: string): SafeHtml | 
       : '';
   }
   const rows = tenant.exceptions.map(
-    (e) => html`<tr class="exception"><td><code class="rule-id">${e.rule}</code></td><td>${exceptionSubject(e.subject)}</td>
+    (
+      e,
+    ) => html`<tr class="exception"><td><code class="rule-id">${e.rule}</code></td><td>${exceptionSubject(e.subject)}</td>
 <td>${e.reason}</td><td>${e.owner}</td><td>${orNone(e.ticket)}</td><td>${orNone(e.created, 'unknown')}</td>
 <td>${expiryHtml(e, reference)}</td></tr>
 `,
@@ -437,7 +445,8 @@ function notificationsSection(notifications: readonly NotificationRecord[]): Saf
     return html`<section class="block"><h3>Notifications sent</h3><p class="muted">None for this tenant in this run.</p></section>`;
   }
   const rows = notifications.map(
-    (n) => html`<tr><td>${n.eventType}</td><td>${n.channel}</td><td>${severityBadge(n.severity)}</td><td>${n.subject}</td></tr>`,
+    (n) =>
+      html`<tr><td>${n.eventType}</td><td>${n.channel}</td><td>${severityBadge(n.severity)}</td><td>${n.subject}</td></tr>`,
   );
   return html`<section class="block"><h3>Notifications sent ${count(notifications.length)}</h3>
 <table class="data"><thead><tr><th>Event</th><th>Channel</th><th>Severity</th><th>Subject</th></tr></thead>
@@ -517,7 +526,8 @@ function summaryCards(tenant: TenantReport): SafeHtml | '' {
   )
     .filter(([, v]) => typeof v === 'number')
     .map(([label, v]) => html`<span><strong>${v}</strong> ${label}</span>`);
-  if (typeof s.durationMs === 'number') read.push(html`<span>checked in <strong>${formatMs(s.durationMs)}</strong></span>`);
+  if (typeof s.durationMs === 'number')
+    read.push(html`<span>checked in <strong>${formatMs(s.durationMs)}</strong></span>`);
   const inventory = read.length
     ? html`<p class="inventory">Read: ${read.map((r, i) => (i === 0 ? r : html` · ${r}`))}</p>`
     : '';
@@ -525,7 +535,12 @@ function summaryCards(tenant: TenantReport): SafeHtml | '' {
 <ul class="by-severity" aria-label="Failing findings by severity">${severities}</ul>${inventory}</div>`;
 }
 
-function trendBlock(report: RunReport, tenant: TenantReport, index: number, trends: HtmlOptions['trends']): SafeHtml | '' {
+function trendBlock(
+  report: RunReport,
+  tenant: TenantReport,
+  index: number,
+  trends: HtmlOptions['trends'],
+): SafeHtml | '' {
   if (!trends || !Object.hasOwn(trends, tenant.tenantId)) return '';
   const points = trendWithCurrentRun(trends[tenant.tenantId] ?? [], report, tenant);
   const rows = points
@@ -578,7 +593,9 @@ function overviewRow(tenant: TenantReport, index: number): SafeHtml {
   const s = tenant.summary;
   const worst = worstFailing(s);
   const status =
-    s.failing > 0 ? html`<span class="badge status-fail">FAILING</span>` : html`<span class="badge status-ok">OK</span>`;
+    s.failing > 0
+      ? html`<span class="badge status-fail">FAILING</span>`
+      : html`<span class="badge status-ok">OK</span>`;
   return html`<tr><td>${link}</td><td>${status}</td><td class="num">${s.failing}</td>
 <td>${worst ? severityBadge(worst) : muted('—')}</td><td class="num">${s.new + s.reopened}</td>
 <td class="num">${s.resolved}</td><td class="num">${s.suppressed}</td></tr>`;
@@ -606,7 +623,8 @@ function overview(report: RunReport): SafeHtml {
 }
 
 const COMPACT_NOTE = 'evidence and fix are in report.json and findings.csv';
-const FOOTER_NOTE = 'the same run is stored as report.json, findings.csv and findings.ocsf.jsonl with the same finding ids.';
+const FOOTER_NOTE =
+  'the same run is stored as report.json, findings.csv and findings.ocsf.jsonl with the same finding ids.';
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 export function renderHtml(report: RunReport, options: HtmlOptions = {}): string {

@@ -9,7 +9,7 @@
  */
 import * as z from 'zod';
 import { CHECK_ERROR_CODES } from '../errors';
-import { SEVERITIES, SUBJECT_TYPES, type Finding, type RunReport, type TenantReport } from './model';
+import { type Finding, type RunReport, SEVERITIES, SUBJECT_TYPES, type TenantReport } from './model';
 
 const isoTimestamp = z.iso.datetime({ offset: true });
 const count = z.number().int().nonnegative();

@@ -3,9 +3,10 @@
  * string building: no script, no external resource, readable when printed, and described for screen readers (role
  * "img" with a <title> and a <desc>, a <title> per bar) with the numbers also given as a table by the caller.
  */
+
+import { compareText } from '../util/text';
 import { html, type SafeHtml } from './escape';
 import type { RunReport, TenantReport } from './model';
-import { compareText } from '../util/text';
 
 export interface TrendPoint {
   readonly runId: string;
@@ -124,15 +125,21 @@ text-anchor="middle">Failing</text>`);
     // A run with nothing failing still gets a visible (green) stub: a missing bar would read as a missing run.
     const height = Math.max(point.failing > 0 ? 1 : 2, baseline - y(point.failing));
     const isLast = index === shown.length - 1;
-    const classes = ['bar', isLast ? 'bar-current' : '', point.failing === 0 ? 'bar-zero' : ''].filter(Boolean).join(' ');
+    const classes = ['bar', isLast ? 'bar-current' : '', point.failing === 0 ? 'bar-zero' : '']
+      .filter(Boolean)
+      .join(' ');
     parts.push(html`<rect class="${classes}" data-run-id="${point.runId}" x="${round(x)}" y="${round(baseline - height)}"
 width="${round(barWidth)}" height="${round(height)}"><title>${describePoint(point)}</title></rect>`);
     if (barWidth >= 12 || isLast) {
-      parts.push(html`<text class="value" x="${centre}" y="${round(baseline - height - 4)}" text-anchor="middle">${point.failing}</text>`);
+      parts.push(
+        html`<text class="value" x="${centre}" y="${round(baseline - height - 4)}" text-anchor="middle">${point.failing}</text>`,
+      );
     }
     // Label every n-th run counting back from the latest, so the current run always has its label.
     if ((shown.length - 1 - index) % labelEvery === 0) {
-      parts.push(html`<text class="tick" x="${centre}" y="${baseline + 16}" text-anchor="middle">${labels[index]}</text>`);
+      parts.push(
+        html`<text class="tick" x="${centre}" y="${baseline + 16}" text-anchor="middle">${labels[index]}</text>`,
+      );
     }
   });
   parts.push(html`<line class="axis" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${baseline}" y2="${baseline}"/>

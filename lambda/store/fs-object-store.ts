@@ -4,8 +4,8 @@
  * file and a crash leaves either the old object or the new one.
  */
 import { randomUUID } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type Dirent, constants as fsConstants } from 'node:fs';
+import { type FileHandle, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import {
   assertValidKey,
@@ -87,7 +87,10 @@ export class FsObjectStore implements ObjectStore {
       throw new ObjectStoreError('list', this.location(prefix), { cause: error });
     }
     return keys
-      .filter((key) => key.startsWith(prefix) && (options.startAfter === undefined || compareKeys(key, options.startAfter) > 0))
+      .filter(
+        (key) =>
+          key.startsWith(prefix) && (options.startAfter === undefined || compareKeys(key, options.startAfter) > 0),
+      )
       .sort(compareKeys);
   }
 
@@ -115,7 +118,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   private async walk(folder: string, keys: string[]): Promise<void> {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(join(this.root, ...folder.split('/').filter(Boolean)), { withFileTypes: true });
     } catch (error) {
@@ -150,7 +153,7 @@ async function writeDurably(path: string, body: ObjectBody): Promise<void> {
  * claim with the complete file. A reader may briefly see an empty file, never a partial one.
  */
 async function createExclusively(path: string, body: ObjectBody): Promise<PutResult> {
-  let claim;
+  let claim: FileHandle;
   try {
     claim = await open(path, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY);
   } catch (error) {

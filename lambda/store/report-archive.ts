@@ -3,9 +3,9 @@
  * previous manifest) with if-none-match, then the tenant's `latest.json` pointer.
  */
 import { CheckError } from '../errors';
-import type { ArchivedRun, ArchiveRunInput, ReportArchive } from './store';
 import {
   dateOfRunId,
+  keySegment,
   LATEST_POINTER_NAME,
   latestPointerKey,
   MANIFEST_NAME,
@@ -13,19 +13,19 @@ import {
   runDate,
   runPrefix,
   tenantReportsPrefix,
-  keySegment,
 } from './layout';
 import {
   decodeJson,
   encodeJson,
   LatestPointerSchema,
-  type ManifestLink,
   MANIFEST_SCHEMA_VERSION,
+  type ManifestLink,
   type RunManifest,
   RunManifestSchema,
   sha256Hex,
 } from './manifest';
 import type { ObjectStore } from './object-store';
+import type { ArchivedRun, ArchiveRunInput, ReportArchive } from './store';
 
 export interface ReportArchiveOptions {
   /** Clock for the manifest's `createdAt`. */
@@ -76,7 +76,11 @@ export function createReportArchive(store: ObjectStore, options: ReportArchiveOp
     }
   }
 
-  async function findSuccessor(tenantId: string, head: ManifestLink, ownKey: string): Promise<ManifestLink | undefined> {
+  async function findSuccessor(
+    tenantId: string,
+    head: ManifestLink,
+    ownKey: string,
+  ): Promise<ManifestLink | undefined> {
     const later = (await store.list(tenantReportsPrefix(tenantId), { startAfter: head.key })).filter(
       (key) => key !== ownKey && parseManifestKey(key),
     );

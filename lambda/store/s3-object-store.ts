@@ -155,5 +155,5 @@ function statusOf(error: unknown): number | undefined {
 
 function isNotFound(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
-  return name === 'NoSuchKey' || name === 'NotFound' || statusOf(error) === 404 && name !== 'NoSuchBucket';
+  return name === 'NoSuchKey' || name === 'NotFound' || (statusOf(error) === 404 && name !== 'NoSuchBucket');
 }

@@ -12,7 +12,8 @@ export function formatPath(
   let text = '';
   for (const key of path) {
     if (typeof key === 'number') text += `[${key}]`;
-    else if (!quoteOddKeys || (typeof key === 'string' && plainName.test(key))) text += text ? `.${String(key)}` : String(key);
+    else if (!quoteOddKeys || (typeof key === 'string' && plainName.test(key)))
+      text += text ? `.${String(key)}` : String(key);
     else text += `[${JSON.stringify(String(key))}]`;
   }
   return text;

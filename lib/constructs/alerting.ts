@@ -122,7 +122,7 @@ export class Alerting extends Construct {
 
     this.undeliveredQueue = createTerminalQueue(this, 'UndeliveredEmails', 'alert emails SNS could not deliver');
 
-    (props.emailRecipients ?? []).forEach((recipient, index) => this.addEmailRecipient(recipient, index));
+    for (const [index, recipient] of (props.emailRecipients ?? []).entries()) this.addEmailRecipient(recipient, index);
 
     if (props.slack) {
       this.chatGuardrail = new iam.ManagedPolicy(this, 'ChatGuardrail', {

@@ -198,7 +198,10 @@ export class CheckerFunction extends Construct {
       retryAttempts: 0,
       maxEventAge: props.maxEventAge ?? Duration.hours(1),
       onFailure: new destinations.SqsDestination(this.failureQueue),
-      environment: { ...this.environment, [CONFIG_ENVIRONMENT_VARIABLE]: Stack.of(this).toJsonString(deployTimeConfig) },
+      environment: {
+        ...this.environment,
+        [CONFIG_ENVIRONMENT_VARIABLE]: Stack.of(this).toJsonString(deployTimeConfig),
+      },
       bundling: {
         minify: true,
         sourceMap: true,
@@ -207,7 +210,8 @@ export class CheckerFunction extends Construct {
         format: nodejs.OutputFormat.ESM,
         mainFields: ['module', 'main'],
         // Some dependencies are CommonJS and call require() for Node built-ins; ESM output has no require of its own.
-        banner: "import { createRequire as __qagCreateRequire } from 'node:module'; const require = __qagCreateRequire(import.meta.url);",
+        banner:
+          "import { createRequire as __qagCreateRequire } from 'node:module'; const require = __qagCreateRequire(import.meta.url);",
         forceDockerBundling: !(props.localBundling ?? true),
         // The file's path is part of these commands, and with it its content hash: CDK keys its in-process bundle
         // cache on the commands, and the asset hash (of the bundled output) covers the copied file.

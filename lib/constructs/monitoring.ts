@@ -118,7 +118,7 @@ export class Monitoring extends Construct {
     this.addAlarm('ArchiveFailures', {
       alarmName: `${prefix}-reports-not-stored`,
       alarmDescription:
-        'A run could not store a tenant\'s reports: the audit archive has a gap for that run (alerts were still sent).',
+        "A run could not store a tenant's reports: the audit archive has a gap for that run (alerts were still sent).",
       metric: this.checkerMetric(CheckerMetric.ArchiveFailures, {}, Duration.hours(1), cloudwatch.Stats.SUM),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -159,9 +159,7 @@ export class Monitoring extends Construct {
           this.checkerMetric(metricName, { tenant }, Duration.hours(1), statistic).with({ label: tenant }),
         ),
       });
-    this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms }),
-    );
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms }));
     this.dashboard.addWidgets(
       perTenant('Failing findings', CheckerMetric.FailingFindings, cloudwatch.Stats.MAXIMUM),
       perTenant('New findings', CheckerMetric.NewFindings, cloudwatch.Stats.SUM),

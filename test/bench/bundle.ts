@@ -21,8 +21,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
-import { PROJECT_ROOT } from './proc';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/config/telemetry';
+import { PROJECT_ROOT } from './proc';
 
 export interface InitTiming {
   /** Process start → bundle imported, per run. */
@@ -140,7 +140,14 @@ export async function measureBundle(runs: number): Promise<BundleResult> {
       const plugins = changes.map((change) => change.plugin(() => applied.add(change.name)));
       const newest = changes[changes.length - 1] as WhatIfChange;
       // Built to find out whether the newest change alters anything; kept only if it does.
-      const candidate = await buildBundle(folder, changes.filter((c) => !alreadyInCode.includes(c.name)).map((c) => c.name).join(', '), plugins);
+      const candidate = await buildBundle(
+        folder,
+        changes
+          .filter((c) => !alreadyInCode.includes(c.name))
+          .map((c) => c.name)
+          .join(', '),
+        plugins,
+      );
       if (applied.has(newest.name)) builds.push(candidate);
       else alreadyInCode.push(newest.name);
     }
@@ -206,7 +213,9 @@ async function buildBundle(folder: string, name: string, plugins: Plugin[]): Pro
     bytes: code.length,
     gzipBytes: gzipSync(code).length,
     sourceMapBytes: statSync(`${outfile}.map`).size,
-    contributors: [...byPackage.entries()].map(([owner, bytes]) => ({ name: owner, bytes })).sort((a, b) => b.bytes - a.bytes),
+    contributors: [...byPackage.entries()]
+      .map(([owner, bytes]) => ({ name: owner, bytes }))
+      .sort((a, b) => b.bytes - a.bytes),
     init: { sinceStartMs: [], importMs: [], sdkMs: [], ownMs: [] },
   };
 }

@@ -3,11 +3,11 @@
  * collectTenant (targeted or full) then evaluatePolicy with the shipped default policy — timed from the first request
  * to the last finding.
  */
-import { collectTenant, type CollectMode } from '../../lambda/collect/collect';
+import { type CollectMode, collectTenant } from '../../lambda/collect/collect';
 import { evaluatePolicy, policyNeeds } from '../../lambda/policy/evaluate';
 import { defaultPolicy } from '../../lambda/policy/load';
 import { findingId } from '../../lambda/report/model';
-import { failInChild, memory, reportToParent, type MemorySample } from './proc';
+import { failInChild, type MemorySample, memory, reportToParent } from './proc';
 
 export interface FindingKey {
   readonly id: string;

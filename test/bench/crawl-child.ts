@@ -11,13 +11,13 @@
  * simulator that same behaviour. The parent checks that no product-info request reached the simulator.
  */
 import apiKeys from '@qlik/api/api-keys';
+import type { HostConfig } from '@qlik/api/auth';
 import auth from '@qlik/api/auth';
 import groups from '@qlik/api/groups';
 import roles from '@qlik/api/roles';
 import users from '@qlik/api/users';
-import type { HostConfig } from '@qlik/api/auth';
 import { ALL_STATUSES_FILTER } from '../../lambda/qlik/filters';
-import { failInChild, memory, reportToParent, type MemorySample } from './proc';
+import { failInChild, type MemorySample, memory, reportToParent } from './proc';
 
 export interface CrawlResult {
   readonly wallMs: number;

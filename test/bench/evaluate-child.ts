@@ -14,8 +14,8 @@
 import { developerHolders, evaluatePolicy } from '../../lambda/policy/evaluate';
 import { defaultPolicy } from '../../lambda/policy/load';
 import { NOW } from '../unit/policy/builders';
-import { GROUPS, KEYS, USERS, buildTenant } from '../unit/policy/scale-tenant';
-import { failInChild, memory, reportToParent, resetPeakRss, type MemorySample } from './proc';
+import { buildTenant, GROUPS, KEYS, USERS } from '../unit/policy/scale-tenant';
+import { failInChild, type MemorySample, memory, reportToParent, resetPeakRss } from './proc';
 import { readSnapshotPages } from './snapshot-pages';
 
 export interface EvaluateResult {

@@ -7,10 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPolicy } from '../../lambda/policy/load';
-import { run, type RunLog, type TenantTarget } from '../../lambda/run';
+import { type RunLog, run, type TenantTarget } from '../../lambda/run';
 import { createReportArchive, createStateStore } from '../../lambda/store/archive';
 import { FsObjectStore } from '../../lambda/store/fs-object-store';
-import { failInChild, inputFromParent, memory, reportToParent, type MemorySample } from './proc';
+import { failInChild, inputFromParent, type MemorySample, memory, reportToParent } from './proc';
 
 export interface FleetInput {
   readonly tenants: readonly { readonly url: string; readonly apiKey: string }[];
@@ -87,7 +87,9 @@ async function main(): Promise<void> {
     concurrency: input.concurrency,
     wallMs,
     ok: tenants.filter((t) => t.status === 'ok').length,
-    errors: tenants.flatMap((t) => t.errors.map((e) => `${t.tenantName ?? t.tenantId}: ${e.code}: ${e.message}`)).slice(0, 5),
+    errors: tenants
+      .flatMap((t) => t.errors.map((e) => `${t.tenantName ?? t.tenantId}: ${e.code}: ${e.message}`))
+      .slice(0, 5),
     exitCode: outcome.exitCode,
     failingFindings,
     findingsByRule,

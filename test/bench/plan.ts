@@ -17,7 +17,12 @@ export type Plan =
   | { readonly kind: 'step'; readonly label: string; readonly roundTrips: number; readonly requests: number }
   | { readonly kind: 'seq' | 'par'; readonly parts: readonly Plan[] };
 
-export const step = (label: string, roundTrips = 1, requests = roundTrips): Plan => ({ kind: 'step', label, roundTrips, requests });
+export const step = (label: string, roundTrips = 1, requests = roundTrips): Plan => ({
+  kind: 'step',
+  label,
+  roundTrips,
+  requests,
+});
 export const seq = (...parts: Plan[]): Plan => ({ kind: 'seq', parts });
 export const par = (...parts: Plan[]): Plan => ({ kind: 'par', parts });
 
@@ -49,7 +54,10 @@ export function describe(plan: Plan): string {
   if (plan.kind === 'step') return plan.label;
   const parts = plan.parts.filter((part) => requests(part) > 0);
   if (plan.kind === 'seq') return parts.map(describe).join(' → ');
-  const longest = parts.reduce<Plan | undefined>((best, part) => (!best || chain(part) > chain(best) ? part : best), undefined);
+  const longest = parts.reduce<Plan | undefined>(
+    (best, part) => (!best || chain(part) > chain(best) ? part : best),
+    undefined,
+  );
   if (!longest) return '';
   const inner = describe(longest);
   return parts.length > 1 ? `[${inner}] ∥ ${parts.length - 1} shorter branch${parts.length > 2 ? 'es' : ''}` : inner;
@@ -89,7 +97,13 @@ export function targetedPlan(t: TenantSizes): PlanPair {
  * is needed); in full mode that is known from the start, so the list needs nothing.
  */
 export function fullPlan(t: TenantSizes): PlanPair {
-  const others = () => [seq(ME(), CONFIG()), TENANT(), pages('GET /roles', t.roles), pages('GET /api-keys', t.apiKeys), pages('GET /groups', t.groups)];
+  const others = () => [
+    seq(ME(), CONFIG()),
+    TENANT(),
+    pages('GET /roles', t.roles),
+    pages('GET /api-keys', t.apiKeys),
+    pages('GET /groups', t.groups),
+  ];
   return {
     implemented: par(...others(), seq(EVERYONE(), pages('GET /users', t.users))),
     dependencies: par(...others(), EVERYONE(), pages('GET /users', t.users)),
@@ -98,6 +112,11 @@ export function fullPlan(t: TenantSizes): PlanPair {
 
 /** A script with the official client: users, groups, roles, keys, one list after the other, page after page. */
 export function crawlPlan(t: TenantSizes): PlanPair {
-  const lists = () => [pages('GET /users', t.users), pages('GET /groups', t.groups), pages('GET /roles', t.roles), pages('GET /api-keys', t.apiKeys)];
+  const lists = () => [
+    pages('GET /users', t.users),
+    pages('GET /groups', t.groups),
+    pages('GET /roles', t.roles),
+    pages('GET /api-keys', t.apiKeys),
+  ];
   return { implemented: seq(...lists()), dependencies: par(...lists()) };
 }

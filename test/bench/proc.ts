@@ -3,7 +3,7 @@
  * simulated tenants run in processes of their own (so their memory and CPU are not the checker's), and results come
  * back over IPC.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,7 +130,10 @@ export function runChild<T>(
     if (options.input !== undefined) child.send({ type: 'input', value: options.input });
     child.on('exit', (code, signal) => {
       if (result && code === 0) resolve(result.value);
-      else reject(new Error(`bench child ${name} ${args.join(' ')} exited with ${signal ?? code}:\n${stderr.slice(-4000)}`));
+      else
+        reject(
+          new Error(`bench child ${name} ${args.join(' ')} exited with ${signal ?? code}:\n${stderr.slice(-4000)}`),
+        );
     });
   });
 }

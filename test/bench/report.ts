@@ -60,7 +60,9 @@ const TARGETS = {
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 const seconds = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const ms1 = (ms: number): string => `${ms.toFixed(1)} ms`;
@@ -76,7 +78,11 @@ const verdictOn = (measured: number, target: number, atMost = true): string =>
   `${verdict(atMost ? measured <= target : measured >= target)}${Math.abs(measured / target - 1) < 0.05 ? ' (borderline: within 5% of the target)' : ''}`;
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
 }
 
 const findingKey = (f: FindingKey) => `${f.id} ${f.ruleId} ${f.subjectType}:${f.subjectId}`;
@@ -95,17 +101,22 @@ export function renderResults(r: BenchResults): string {
   const { partner, evaluation, bundle, fleet } = r;
   const floor = (roundTrips: number) => roundTrips * r.latencyMs;
 
-  const targeted = [...partner.targeted].sort((a, b) => a.result.wallMs - b.result.wallMs)[Math.floor(partner.targeted.length / 2)];
+  const targeted = [...partner.targeted].sort((a, b) => a.result.wallMs - b.result.wallMs)[
+    Math.floor(partner.targeted.length / 2)
+  ];
   if (!targeted) throw new Error('no targeted run');
   const a = targeted;
   const aWall = a.result.wallMs;
   const aVsDependencies = aWall / floor(a.dependencyChain);
   const aVsImplemented = aWall / floor(a.implementedChain);
   const speedup = partner.crawl.result.wallMs / aWall;
-  const everyTargetedAgrees = partner.targeted.every((run) => sameFindings(run.result.findings, partner.full.result.findings));
+  const everyTargetedAgrees = partner.targeted.every((run) =>
+    sameFindings(run.result.findings, partner.full.result.findings),
+  );
   const expectedKeys = partner.expected.map((f) => `${f.ruleId} ${f.subjectType}:${f.subjectId}`).sort();
   const targetedKeys = a.result.findings.map((f) => `${f.ruleId} ${f.subjectType}:${f.subjectId}`).sort();
-  const matchesConstruction = expectedKeys.length === targetedKeys.length && expectedKeys.every((k, i) => k === targetedKeys[i]);
+  const matchesConstruction =
+    expectedKeys.length === targetedKeys.length && expectedKeys.every((k, i) => k === targetedKeys[i]);
 
   const evaluationPeak = (e: EvaluateResult) => e.memoryAfterEvaluation.peakRssBytes;
   const medianRun = (runs: readonly EvaluateResult[]): EvaluateResult => {
@@ -129,11 +140,11 @@ export function renderResults(r: BenchResults): string {
     '',
     `Machine: \`nproc\` = ${r.machine.nproc}, CPU ${r.machine.cpu}, memory ${(r.machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${r.machine.node}.`,
     `Simulated tenants (test/sim) answer every request after ${r.latencyMs} ms of injected latency; they run in processes of`,
-    'their own, and each measurement runs in a fresh Node process, so the peak RSS shown is that measurement\'s alone',
+    "their own, and each measurement runs in a fresh Node process, so the peak RSS shown is that measurement's alone",
     '(VmHWM; the measured children run compiled on bare Node, and their peak includes Node and the modules imported — the',
     'RSS right after the imports is shown beside it as the baseline).',
     '',
-    '**Floors.** A request plan\'s chain is its longest path of round trips that wait for one another; floor = chain ×',
+    "**Floors.** A request plan's chain is its longest path of round trips that wait for one another; floor = chain ×",
     `${r.latencyMs} ms. Two chains are given for each plan (test/bench/plan.ts): *as implemented* follows the order the code waits`,
     'in; *data dependencies* lets each request wait only for what it needs (a `next` link, an id, the tenant id). The',
     'second is the true floor for those requests, and the one the targets are judged against first.',
@@ -170,10 +181,12 @@ export function renderResults(r: BenchResults): string {
           `${a.result.findings.length} vs ${partner.full.result.findings.length} findings; ids, rule ids and subjects ${everyTargetedAgrees ? 'identical in every run' : 'DIFFER'}`,
           verdict(everyTargetedAgrees),
         ],
-        ...([
-          ['snapshot parsed page by page', evaluated.pages, evaluation.pages],
-          ['snapshot from buildTenant()', evaluated.build, evaluation.build],
-        ] as const).flatMap(([how, e, runs]) => [
+        ...(
+          [
+            ['snapshot parsed page by page', evaluated.pages, evaluation.pages],
+            ['snapshot from buildTenant()', evaluated.build, evaluation.build],
+          ] as const
+        ).flatMap(([how, e, runs]) => [
           [
             `Evaluation of 100k users ≤ ${TARGETS.evaluationMs} ms (${how})`,
             `${ms1(e.coldMs)}: median of ${runs.length} fresh processes (${coldRuns(runs)} ms), first evaluation in each; warm median ${ms1(median(e.warmMs))}`,
@@ -205,7 +218,7 @@ export function renderResults(r: BenchResults): string {
     modelled
       ? 'The plan model behind the floors predicted exactly the requests the simulator served for (a), (b) and (c).'
       : '**Warning: the plan model (test/bench/plan.ts) does not predict the requests the simulator served (see the ' +
-          'requests column below); the code\'s request plan has changed, so the floors above are out of date.**',
+          "requests column below); the code's request plan has changed, so the floors above are out of date.**",
     '',
   );
 
@@ -214,21 +227,24 @@ export function renderResults(r: BenchResults): string {
     '',
     `Generated tenant (test/sim/generate.ts, seed ${partner.spec.seed}): ${int(partner.spec.users)} users of every status, ${int(partner.spec.groups)} groups,`,
     `${partner.sizes.roles} roles, ${partner.spec.keys} API keys held by ${partner.spec.keyOwners} distinct owners of whom ${partner.spec.ownersLackingPermission} lack the`,
-    'permission. The checker authenticates with the caller\'s API key.',
+    "permission. The checker authenticates with the caller's API key.",
     '',
     '- **(a)** default check: `collectTenant` (targeted) + `evaluatePolicy` with the shipped default policy, timed from',
     `  the first request to the last finding; ${partner.targeted.length} runs, each in a fresh process; the median is shown.`,
     '- **(b)** full crawl with `@qlik/api` 2.19 (users, groups, roles, keys; every page through `next()`, one list after',
     '  the other, as a script would). Users are listed with the same all-statuses filter the full inventory uses, so both',
     '  read the same users (unfiltered, the simulator lists active users only, as qlik-cloud-api.md allows). No',
-    '  evaluation: crawling only. Host config, set with `auth.setDefaultHostConfig`: `{ authType: \'apikey\', host:',
-    '  \'http://127.0.0.1:<port>\', apiKey, forceIsWindows: false }` — the library takes the http:// host as is; without',
+    "  evaluation: crawling only. Host config, set with `auth.setDefaultHostConfig`: `{ authType: 'apikey', host:",
+    "  'http://127.0.0.1:<port>', apiKey, forceIsWindows: false }` — the library takes the http:// host as is; without",
     '  the last flag it asks `GET /resources/autogenerated/product-info.json` before every request to a host outside',
-    '  `*.qlikcloud.com` (the simulator\'s 404 is not cached), which it never does against a real tenant.',
-    '- **(c)** this project\'s full inventory: `collectTenant` with `mode: \'full\'` + `evaluatePolicy`.',
+    "  `*.qlikcloud.com` (the simulator's 404 is not cached), which it never does against a real tenant.",
+    "- **(c)** this project's full inventory: `collectTenant` with `mode: 'full'` + `evaluatePolicy`.",
     '',
   );
-  const partnerRow = (label: string, m: Measured<{ wallMs: number; memoryAtStart: { rssBytes: number }; memoryAtEnd: { peakRssBytes: number } }>) => [
+  const partnerRow = (
+    label: string,
+    m: Measured<{ wallMs: number; memoryAtStart: { rssBytes: number }; memoryAtEnd: { peakRssBytes: number } }>,
+  ) => [
     label,
     `${int(m.clientRequests)} / ${int(m.sim.requests)} / ${int(m.planRequests)}`,
     seconds(m.result.wallMs),
@@ -285,7 +301,10 @@ export function renderResults(r: BenchResults): string {
   out(
     table(
       ['route', '(a)', '(b)', '(c)'],
-      routes.map((route) => [`\`${route}\``, ...[a, partner.crawl, partner.full].map((m) => String(m.sim.byPath[route] ?? 0))]),
+      routes.map((route) => [
+        `\`${route}\``,
+        ...[a, partner.crawl, partner.full].map((m) => String(m.sim.byPath[route] ?? 0)),
+      ]),
     ),
     '',
     `**Findings.** (a): ${byRule(a.result.findings)}. (c): ${byRule(partner.full.result.findings)}.`,
@@ -310,24 +329,48 @@ export function renderResults(r: BenchResults): string {
     '',
     `The tenant at Qlik's limits of test/unit/policy/scale-tenant.ts and the shipped default policy; ${evaluation.pages.length} fresh processes`,
     '(`--expose-gc`) per column, the one with the median first-evaluation time shown. Once the snapshot is in memory it is garbage collected and the peak-RSS mark is reset',
-    '(`/proc/self/clear_refs`), so the evaluation\'s peak is the snapshot held in memory plus what evaluating adds.',
+    "(`/proc/self/clear_refs`), so the evaluation's peak is the snapshot held in memory plus what evaluating adds.",
     '*Parsed page by page*: the snapshot read from JSON lines of 100 items, as the collector builds it from 100-item pages.',
-    '*buildTenant()*: the unit tests\' builder, which round-trips the whole tenant through one JSON string; the heap that',
+    "*buildTenant()*: the unit tests' builder, which round-trips the whole tenant through one JSON string; the heap that",
     'took stays resident after GC, so its RSS is higher than the snapshot needs (compare the JS heap rows).',
     '',
     table(
       ['measure', 'snapshot parsed page by page', 'snapshot from buildTenant()'],
       [
-        ['evaluatePolicy, first call in the process: median (every run)', ms1(p.coldMs) + ` (${coldRuns(evaluation.pages)} ms)`, ms1(b.coldMs) + ` (${coldRuns(evaluation.build)} ms)`],
-        ['evaluatePolicy, warm repeats: median (all)', ...both((e) => `${ms1(median(e.warmMs))} (${e.warmMs.map((v) => v.toFixed(0)).join(', ')})`)],
+        [
+          'evaluatePolicy, first call in the process: median (every run)',
+          `${ms1(p.coldMs)} (${coldRuns(evaluation.pages)} ms)`,
+          `${ms1(b.coldMs)} (${coldRuns(evaluation.build)} ms)`,
+        ],
+        [
+          'evaluatePolicy, warm repeats: median (all)',
+          ...both((e) => `${ms1(median(e.warmMs))} (${e.warmMs.map((v) => v.toFixed(0)).join(', ')})`),
+        ],
         ['developerHolders (also run per tenant)', ...both((e) => ms1(e.developerHoldersMs))],
-        ['findings', ...both((e) => `${int(e.findings)}: ${Object.entries(e.findingsByRule).map(([rule, n]) => `${rule} × ${n}`).join(', ')}`)],
+        [
+          'findings',
+          ...both(
+            (e) =>
+              `${int(e.findings)}: ${Object.entries(e.findingsByRule)
+                .map(([rule, n]) => `${rule} × ${n}`)
+                .join(', ')}`,
+          ),
+        ],
         ['RSS after imports', ...both((e) => mib(e.memoryAtStart.rssBytes))],
         ['RSS with the snapshot in memory, after GC', ...both((e) => mib(e.memoryBeforeEvaluation.rssBytes))],
         ['**peak RSS while evaluating**', ...both((e) => `**${mib(evaluationPeak(e))}**`)],
-        ['JS heap used: after imports / with the snapshot, after GC / right after evaluating (before GC)', ...both((e) =>
-          [e.memoryAtStart, e.memoryBeforeEvaluation, e.memoryAfterEvaluation].map((m) => mib(m.heapUsedBytes)).join(' / '))],
-        ['peak RSS of the whole process (incl. getting the snapshot)', ...both((e) => mib(Math.max(e.memoryBeforeEvaluation.peakRssBytes, evaluationPeak(e))))],
+        [
+          'JS heap used: after imports / with the snapshot, after GC / right after evaluating (before GC)',
+          ...both((e) =>
+            [e.memoryAtStart, e.memoryBeforeEvaluation, e.memoryAfterEvaluation]
+              .map((m) => mib(m.heapUsedBytes))
+              .join(' / '),
+          ),
+        ],
+        [
+          'peak RSS of the whole process (incl. getting the snapshot)',
+          ...both((e) => mib(Math.max(e.memoryBeforeEvaluation.peakRssBytes, evaluationPeak(e)))),
+        ],
         ['getting the snapshot (not part of the target)', ...both((e) => seconds(e.buildMs))],
       ],
     ),
@@ -350,14 +393,23 @@ export function renderResults(r: BenchResults): string {
     '## 3. Lambda bundle',
     '',
     'lambda/handler.ts bundled with esbuild exactly as lib/constructs/checker-function.ts has CDK bundle it (ESM, minified,',
-    'target node24, external source map without sources content, `@aws-sdk/*` external, the construct\'s banner). Module',
+    "target node24, external source map without sources content, `@aws-sdk/*` external, the construct's banner). Module",
     `initialisation: a fresh \`node\` imports the bundle with NODE_OPTIONS=--enable-source-maps and the function's environment;`,
     `median of ${bundle.runs} runs after one warm-up; Node's own start-up (an empty module) takes ${ms1(median(bundle.emptySinceStartMs))}. The AWS SDK clients the`,
     'handler imports load from node_modules, as the runtime loads its own copy; the last two columns split the import',
-    'into the SDK\'s share and the bundle\'s own (SDK imported first, then the bundle).',
+    "into the SDK's share and the bundle's own (SDK imported first, then the bundle).",
     '',
     table(
-      ['build', 'bytes', 'gzip', 'source map', 'init from process start', 'import only', 'of which AWS SDK', 'bundle\'s own'],
+      [
+        'build',
+        'bytes',
+        'gzip',
+        'source map',
+        'init from process start',
+        'import only',
+        'of which AWS SDK',
+        "bundle's own",
+      ],
       [buildRow(shipped)],
     ),
     '',
@@ -370,18 +422,29 @@ export function renderResults(r: BenchResults): string {
     '',
     bundle.whatIf.length > 0
       ? table(
-          ['build', 'bytes', 'gzip', 'source map', 'init from process start', 'import only', 'of which AWS SDK', 'bundle\'s own'],
+          [
+            'build',
+            'bytes',
+            'gzip',
+            'source map',
+            'init from process start',
+            'import only',
+            'of which AWS SDK',
+            "bundle's own",
+          ],
           bundle.whatIf.map(buildRow),
         )
       : 'None: the code already has every change below.',
     '',
-    '- *zod as namespace import*: every `import { z } from \'zod\'` in lambda/ read as `import * as z from \'zod\'` (same',
+    "- *zod as namespace import*: every `import { z } from 'zod'` in lambda/ read as `import * as z from 'zod'` (same",
     '  API); esbuild can then leave out what is never used (the locales, JSON-Schema import).',
     '- *no yaml*: `yaml` replaced by a stub; the Lambda takes its policy as JSON from QAG_CONFIG and never parses YAML.',
-    '- *no undici*: `undici` replaced by a stub, as if the transport used Node\'s built-in fetch (which is undici, shipped',
+    "- *no undici*: `undici` replaced by a stub, as if the transport used Node's built-in fetch (which is undici, shipped",
     '  inside Node). Init timing only: those builds cannot run a check.',
     ...(bundle.alreadyInCode.length > 0
-      ? [`- Already so in the code (the change altered nothing, so no build is shown): ${bundle.alreadyInCode.join('; ')}.`]
+      ? [
+          `- Already so in the code (the change altered nothing, so no build is shown): ${bundle.alreadyInCode.join('; ')}.`,
+        ]
       : []),
     '',
   );
@@ -391,7 +454,7 @@ export function renderResults(r: BenchResults): string {
     '',
     `\`run()\` of lambda/run.ts over ${fleet.tenants} simulated tenants (one process, ${fleet.tenants} loopback ports), each ${int(fleet.spec.users)} users, ${fleet.spec.groups} groups,`,
     `${fleet.spec.keys} keys of ${fleet.spec.keyOwners} owners (${fleet.spec.ownersLackingPermission} lacking the permission); default policy; report archive and drift state in a temporary`,
-    'folder (the CLI\'s store); a publisher that sends nothing. Floor = ⌈tenants / concurrency⌉ × per-tenant chain ×',
+    "folder (the CLI's store); a publisher that sends nothing. Floor = ⌈tenants / concurrency⌉ × per-tenant chain ×",
     `${r.latencyMs} ms. Per-tenant chain as implemented: ${describe(fleet.plan.implemented)}; data dependencies only: ${describe(fleet.plan.dependencies)}.`,
     '',
     table(

@@ -11,8 +11,9 @@
  * Each measurement runs in a fresh child process; the simulators run in processes of their own. Writes
  * test/bench/RESULTS.md. Timings are reported, never asserted.
  */
-import { cpus, totalmem } from 'node:os';
+
 import { rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeConfigSchema } from '../../lambda/config/runtime';
@@ -22,14 +23,21 @@ import type { CheckResult } from './collect-child';
 import type { CrawlResult } from './crawl-child';
 import type { EvaluateResult } from './evaluate-child';
 import type { FleetInput, FleetResult } from './fleet-child';
-import { chain, crawlPlan, fullPlan, requests, targetedPlan, type PlanPair } from './plan';
+import { chain, crawlPlan, fullPlan, type PlanPair, requests, targetedPlan } from './plan';
 import { compileChildren, PROJECT_ROOT, removeCompiledChildren, runChild, ServiceChild } from './proc';
-import { renderResults, type BenchResults, type Measured } from './report';
+import { type BenchResults, type Measured, renderResults } from './report';
 import type { HostedTenant, HostStats, SimHostSpec } from './sim-host';
 import { writeSnapshotPages } from './snapshot-pages';
 
 const LATENCY_MS = 100;
-const PARTNER: GenerateTenantSpec = { users: 50_000, groups: 2_000, keys: 500, keyOwners: 300, ownersLackingPermission: 40, seed: 7 };
+const PARTNER: GenerateTenantSpec = {
+  users: 50_000,
+  groups: 2_000,
+  keys: 500,
+  keyOwners: 300,
+  ownersLackingPermission: 40,
+  seed: 7,
+};
 const TARGETED_RUNS = 3;
 const FLEET_SIZE = 200;
 const fleetTenant = (i: number): GenerateTenantSpec => ({
@@ -51,7 +59,10 @@ function log(message: string): void {
   process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-async function withSims<T>(spec: SimHostSpec, work: (host: ServiceChild<HostedTenant[]>, tenants: HostedTenant[]) => Promise<T>): Promise<T> {
+async function withSims<T>(
+  spec: SimHostSpec,
+  work: (host: ServiceChild<HostedTenant[]>, tenants: HostedTenant[]) => Promise<T>,
+): Promise<T> {
   const host = new ServiceChild<HostedTenant[]>('sim-host.ts', [JSON.stringify(spec)]);
   try {
     const tenants = await host.ready;
@@ -83,7 +94,12 @@ async function served<T>(host: ServiceChild<unknown>, work: () => Promise<T>): P
   };
 }
 
-function measured<R extends { wallMs: number }>(result: R, sim: HostStats, plan: PlanPair, clientRequests: number): Measured<R> {
+function measured<R extends { wallMs: number }>(
+  result: R,
+  sim: HostStats,
+  plan: PlanPair,
+  clientRequests: number,
+): Measured<R> {
   return {
     result,
     sim,
@@ -96,7 +112,9 @@ function measured<R extends { wallMs: number }>(result: R, sim: HostStats, plan:
 }
 
 async function partnerTenant(): Promise<BenchResults['partner']> {
-  log(`partner tenant: starting the simulator (${PARTNER.users} users, ${PARTNER.groups} groups, ${PARTNER.keys} keys)`);
+  log(
+    `partner tenant: starting the simulator (${PARTNER.users} users, ${PARTNER.groups} groups, ${PARTNER.keys} keys)`,
+  );
   return withSims({ tenants: [PARTNER], latencyMs: LATENCY_MS }, async (host, [tenant]) => {
     if (!tenant) throw new Error('simulator host started no tenant');
     const env = { BENCH_TENANT_URL: tenant.url, BENCH_API_KEY: tenant.apiKey };
@@ -155,21 +173,29 @@ async function main(): Promise<void> {
     memoryBytes: totalmem(),
     node: process.version,
   };
-  log(`machine: ${machine.nproc} × ${machine.cpu}, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${machine.node}`);
+  log(
+    `machine: ${machine.nproc} × ${machine.cpu}, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${machine.node}`,
+  );
 
   log(`bundle: building lambda/handler.ts as the construct does, timing module initialisation ×${INIT_RUNS}`);
   const bundle = await measureBundle(INIT_RUNS);
 
   await compileChildren(['collect-child.ts', 'crawl-child.ts', 'evaluate-child.ts', 'fleet-child.ts']);
 
-  log('evaluation alone: 100,000 users / 10,000 groups / 5,000 keys (snapshot parsed page by page, then built in one piece)');
+  log(
+    'evaluation alone: 100,000 users / 10,000 groups / 5,000 keys (snapshot parsed page by page, then built in one piece)',
+  );
   const pagesFile = join(PROJECT_ROOT, '.tmp', `bench-snapshot-${process.pid}.jsonl`);
   writeSnapshotPages(pagesFile);
   const evaluation = { pages: [] as EvaluateResult[], build: [] as EvaluateResult[] };
   try {
     for (let i = 0; i < EVALUATION_RUNS; i++) {
-      evaluation.pages.push(await runChild<EvaluateResult>('evaluate-child.ts', [pagesFile], { execArgv: ['--expose-gc'] }));
-      evaluation.build.push(await runChild<EvaluateResult>('evaluate-child.ts', ['build'], { execArgv: ['--expose-gc'] }));
+      evaluation.pages.push(
+        await runChild<EvaluateResult>('evaluate-child.ts', [pagesFile], { execArgv: ['--expose-gc'] }),
+      );
+      evaluation.build.push(
+        await runChild<EvaluateResult>('evaluate-child.ts', ['build'], { execArgv: ['--expose-gc'] }),
+      );
     }
   } finally {
     rmSync(pagesFile, { force: true });
@@ -196,6 +222,6 @@ async function main(): Promise<void> {
 main()
   .finally(removeCompiledChildren)
   .catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });

@@ -3,7 +3,13 @@
  * process holds only the checker. Argument: a JSON {@link SimHostSpec}. Sends `ready` with each tenant's URL, API key
  * and sizes; answers `stats` (summed over its tenants) and `close`.
  */
-import { generateTenant, startSimulatedTenant, type GenerateTenantSpec, type SimStats, type SimulatedTenant } from '../sim/server';
+import {
+  type GenerateTenantSpec,
+  generateTenant,
+  type SimStats,
+  type SimulatedTenant,
+  startSimulatedTenant,
+} from '../sim/server';
 
 export interface SimHostSpec {
   readonly tenants: readonly GenerateTenantSpec[];
@@ -40,7 +46,9 @@ const hosted: HostedTenant[] = [];
 for (const tenantSpec of spec.tenants) {
   const scenario = generateTenant(tenantSpec);
   const developer = new Set(scenario.roles.filter((role) => role.name === 'Developer').map((role) => role.id));
-  const developerGroups = new Set(scenario.groups.filter((g) => g.assignedRoles.some((id) => developer.has(id))).map((g) => g.id));
+  const developerGroups = new Set(
+    scenario.groups.filter((g) => g.assignedRoles.some((id) => developer.has(id))).map((g) => g.id),
+  );
   const sizes: TenantSizes = {
     users: scenario.users.length,
     groups: scenario.groups.length,
@@ -58,7 +66,11 @@ for (const tenantSpec of spec.tenants) {
     apiKey: tenant.credentials.apiKey,
     tenantId: tenant.tenantId,
     sizes,
-    expected: (scenario.expect?.findings ?? []).map((f) => ({ ruleId: f.ruleId, subjectType: f.subjectType, subjectId: f.subjectId })),
+    expected: (scenario.expect?.findings ?? []).map((f) => ({
+      ruleId: f.ruleId,
+      subjectType: f.subjectType,
+      subjectId: f.subjectId,
+    })),
   });
 }
 

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeConfigSchema } from '../../lambda/config/runtime';
 import { EXAMPLE_CONFIG_FILE } from '../../lib/config';
-import { type Synthesised, onlyResourceOfType, synth } from './support';
+import { onlyResourceOfType, type Synthesised, synth } from './support';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -41,7 +41,12 @@ describe('checker bundle', () => {
     const entry = pathToFileURL(join(loadDir, 'index.mjs')).href;
     return execFileSync(
       process.execPath,
-      ['--enable-source-maps', '--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); ${script}`],
+      [
+        '--enable-source-maps',
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(entry)}); ${script}`,
+      ],
       { encoding: 'utf8', env: { ...process.env, QAG_CONFIG: '', ...env } },
     );
   }
@@ -64,7 +69,9 @@ describe('checker bundle', () => {
 
   it('ships the tenants and settings in qag-config.json, and keeps them out of the environment', () => {
     const file = JSON.parse(readFileSync(join(assetDir, 'qag-config.json'), 'utf8')) as Record<string, unknown>;
-    expect(file.tenants).toEqual(s.config.tenants.map(({ name, url, secretId, allowedHosts }) => ({ name, url, secretId, allowedHosts })));
+    expect(file.tenants).toEqual(
+      s.config.tenants.map(({ name, url, secretId, allowedHosts }) => ({ name, url, secretId, allowedHosts })),
+    );
     expect(file).toEqual(s.stack.checker.staticConfig);
     expect(s.stack.checker.environment.QAG_CONFIG).not.toContain(s.config.tenants[0]!.url);
   });
@@ -76,7 +83,9 @@ describe('checker bundle', () => {
       chatTopicArn: 'arn:aws:sns:eu-west-1:111122223333:chat',
       reportLinkBase: 'https://console.aws.amazon.com/s3/buckets/qag-reports-123?region=eu-west-1&prefix=',
     };
-    const output = withBundle('console.log(JSON.stringify(m.loadRuntimeConfig()));', { QAG_CONFIG: JSON.stringify(environment) });
+    const output = withBundle('console.log(JSON.stringify(m.loadRuntimeConfig()));', {
+      QAG_CONFIG: JSON.stringify(environment),
+    });
     const loaded = RuntimeConfigSchema.parse(JSON.parse(output));
     expect(loaded).toEqual(RuntimeConfigSchema.parse({ ...s.stack.checker.staticConfig, ...environment }));
     expect(loaded.tenants.map((t) => t.name)).toEqual(s.config.tenants.map((t) => t.name));
@@ -88,7 +97,9 @@ describe('checker bundle', () => {
       'try { m.loadRuntimeConfig(); console.log("loaded"); } catch (e) { console.log(e.message); }',
       { QAG_CONFIG: JSON.stringify(environment) },
     );
-    expect(output.trim()).toBe(`${join(loadDir!, 'qag-config.json')} at tenants: a key that QAG_CONFIG does not also set; both set it, and neither may override the other`);
+    expect(output.trim()).toBe(
+      `${join(loadDir!, 'qag-config.json')} at tenants: a key that QAG_CONFIG does not also set; both set it, and neither may override the other`,
+    );
   });
 
   it('was bundled from lambda/handler.ts', () => {

@@ -17,7 +17,7 @@ import {
   parseDeployConfig,
 } from '../../lib/config';
 import { loadDeployPolicy } from '../../lib/policy-source';
-import { ScheduleExpressionError, parseScheduleExpression } from '../../lib/schedule-expression';
+import { parseScheduleExpression, ScheduleExpressionError } from '../../lib/schedule-expression';
 import { writeConfig } from './support';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -78,11 +78,15 @@ describe('deploy config', () => {
 
   it('rejects a tenant URL that is not https', () => {
     const [problem] = problemsOf(VALID.replace('https://acme', 'http://acme'));
-    expect(problem!.message).toBe('/configs/prod.yaml at tenants[0].url: an https URL such as https://acme.eu.qlikcloud.com');
+    expect(problem!.message).toBe(
+      '/configs/prod.yaml at tenants[0].url: an https URL such as https://acme.eu.qlikcloud.com',
+    );
   });
 
   it('rejects unknown keys, naming each one where it is', () => {
-    const problems = problemsOf(`${VALID}\nschedul: {}\n`.replace('retentionDays: 30', 'retentionDays: 30\n  retentionDay: 31'));
+    const problems = problemsOf(
+      `${VALID}\nschedul: {}\n`.replace('retentionDays: 30', 'retentionDays: 30\n  retentionDay: 31'),
+    );
     expect(problems.map((p) => p.path).sort()).toEqual(['reports.retentionDay', 'schedul']);
     expect(problems.every((p) => p.expected.startsWith('no such key'))).toBe(true);
     const byPath = Object.fromEntries(problems.map((p) => [p.path, p.expected]));
@@ -93,7 +97,9 @@ describe('deploy config', () => {
   });
 
   it('suggests the right spelling of a key inside a list', () => {
-    const [problem] = problemsOf(VALID.replace('- address: ops@example.com', '- address: ops@example.com\n      minseverity: high'));
+    const [problem] = problemsOf(
+      VALID.replace('- address: ops@example.com', '- address: ops@example.com\n      minseverity: high'),
+    );
     expect(problem!.path).toBe('alerts.email[0].minseverity');
     expect(problem!.expected).toMatch(/did you mean "minSeverity"\?/);
   });
@@ -126,10 +132,10 @@ function: { timeoutSeconds: 1000, logRetentionDays: 2 }
     );
     // The duplicate tenant name and the cross-field checks need a config whose fields are valid.
     const cross = problemsOf(
-      VALID.replace('tenants:', 'tenantDeadlineSeconds: 900\ntenants:\n  - { name: acme, url: "https://b.qlikcloud.com", secretId: t }').replace(
-        /alerts:[\s\S]*$/,
-        'alerts: {}\n',
-      ),
+      VALID.replace(
+        'tenants:',
+        'tenantDeadlineSeconds: 900\ntenants:\n  - { name: acme, url: "https://b.qlikcloud.com", secretId: t }',
+      ).replace(/alerts:[\s\S]*$/, 'alerts: {}\n'),
     );
     expect(cross.map((p) => [p.path, p.expected])).toEqual(
       expect.arrayContaining([
@@ -152,7 +158,9 @@ function: { timeoutSeconds: 1000, logRetentionDays: 2 }
   });
 
   it('reports a missing file by name', () => {
-    expect(() => loadDeployConfig('/nonexistent/qag.yaml')).toThrow(/\/nonexistent\/qag\.yaml: a readable deploy config file/);
+    expect(() => loadDeployConfig('/nonexistent/qag.yaml')).toThrow(
+      /\/nonexistent\/qag\.yaml: a readable deploy config file/,
+    );
   });
 });
 
@@ -160,7 +168,10 @@ describe('policy file', () => {
   it('is validated with the policy loader and kept as written', async () => {
     const config = writeConfig(VALID, { 'p.yaml': 'name: mine\nrules:\n  api-key-expiring: { windowDays: 7 }\n' });
     const policy = await loadDeployPolicy(join(config, '..', 'p.yaml'));
-    expect(policy).toMatchObject({ document: { name: 'mine', rules: { 'api-key-expiring': { windowDays: 7 } } }, name: 'mine' });
+    expect(policy).toMatchObject({
+      document: { name: 'mine', rules: { 'api-key-expiring': { windowDays: 7 } } },
+      name: 'mine',
+    });
     expect(policy.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 

@@ -2,26 +2,26 @@
  * Construct-level rules that do not need the whole stack: email filter policies, secret ARNs, heartbeat alarm shape,
  * the 4 KB environment limit, the runtime config file in the code asset and the chat severity setting.
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
+import { RuntimeConfigSchema } from '../../lambda/config/runtime';
+import { parseDeployConfig } from '../../lib/config';
 import { emailFilterPolicy, severitiesAtOrAbove } from '../../lib/constructs/alerting';
 import {
   CheckerFunction,
   EnvironmentTooLargeError,
-  LAMBDA_ENVIRONMENT_LIMIT_BYTES,
   estimateEnvironmentBytes,
+  LAMBDA_ENVIRONMENT_LIMIT_BYTES,
   splitRuntimeConfig,
   tenantSecretArn,
 } from '../../lib/constructs/checker-function';
 import { heartbeatAlarmShape } from '../../lib/constructs/monitoring';
-import { parseDeployConfig } from '../../lib/config';
 import { buildRuntimeConfig } from '../../lib/stack';
-import { RuntimeConfigSchema } from '../../lambda/config/runtime';
 import { HANDLER_STUB, synth, writeConfig } from './support';
 
 describe('email filter policies', () => {
@@ -127,7 +127,8 @@ describe("the function's 4 KB environment", () => {
     const policyFile = fileURLToPath(new URL('../../lambda/policy/default-policy.yaml', import.meta.url));
     const tenants = Array.from(
       { length: 300 },
-      (_, i) => `  - { name: tenant-${i}, url: "https://tenant-${i}.eu.qlikcloud.com", secretId: qlik-access-guard/tenants/tenant-${i} }`,
+      (_, i) =>
+        `  - { name: tenant-${i}, url: "https://tenant-${i}.eu.qlikcloud.com", secretId: qlik-access-guard/tenants/tenant-${i} }`,
     ).join('\n');
     const config = writeConfig(`tenants:
 ${tenants}
@@ -152,7 +153,10 @@ alerts: { email: [{ address: ops@example.com }] }
       const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S');
       const bucket = new s3.Bucket(stack, 'B');
       // A value holding a token cannot be written at synth, so it stays in the environment however long it is.
-      const runtimeConfig = { ...runtime(), reportLinkBase: `https://reports.example.com/${'x'.repeat(4000)}/${bucket.bucketName}/` };
+      const runtimeConfig = {
+        ...runtime(),
+        reportLinkBase: `https://reports.example.com/${'x'.repeat(4000)}/${bucket.bucketName}/`,
+      };
       return new CheckerFunction(stack, 'C', { runtimeConfig, entry: HANDLER_STUB });
     };
     expect(create).toThrow(EnvironmentTooLargeError);
@@ -173,8 +177,17 @@ describe('runtime config split', () => {
   it('puts resource names and token-holding values into the environment, everything else into the file', () => {
     const stack = new Stack(new App(), 'S');
     const topic = `arn:aws:sns:${stack.region}:111122223333:chat`;
-    const { staticConfig, deployTimeConfig } = splitRuntimeConfig(stack, { ...runtime, chatTopicArn: topic, reportLinkBase: `https://x/${stack.region}/` });
-    expect(Object.keys(deployTimeConfig).sort()).toEqual(['chatTopicArn', 'emailTopicArn', 'reportBucket', 'reportLinkBase']);
+    const { staticConfig, deployTimeConfig } = splitRuntimeConfig(stack, {
+      ...runtime,
+      chatTopicArn: topic,
+      reportLinkBase: `https://x/${stack.region}/`,
+    });
+    expect(Object.keys(deployTimeConfig).sort()).toEqual([
+      'chatTopicArn',
+      'emailTopicArn',
+      'reportBucket',
+      'reportLinkBase',
+    ]);
     expect(staticConfig).toEqual({
       tenants: runtime.tenants,
       policy: { name: 'p' },
@@ -182,7 +195,10 @@ describe('runtime config split', () => {
       tenantConcurrency: 4,
       tenantDeadlineSeconds: 240,
     });
-    expect(splitRuntimeConfig(stack, runtime).staticConfig).toHaveProperty('reportLinkBase', 'https://reports.example.com/');
+    expect(splitRuntimeConfig(stack, runtime).staticConfig).toHaveProperty(
+      'reportLinkBase',
+      'https://reports.example.com/',
+    );
   });
 });
 
@@ -209,8 +225,12 @@ describe('code asset with the runtime config', () => {
     const acme = bundle('acme');
     const globex = bundle('globex');
     expect(readdirSync(acme.dir)).toContain('qag-config.json');
-    expect(JSON.parse(readFileSync(join(acme.dir, 'qag-config.json'), 'utf8'))).toMatchObject({ tenants: [{ name: 'acme' }] });
-    expect(JSON.parse(readFileSync(join(globex.dir, 'qag-config.json'), 'utf8'))).toMatchObject({ tenants: [{ name: 'globex' }] });
+    expect(JSON.parse(readFileSync(join(acme.dir, 'qag-config.json'), 'utf8'))).toMatchObject({
+      tenants: [{ name: 'acme' }],
+    });
+    expect(JSON.parse(readFileSync(join(globex.dir, 'qag-config.json'), 'utf8'))).toMatchObject({
+      tenants: [{ name: 'globex' }],
+    });
     expect(globex.hash).not.toBe(acme.hash);
     expect(bundle('acme').hash).toBe(acme.hash);
   });
@@ -225,7 +245,12 @@ reports: { retentionDays: 30 }
 alerts: { slack: { workspaceId: T0123ABCDE, channelId: C0123ABCDE${slack} } }`,
       'x.yaml',
     );
-  const resources = { reportBucket: 'b-1', emailTopicArn: 'arn:e', chatTopicArn: 'arn:c', reportLinkBase: 'https://x/' };
+  const resources = {
+    reportBucket: 'b-1',
+    emailTopicArn: 'arn:e',
+    chatTopicArn: 'arn:c',
+    reportLinkBase: 'https://x/',
+  };
 
   it('passes a Slack minimum severity to the checker', () => {
     const config = deploy(', minSeverity: high');

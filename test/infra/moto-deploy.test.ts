@@ -81,7 +81,9 @@ describe('deploy to moto', () => {
     // What `cdk deploy` publishes before it creates the stack: the function code, in the bootstrap asset bucket.
     const s3 = new S3Client({ endpoint, region: REGION, forcePathStyle: true, credentials });
     const assetBucket = `cdk-hnb659fds-assets-${MOTO_ACCOUNT}-${REGION}`;
-    await s3.send(new CreateBucketCommand({ Bucket: assetBucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    await s3.send(
+      new CreateBucketCommand({ Bucket: assetBucket, CreateBucketConfiguration: { LocationConstraint: REGION } }),
+    );
     const code = template.Resources[idOf(s.stack.checker.function)].Properties.Code;
     const zip = execFileSync('python3', [
       '-c',

@@ -27,7 +27,9 @@ interface Acknowledgement {
 
 function readViolations(outdir: string): Violation[] {
   const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
-    pluginReports: { violations: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[] }[];
+    pluginReports: {
+      violations: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[];
+    }[];
   };
   return report.pluginReports.flatMap((plugin) =>
     plugin.violations.map((v) => ({

@@ -7,14 +7,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeConfigSchema } from '../../lambda/config/runtime';
 import { loadDeployConfig } from '../../lib/config';
 import {
-  FULL_CONFIG,
-  type Statement,
-  type Synthesised,
   asArray,
+  FULL_CONFIG,
   flatten,
   idOf,
   onlyResourceOfType,
   resourcesOfType,
+  type Statement,
+  type Synthesised,
   statementsOfRole,
   synth,
 } from './support';
@@ -61,7 +61,10 @@ beforeAll(async () => {
 });
 
 const actionsOf = (statement: Statement) => asArray(statement.Action);
-const resourcesOf = (statement: Statement) => asArray(statement.Resource as unknown).map(flatten).sort();
+const resourcesOf = (statement: Statement) =>
+  asArray(statement.Resource as unknown)
+    .map(flatten)
+    .sort();
 
 describe('checker function', () => {
   it('runs Node.js 24 on ARM64 with the configured memory and timeout, active tracing, and one run at a time', () => {
@@ -89,7 +92,9 @@ describe('checker function', () => {
   it('logs to its own log group with the configured retention (not the logRetention custom resource)', () => {
     expect(s.json.Resources[ids.logGroup]!.Properties).toMatchObject({ RetentionInDays: 180 });
     expect(resourcesOfType(s.json, 'Custom::LogRetention')).toHaveLength(0);
-    expect(Object.values(s.json.Resources).some((r) => r.Type === 'AWS::Lambda::Function' && r !== s.json.Resources[ids.fn])).toBe(false);
+    expect(
+      Object.values(s.json.Resources).some((r) => r.Type === 'AWS::Lambda::Function' && r !== s.json.Resources[ids.fn]),
+    ).toBe(false);
   });
 
   it('gets source maps and the Powertools settings through its environment', () => {
@@ -105,7 +110,12 @@ describe('checker function', () => {
   it('receives only the deployed resources in QAG_CONFIG; tenants, policy and settings go into the code asset', () => {
     const raw = flatten(s.json.Resources[ids.fn]!.Properties!.Environment.Variables.QAG_CONFIG);
     const fromEnvironment = JSON.parse(raw) as Record<string, unknown>;
-    expect(Object.keys(fromEnvironment).sort()).toEqual(['chatTopicArn', 'emailTopicArn', 'reportBucket', 'reportLinkBase']);
+    expect(Object.keys(fromEnvironment).sort()).toEqual([
+      'chatTopicArn',
+      'emailTopicArn',
+      'reportBucket',
+      'reportLinkBase',
+    ]);
     expect(raw).not.toContain(config.tenants[0]!.url);
     const fromFile = s.stack.checker.staticConfig;
     expect(Object.keys(fromFile).sort()).toEqual(['policy', 'tenantConcurrency', 'tenantDeadlineSeconds', 'tenants']);
@@ -129,7 +139,9 @@ describe('checker function', () => {
   });
 
   it('names the policy it enforces in its description', () => {
-    expect(s.json.Resources[ids.fn]!.Properties!.Description).toMatch(/^qlik-access-guard checker \(policy infra test policy sha256:[0-9a-f]{12}\)$/);
+    expect(s.json.Resources[ids.fn]!.Properties!.Description).toMatch(
+      /^qlik-access-guard checker \(policy infra test policy sha256:[0-9a-f]{12}\)$/,
+    );
   });
 });
 
@@ -174,7 +186,11 @@ describe('checker role: exactly these permissions', () => {
 
   it('may not delete, change retention or legal hold, or reconfigure the bucket', () => {
     const allowed = allows.flatMap(actionsOf);
-    expect(allowed.filter((a) => /^s3:(Delete|PutObjectRetention|PutObjectLegalHold|Bypass|PutBucket|PutLifecycle|PutEncryption)/.test(a))).toEqual([]);
+    expect(
+      allowed.filter((a) =>
+        /^s3:(Delete|PutObjectRetention|PutObjectLegalHold|Bypass|PutBucket|PutLifecycle|PutEncryption)/.test(a),
+      ),
+    ).toEqual([]);
     const deny = statements.find((st) => st.Effect === 'Deny');
     expect(deny).toBeDefined();
     expect(actionsOf(deny!)).toEqual(
@@ -216,11 +232,20 @@ describe('checker role: exactly these permissions', () => {
   it('uses each KMS key only through the service that needs it', () => {
     const kms = allows.filter((st) => actionsOf(st).some((a) => a.startsWith('kms:')));
     const byKey = Object.fromEntries(
-      kms.map((st) => [resourcesOf(st).join(','), { actions: actionsOf(st).sort(), via: flatten(st.Condition?.StringEquals?.['kms:ViaService']) }]),
+      kms.map((st) => [
+        resourcesOf(st).join(','),
+        { actions: actionsOf(st).sort(), via: flatten(st.Condition?.StringEquals?.['kms:ViaService']) },
+      ]),
     );
     expect(byKey).toEqual({
-      [`<${ids.archiveKey}.Arn>`]: { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], via: 's3.<AWS::Region>.amazonaws.com' },
-      [`<${ids.alertKey}.Arn>`]: { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], via: 'sns.<AWS::Region>.amazonaws.com' },
+      [`<${ids.archiveKey}.Arn>`]: {
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        via: 's3.<AWS::Region>.amazonaws.com',
+      },
+      [`<${ids.alertKey}.Arn>`]: {
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        via: 'sns.<AWS::Region>.amazonaws.com',
+      },
       'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab': {
         actions: ['kms:Decrypt'],
         via: 'secretsmanager.<AWS::Region>.amazonaws.com',
@@ -279,8 +304,15 @@ describe('report archive', () => {
       LogFilePrefix: 'reports-bucket/',
     });
     expect(s.json.Resources[ids.logsBucket]!.Properties).toMatchObject({
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
     });
   });
 
@@ -317,7 +349,11 @@ describe('report archive', () => {
 
   it('keeps buckets and keys when the stack is deleted or they are replaced', () => {
     for (const id of [ids.bucket, ids.logsBucket, ids.archiveKey, ids.alertKey, ids.logGroup]) {
-      expect([id, s.json.Resources[id]!.DeletionPolicy, s.json.Resources[id]!.UpdateReplacePolicy]).toEqual([id, 'Retain', 'Retain']);
+      expect([id, s.json.Resources[id]!.DeletionPolicy, s.json.Resources[id]!.UpdateReplacePolicy]).toEqual([
+        id,
+        'Retain',
+        'Retain',
+      ]);
     }
   });
 });
@@ -381,7 +417,11 @@ describe('alerting', () => {
         Topics: [{ Ref: topic }],
         PolicyDocument: {
           Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sns:Publish',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
           ]),
         },
       });
@@ -402,7 +442,11 @@ describe('alerting', () => {
       Topics: [{ Ref: ids.emailTopic }],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+          }),
         ]),
       },
     });
@@ -412,7 +456,11 @@ describe('alerting', () => {
     const subscriptions: Record<string, Record<string, any>> = Object.fromEntries(
       resourcesOfType(s.json, 'AWS::SNS::Subscription').map(([, sub]) => [sub.Properties!.Endpoint, sub.Properties!]),
     );
-    expect(Object.keys(subscriptions).sort()).toEqual(['audit@example.com', 'platform@example.com', 'security@example.com']);
+    expect(Object.keys(subscriptions).sort()).toEqual([
+      'audit@example.com',
+      'platform@example.com',
+      'security@example.com',
+    ]);
     for (const sub of Object.values(subscriptions)) {
       expect(sub).toMatchObject({ Protocol: 'email', TopicArn: { Ref: ids.emailTopic } });
       expect(flatten(sub.RedrivePolicy.deadLetterTargetArn)).toBe(`<${ids.emailDlq}.Arn>`);
@@ -449,7 +497,9 @@ describe('monitoring', () => {
     const found = alarms().filter(
       (a) =>
         a.MetricName === metricName &&
-        Object.entries(dims).every(([k, v]) => (a.Dimensions ?? []).some((d: any) => d.Name === k && flatten(d.Value) === v)),
+        Object.entries(dims).every(([k, v]) =>
+          (a.Dimensions ?? []).some((d: any) => d.Name === k && flatten(d.Value) === v),
+        ),
     );
     expect(found, `${metricName} ${JSON.stringify(dims)}`).toHaveLength(1);
     return found[0]!;
@@ -524,7 +574,15 @@ describe('monitoring', () => {
   it('has a dashboard with per-tenant findings, errors, API requests, 429s and duration', () => {
     const [, dashboard] = onlyResourceOfType(s.json, 'AWS::CloudWatch::Dashboard');
     const body = flatten(dashboard.Properties!.DashboardBody);
-    for (const metric of ['FailingFindings', 'NewFindings', 'ResolvedFindings', 'TenantErrors', 'ApiRequests', 'RateLimited', 'TenantDurationMs']) {
+    for (const metric of [
+      'FailingFindings',
+      'NewFindings',
+      'ResolvedFindings',
+      'TenantErrors',
+      'ApiRequests',
+      'RateLimited',
+      'TenantDurationMs',
+    ]) {
       for (const tenant of ['acme-prod', 'globex']) {
         expect(body).toContain(`"QlikAccessGuard","${metric}","service","qlik-access-guard","tenant","${tenant}"`);
       }

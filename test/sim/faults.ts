@@ -46,11 +46,24 @@ export type Fault = FaultScope &
   );
 
 export type FaultKind = Fault['kind'];
-export type TerminalFault = Extract<Fault, { kind: 'rate-limit' | 'server-error' | 'html' | 'unauthorized' | 'forbidden' | 'malformed-json' | 'connection-reset' }>;
+export type TerminalFault = Extract<
+  Fault,
+  {
+    kind: 'rate-limit' | 'server-error' | 'html' | 'unauthorized' | 'forbidden' | 'malformed-json' | 'connection-reset';
+  }
+>;
 export type FaultPlan = readonly Fault[];
 
 /** Faults that replace the response entirely; the first one that fires wins. */
-const TERMINAL: ReadonlySet<FaultKind> = new Set(['rate-limit', 'server-error', 'html', 'unauthorized', 'forbidden', 'malformed-json', 'connection-reset']);
+const TERMINAL: ReadonlySet<FaultKind> = new Set([
+  'rate-limit',
+  'server-error',
+  'html',
+  'unauthorized',
+  'forbidden',
+  'malformed-json',
+  'connection-reset',
+]);
 
 export interface FaultRequest {
   readonly method: string;
@@ -134,7 +147,10 @@ function appliesTo(fault: Fault, req: FaultRequest): boolean {
 
 function validateFault(f: Fault): void {
   const positive = (n: number | undefined, name: string) => {
-    if (n !== undefined && !(Number.isInteger(n) && n >= (name === 'after' ? 0 : 1))) throw new RangeError(`fault ${f.kind}: ${name} must be a ${name === 'after' ? 'non-negative' : 'positive'} integer, got ${n}`);
+    if (n !== undefined && !(Number.isInteger(n) && n >= (name === 'after' ? 0 : 1)))
+      throw new RangeError(
+        `fault ${f.kind}: ${name} must be a ${name === 'after' ? 'non-negative' : 'positive'} integer, got ${n}`,
+      );
   };
   positive(f.times, 'times');
   positive(f.everyNth, 'everyNth');

@@ -39,12 +39,27 @@ function check(condition: boolean, message: string): void {
 export function generateTenant(spec: GenerateTenantSpec): Scenario {
   const { users: userCount, groups: groupCount, keys: keyCount, keyOwners, ownersLackingPermission } = spec;
   const seed = spec.seed ?? 1;
-  for (const [name, value] of Object.entries({ users: userCount, groups: groupCount, keys: keyCount, keyOwners, ownersLackingPermission })) {
+  for (const [name, value] of Object.entries({
+    users: userCount,
+    groups: groupCount,
+    keys: keyCount,
+    keyOwners,
+    ownersLackingPermission,
+  })) {
     check(Number.isInteger(value) && value >= 0, `${name} must be a non-negative integer, got ${value}`);
   }
-  check(userCount >= keyOwners + 2, `users (${userCount}) must leave room for the ${keyOwners} key owners, the admin caller and the OAuth bot`);
-  check(ownersLackingPermission <= keyOwners, `ownersLackingPermission (${ownersLackingPermission}) cannot exceed keyOwners (${keyOwners})`);
-  check(keyOwners === 0 ? keyCount === 0 : keyCount >= keyOwners, `keys (${keyCount}) must give each of the ${keyOwners} owners at least one key`);
+  check(
+    userCount >= keyOwners + 2,
+    `users (${userCount}) must leave room for the ${keyOwners} key owners, the admin caller and the OAuth bot`,
+  );
+  check(
+    ownersLackingPermission <= keyOwners,
+    `ownersLackingPermission (${ownersLackingPermission}) cannot exceed keyOwners (${keyOwners})`,
+  );
+  check(
+    keyOwners === 0 ? keyCount === 0 : keyCount >= keyOwners,
+    `keys (${keyCount}) must give each of the ${keyOwners} owners at least one key`,
+  );
   check(groupCount <= 10_000, 'Qlik allows at most 10,000 groups per tenant');
 
   const random = prng(seed);
@@ -77,9 +92,20 @@ export function generateTenant(spec: GenerateTenantSpec): Scenario {
     createdAt: '-P40D',
     lastUpdatedAt: '-P40D',
   };
-  const reportAuthors: SimRole = { ...manageKeys, id: objectId(6, 2), name: 'ReportAuthors', description: 'Builds reports', assignedScopes: ['apps.image:export', 'reports:create'] };
+  const reportAuthors: SimRole = {
+    ...manageKeys,
+    id: objectId(6, 2),
+    name: 'ReportAuthors',
+    description: 'Builds reports',
+    assignedScopes: ['apps.image:export', 'reports:create'],
+  };
   roles.push(manageKeys, reportAuthors);
-  const otherRoles = [byName('SharedSpaceCreator'), byName('ManagedSpaceCreator'), byName('DataSpaceCreator'), reportAuthors.id];
+  const otherRoles = [
+    byName('SharedSpaceCreator'),
+    byName('ManagedSpaceCreator'),
+    byName('DataSpaceCreator'),
+    reportAuthors.id,
+  ];
 
   const groups: SimGroup[] = [];
   for (let i = 0; i < groupCount; i++) {
@@ -133,7 +159,12 @@ export function generateTenant(spec: GenerateTenantSpec): Scenario {
     const user = makeUser(2 + o, 'active');
     if (ordinaryGroups.length > 0 && random() < 0.5) user.assignedGroups.push(pick(ordinaryGroups).id);
     if (o < ownersLackingPermission) {
-      findings.push({ ruleId: 'api-key-owner-lacks-manage-permission', subjectType: 'user', subjectId: user.id, severity: 'critical' });
+      findings.push({
+        ruleId: 'api-key-owner-lacks-manage-permission',
+        subjectType: 'user',
+        subjectId: user.id,
+        severity: 'critical',
+      });
     } else if (groupCount > 0 && o % 2 === 1) {
       user.assignedGroups.push(groups[0]!.id);
     } else {
@@ -141,7 +172,18 @@ export function generateTenant(spec: GenerateTenantSpec): Scenario {
     }
     users[2 + o] = user;
   }
-  const statuses: UserStatus[] = ['active', 'active', 'active', 'active', 'active', 'active', 'active', 'active', 'disabled', 'invited'];
+  const statuses: UserStatus[] = [
+    'active',
+    'active',
+    'active',
+    'active',
+    'active',
+    'active',
+    'active',
+    'active',
+    'disabled',
+    'invited',
+  ];
   for (let i = 2 + keyOwners; i < userCount; i++) {
     const user = makeUser(i, pick(statuses));
     const r = random();

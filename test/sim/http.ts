@@ -94,7 +94,12 @@ export function unauthorizedReply(settings: SimSettings, title: string): Reply {
     case 'text':
       return { status: 401, text: 'Authorization Required', contentType: 'text/plain; charset=utf-8', headers };
     case 'html':
-      return { status: 401, text: htmlPage(401, 'Authorization Required'), contentType: 'text/html; charset=utf-8', headers };
+      return {
+        status: 401,
+        text: htmlPage(401, 'Authorization Required'),
+        contentType: 'text/html; charset=utf-8',
+        headers,
+      };
     case 'json':
       return errorReply('auth', 401, title, settings, { headers });
   }
@@ -104,7 +109,15 @@ export function unauthorizedReply(settings: SimSettings, title: string): Reply {
 export function rateLimitedReply(retryAfterSeconds: number): Reply {
   return {
     status: 429,
-    json: { errors: [{ code: 'HTTP-429', title: 'API rate limit reached.', detail: `You need to wait ${retryAfterSeconds} seconds until limit is lifted.` }] } satisfies WireErrors,
+    json: {
+      errors: [
+        {
+          code: 'HTTP-429',
+          title: 'API rate limit reached.',
+          detail: `You need to wait ${retryAfterSeconds} seconds until limit is lifted.`,
+        },
+      ],
+    } satisfies WireErrors,
     headers: { 'retry-after': String(retryAfterSeconds) },
   };
 }

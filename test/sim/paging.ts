@@ -54,14 +54,22 @@ export function encodeCursor(offset: number, queryKey: string): string {
 
 export function decodeCursor(cursor: string, queryKey: string, parameter: string): number {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the cursor format uses control characters as separators
   const match = /^\u0016(\d+)\u0000(.+)$/.exec(text);
   if (!match) throw new PagingError(`invalid ${parameter} cursor`, parameter);
-  if (match[2] !== digest(queryKey)) throw new PagingError(`the ${parameter} cursor belongs to another query (filter or sort changed)`, parameter);
+  if (match[2] !== digest(queryKey))
+    throw new PagingError(`the ${parameter} cursor belongs to another query (filter or sort changed)`, parameter);
   return Number(match[1]);
 }
 
 /** One page of a cursor-paged list. `queryKey` names everything that decides the list (filter, sort, …). */
-export function cursorPage<T>(all: readonly T[], url: URL, origin: string, limit: number, queryKey: string): { page: T[]; links: PageLinks } {
+export function cursorPage<T>(
+  all: readonly T[],
+  url: URL,
+  origin: string,
+  limit: number,
+  queryKey: string,
+): { page: T[]; links: PageLinks } {
   const params = url.searchParams;
   const next = params.get('next');
   const prev = params.get('prev');
@@ -73,8 +81,12 @@ export function cursorPage<T>(all: readonly T[], url: URL, origin: string, limit
   start = Math.min(start, all.length);
   const page = all.slice(start, start + limit);
   const links: PageLinks = { self: { href: selfHref(origin, url) } };
-  if (start + limit < all.length) links.next = { href: hrefWith(origin, url, ['next', 'prev'], ['next', encodeCursor(start + limit, queryKey)]) };
-  if (start > 0) links.prev = { href: hrefWith(origin, url, ['next', 'prev'], ['prev', encodeCursor(Math.max(0, start - limit), queryKey)]) };
+  if (start + limit < all.length)
+    links.next = { href: hrefWith(origin, url, ['next', 'prev'], ['next', encodeCursor(start + limit, queryKey)]) };
+  if (start > 0)
+    links.prev = {
+      href: hrefWith(origin, url, ['next', 'prev'], ['prev', encodeCursor(Math.max(0, start - limit), queryKey)]),
+    };
   return { page, links };
 }
 
@@ -89,17 +101,20 @@ export function keysetPage<T extends { readonly id: string }>(
   const params = url.searchParams;
   const startingAfter = params.get('startingAfter');
   const endingBefore = params.get('endingBefore');
-  if (startingAfter !== null && endingBefore !== null) throw new PagingError('startingAfter cannot be used with endingBefore', 'startingAfter');
+  if (startingAfter !== null && endingBefore !== null)
+    throw new PagingError('startingAfter cannot be used with endingBefore', 'startingAfter');
   let start = 0;
   let end: number;
   if (startingAfter !== null) {
     const at = positions.get(startingAfter);
-    if (at === undefined) throw new PagingError(`startingAfter names no key in this listing: ${startingAfter}`, 'startingAfter');
+    if (at === undefined)
+      throw new PagingError(`startingAfter names no key in this listing: ${startingAfter}`, 'startingAfter');
     start = at + 1;
     end = Math.min(all.length, start + limit);
   } else if (endingBefore !== null) {
     const at = positions.get(endingBefore);
-    if (at === undefined) throw new PagingError(`endingBefore names no key in this listing: ${endingBefore}`, 'endingBefore');
+    if (at === undefined)
+      throw new PagingError(`endingBefore names no key in this listing: ${endingBefore}`, 'endingBefore');
     end = at;
     start = Math.max(0, end - limit);
   } else {
@@ -109,7 +124,9 @@ export function keysetPage<T extends { readonly id: string }>(
   const links: PageLinks = { self: { href: selfHref(origin, url) } };
   const last = page[page.length - 1];
   const first = page[0];
-  if (end < all.length && last) links.next = { href: hrefWith(origin, url, ['startingAfter', 'endingBefore'], ['startingAfter', last.id]) };
-  if (start > 0 && first) links.prev = { href: hrefWith(origin, url, ['startingAfter', 'endingBefore'], ['endingBefore', first.id]) };
+  if (end < all.length && last)
+    links.next = { href: hrefWith(origin, url, ['startingAfter', 'endingBefore'], ['startingAfter', last.id]) };
+  if (start > 0 && first)
+    links.prev = { href: hrefWith(origin, url, ['startingAfter', 'endingBefore'], ['endingBefore', first.id]) };
   return { page, links };
 }

@@ -23,7 +23,8 @@ export class RateLimiter {
 
   budget(tier: Tier): number {
     const s = this.settings();
-    const perMinute = tier === 'tier1' ? s.tier1PerMinute : tier === 'tier2' ? s.tier2PerMinute : s.filterActionsPerMinute;
+    const perMinute =
+      tier === 'tier1' ? s.tier1PerMinute : tier === 'tier2' ? s.tier2PerMinute : s.filterActionsPerMinute;
     return Math.max(1, Math.round((perMinute * s.rateLimitWindowSeconds) / 60));
   }
 

@@ -13,15 +13,22 @@ import { SUBJECT_TYPES } from '../../lambda/report/model';
 import { builtinRoles } from './builtin-roles';
 import type { ExpectedFinding, Scenario, SimApiKey, SimGroup, SimRole, SimUser } from './scenario';
 import { TENANT_ADMIN_NAME } from './scenario';
-import { DEFAULT_SIM_SETTINGS } from './settings';
 import type { SimSettings } from './settings';
+import { DEFAULT_SIM_SETTINGS } from './settings';
 import { isTimeRef } from './time';
 
 const SCENARIO_DIR = fileURLToPath(new URL('./scenarios/', import.meta.url));
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'a 24-character lower-case hex id');
-const timeRef = z.string().refine(isTimeRef, 'an ISO date-time, or a duration relative to the sim clock such as P10D or -P1D');
-const duration = z.string().regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/, 'an ISO-8601 duration such as P365D or PT24H');
+const timeRef = z
+  .string()
+  .refine(isTimeRef, 'an ISO date-time, or a duration relative to the sim clock such as P10D or -P1D');
+const duration = z
+  .string()
+  .regex(
+    /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/,
+    'an ISO-8601 duration such as P365D or PT24H',
+  );
 const ref = z.string().min(1);
 
 const RoleDoc = z
@@ -87,7 +94,9 @@ const ApiKeyDoc = z
     createdByUser: ref.optional(),
   })
   .strict()
-  .refine((k) => (k.expiresIn === undefined) !== (k.expiry === undefined), { message: 'exactly one of expiresIn or expiry' });
+  .refine((k) => (k.expiresIn === undefined) !== (k.expiry === undefined), {
+    message: 'exactly one of expiresIn or expiry',
+  });
 
 const FindingDoc = z
   .object({
@@ -120,16 +129,29 @@ const ScenarioDoc = z
     caller: z
       .object({
         user: ref,
-        apiKeyId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
+        apiKeyId: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{8,64}$/)
+          .optional(),
         apiKeyExpiresIn: timeRef.default('P90D'),
       })
       .strict(),
     oauthClient: z
-      .object({ clientId: z.string().min(8).optional(), clientSecret: z.string().min(16).optional(), user: ref.optional() })
+      .object({
+        clientId: z.string().min(8).optional(),
+        clientSecret: z.string().min(16).optional(),
+        user: ref.optional(),
+      })
       .strict()
       .default({}),
-    userDefault: z.object({ assignedScopes: z.array(z.string().min(1)).default([]) }).strict().default({ assignedScopes: [] }),
-    everyone: z.object({ roles: z.array(ref).default([]) }).strict().default({ roles: [] }),
+    userDefault: z
+      .object({ assignedScopes: z.array(z.string().min(1)).default([]) })
+      .strict()
+      .default({ assignedScopes: [] }),
+    everyone: z
+      .object({ roles: z.array(ref).default([]) })
+      .strict()
+      .default({ roles: [] }),
     roles: z.array(RoleDoc).default([]),
     groups: z.array(GroupDoc).default([]),
     users: z.array(UserDoc).min(1),
@@ -201,12 +223,17 @@ export function scenarioFromDocument(document: unknown, source: string): Scenari
       lastUpdatedAt: r.lastUpdatedAt ?? r.createdAt,
     };
     if (r.createdBy !== undefined) role.createdBy = role.updatedBy = r.createdBy;
-    if (roles.some((x) => x.name === role.name)) fail(`roles[${i}].name`, `a unique role name; ${JSON.stringify(role.name)} exists (names are unique across default and custom roles)`);
+    if (roles.some((x) => x.name === role.name))
+      fail(
+        `roles[${i}].name`,
+        `a unique role name; ${JSON.stringify(role.name)} exists (names are unique across default and custom roles)`,
+      );
     if (roles.some((x) => x.id === role.id)) fail(`roles[${i}].id`, `a unique role id; ${role.id} exists`);
     roles.push(role);
   });
   const roleRef = (value: string, path: string): string =>
-    (roles.find((r) => r.id === value) ?? roles.find((r) => r.name === value))?.id ?? fail(path, `a role name or id; no role ${JSON.stringify(value)}`);
+    (roles.find((r) => r.id === value) ?? roles.find((r) => r.name === value))?.id ??
+    fail(path, `a role name or id; no role ${JSON.stringify(value)}`);
 
   const groups: SimGroup[] = doc.groups.map((g, i) => {
     const group: SimGroup = {
@@ -223,10 +250,12 @@ export function scenarioFromDocument(document: unknown, source: string): Scenari
     return group;
   });
   groups.forEach((g, i) => {
-    if (groups.findIndex((x) => x.name === g.name) !== i) fail(`groups[${i}].name`, `a unique group name; ${JSON.stringify(g.name)} is used twice`);
+    if (groups.findIndex((x) => x.name === g.name) !== i)
+      fail(`groups[${i}].name`, `a unique group name; ${JSON.stringify(g.name)} is used twice`);
   });
   const groupRef = (value: string, path: string): string =>
-    (groups.find((g) => g.id === value) ?? groups.find((g) => g.name === value))?.id ?? fail(path, `a group name or id; no group ${JSON.stringify(value)}`);
+    (groups.find((g) => g.id === value) ?? groups.find((g) => g.name === value))?.id ??
+    fail(path, `a group name or id; no group ${JSON.stringify(value)}`);
 
   const users: SimUser[] = doc.users.map((u, i) => {
     const user: SimUser = {
@@ -238,7 +267,18 @@ export function scenarioFromDocument(document: unknown, source: string): Scenari
       createdAt: u.createdAt,
       lastUpdatedAt: u.lastUpdatedAt ?? u.createdAt,
     };
-    for (const key of ['email', 'status', 'clientId', 'embedGroupRoles', 'inviteExpiry', 'preferredLocale', 'preferredZoneinfo', 'locale', 'zoneinfo', 'picture'] as const) {
+    for (const key of [
+      'email',
+      'status',
+      'clientId',
+      'embedGroupRoles',
+      'inviteExpiry',
+      'preferredLocale',
+      'preferredZoneinfo',
+      'locale',
+      'zoneinfo',
+      'picture',
+    ] as const) {
       if (u[key] !== undefined) Object.assign(user, { [key]: u[key] });
     }
     return user;
@@ -251,11 +291,17 @@ export function scenarioFromDocument(document: unknown, source: string): Scenari
     if (byId) return byId.id;
     const byName = users.filter((u) => u.name === value);
     if (byName.length === 1) return byName[0]!.id;
-    return fail(path, byName.length > 1 ? `a unique user name; several users are named ${JSON.stringify(value)}, use the id` : `a user name or id; no user ${JSON.stringify(value)}`);
+    return fail(
+      path,
+      byName.length > 1
+        ? `a unique user name; several users are named ${JSON.stringify(value)}, use the id`
+        : `a user name or id; no user ${JSON.stringify(value)}`,
+    );
   };
 
   const callerId = userRef(doc.caller.user, 'caller.user');
-  const oauthClientId = doc.oauthClient.clientId ?? derivedHex(`${doc.tenant.id}/oauth-client`).slice(0, 24) + 'qag00000';
+  const oauthClientId =
+    doc.oauthClient.clientId ?? `${derivedHex(`${doc.tenant.id}/oauth-client`).slice(0, 24)}qag00000`;
   let botId: string;
   if (doc.oauthClient.user !== undefined) {
     botId = userRef(doc.oauthClient.user, 'oauthClient.user');
@@ -287,13 +333,20 @@ export function scenarioFromDocument(document: unknown, source: string): Scenari
       expiry: (k.expiresIn ?? k.expiry)!,
       created: k.created,
       lastUpdated: k.lastUpdated ?? k.created,
-      createdByUser: k.createdByUser !== undefined ? userRef(k.createdByUser, `apiKeys[${i}].createdByUser`) : k.subType === 'user' ? userRefOrUnknown(k.sub) : callerId,
+      createdByUser:
+        k.createdByUser !== undefined
+          ? userRef(k.createdByUser, `apiKeys[${i}].createdByUser`)
+          : k.subType === 'user'
+            ? userRefOrUnknown(k.sub)
+            : callerId,
     };
-    if (k.subType === 'externalClient' && !key.sub.startsWith('SCIM\\')) fail(`apiKeys[${i}].sub`, 'a SCIM key subject of the form SCIM\\<idpId>');
+    if (k.subType === 'externalClient' && !key.sub.startsWith('SCIM\\'))
+      fail(`apiKeys[${i}].sub`, 'a SCIM key subject of the form SCIM\\<idpId>');
     return key;
   });
   apiKeys.forEach((k, i) => {
-    if (apiKeys.findIndex((x) => x.id === k.id) !== i) fail(`apiKeys[${i}].id`, `a unique key id; ${k.id} is used twice`);
+    if (apiKeys.findIndex((x) => x.id === k.id) !== i)
+      fail(`apiKeys[${i}].id`, `a unique key id; ${k.id} is used twice`);
   });
   // A user key may name an owner the tenant does not know (a finding of its own): keep ids as given, names resolved.
   function userRefOrUnknown(value: string): string {
@@ -305,13 +358,23 @@ export function scenarioFromDocument(document: unknown, source: string): Scenari
     description: doc.description.trim(),
     mode: doc.mode,
     tenant: { id: doc.tenant.id, name: doc.tenant.name, created: doc.tenant.created, createdByUser: callerId },
-    caller: { userId: callerId, apiKeyId: doc.caller.apiKeyId ?? derivedKeyId(`${doc.tenant.id}/caller-key`), apiKeyExpiry: doc.caller.apiKeyExpiresIn },
+    caller: {
+      userId: callerId,
+      apiKeyId: doc.caller.apiKeyId ?? derivedKeyId(`${doc.tenant.id}/caller-key`),
+      apiKeyExpiry: doc.caller.apiKeyExpiresIn,
+    },
     oauthClient: {
       clientId: oauthClientId,
-      clientSecret: doc.oauthClient.clientSecret ?? derivedKeyId(`${doc.tenant.id}/oauth-secret`) + derivedKeyId(`${doc.tenant.id}/oauth-secret-2`),
+      clientSecret:
+        doc.oauthClient.clientSecret ??
+        derivedKeyId(`${doc.tenant.id}/oauth-secret`) + derivedKeyId(`${doc.tenant.id}/oauth-secret-2`),
       userId: botId,
     },
-    everyone: { assignedRoles: doc.everyone.roles.map((r, j) => roleRef(r, `everyone.roles[${j}]`)), createdAt: '-P1500D', lastUpdatedAt: '-P20D' },
+    everyone: {
+      assignedRoles: doc.everyone.roles.map((r, j) => roleRef(r, `everyone.roles[${j}]`)),
+      createdAt: '-P1500D',
+      lastUpdatedAt: '-P20D',
+    },
     roles,
     groups,
     users,
@@ -321,12 +384,14 @@ export function scenarioFromDocument(document: unknown, source: string): Scenari
       exitCode: doc.expect.exitCode,
       tenantStatus: doc.expect.tenantStatus,
       apiKeyCredential: doc.expect.apiKeyCredential,
-      findings: doc.expect.findings.map((f, i): ExpectedFinding => ({
-        ruleId: f.ruleId,
-        subjectType: f.subjectType,
-        subjectId: resolveSubject(f, `expect.findings[${i}]`),
-        severity: f.severity,
-      })),
+      findings: doc.expect.findings.map(
+        (f, i): ExpectedFinding => ({
+          ruleId: f.ruleId,
+          subjectType: f.subjectType,
+          subjectId: resolveSubject(f, `expect.findings[${i}]`),
+          severity: f.severity,
+        }),
+      ),
     },
   };
   if (doc.tenant.hostnames) scenario.tenant.hostnames = doc.tenant.hostnames;
@@ -354,7 +419,10 @@ export function scenarioFromDocument(document: unknown, source: string): Scenari
       case 'role':
         return roleRef(name, `${path}.subjectName`);
       case 'apiKey':
-        return apiKeys.find((k) => k.description === name)?.id ?? fail(`${path}.subjectName`, `the description of one of apiKeys; no key ${JSON.stringify(name)}`);
+        return (
+          apiKeys.find((k) => k.description === name)?.id ??
+          fail(`${path}.subjectName`, `the description of one of apiKeys; no key ${JSON.stringify(name)}`)
+        );
     }
   }
 }
@@ -368,13 +436,20 @@ export function scenarioPath(name: string): string {
 }
 
 export function loadScenario(name: string): Scenario {
-  if (!/^[a-z0-9-]+$/.test(name)) throw new InputError('scenario name', '', `a kebab-case scenario name, got ${JSON.stringify(name)}; known: ${listScenarios().join(', ')}`);
+  if (!/^[a-z0-9-]+$/.test(name))
+    throw new InputError(
+      'scenario name',
+      '',
+      `a kebab-case scenario name, got ${JSON.stringify(name)}; known: ${listScenarios().join(', ')}`,
+    );
   const file = scenarioPath(name);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new InputError(file, '', `an existing scenario file; known scenarios: ${listScenarios().join(', ')}`, { cause });
+    throw new InputError(file, '', `an existing scenario file; known scenarios: ${listScenarios().join(', ')}`, {
+      cause,
+    });
   }
   let document: unknown;
   try {
@@ -383,7 +458,12 @@ export function loadScenario(name: string): Scenario {
     throw new InputError(file, '', `valid YAML (${(cause as Error).message})`, { cause });
   }
   const scenario = scenarioFromDocument(document, file);
-  if (scenario.name !== name) throw new InputError(file, 'name', `the file's own name ${JSON.stringify(name)}, got ${JSON.stringify(scenario.name)}`);
+  if (scenario.name !== name)
+    throw new InputError(
+      file,
+      'name',
+      `the file's own name ${JSON.stringify(name)}, got ${JSON.stringify(scenario.name)}`,
+    );
   return scenario;
 }
 

@@ -140,19 +140,24 @@ class Parser {
     }
     this.index++;
     const opToken = this.tokens[this.index];
-    if (opToken?.type !== 'word' || !OPERATORS.has(opToken.text.toLowerCase())) throw this.expected('a comparison operator', opToken);
+    if (opToken?.type !== 'word' || !OPERATORS.has(opToken.text.toLowerCase()))
+      throw this.expected('a comparison operator', opToken);
     this.index++;
     const op = opToken.text.toLowerCase() as FilterOperator;
     if (op === 'pr') return { kind: 'compare', attribute: attr.text, op, value: null };
     const valueToken = this.tokens[this.index];
-    if (!valueToken || valueToken.type === 'lparen' || valueToken.type === 'rparen') throw this.expected('a value', valueToken);
+    if (!valueToken || valueToken.type === 'lparen' || valueToken.type === 'rparen')
+      throw this.expected('a value', valueToken);
     this.index++;
     return { kind: 'compare', attribute: attr.text, op, value: literal(valueToken) };
   }
 
   private expected(what: string, got: Token | undefined): FilterSyntaxError {
     const at = got?.at ?? this.length;
-    return new FilterSyntaxError(`expected ${what} at position ${at}, found ${got ? describe(got) : 'end of filter'}`, at);
+    return new FilterSyntaxError(
+      `expected ${what} at position ${at}, found ${got ? describe(got) : 'end of filter'}`,
+      at,
+    );
   }
 }
 
@@ -188,7 +193,9 @@ export function parseFilter(text: string): FilterNode {
 /** Attributes a resource supports, each with the operators allowed on it. Names are matched case-insensitively. */
 export interface FilterSchema<T> {
   readonly resource: string;
-  readonly attributes: Readonly<Record<string, { readonly ops: readonly FilterOperator[]; readonly values: (entity: T) => readonly string[] }>>;
+  readonly attributes: Readonly<
+    Record<string, { readonly ops: readonly FilterOperator[]; readonly values: (entity: T) => readonly string[] }>
+  >;
 }
 
 export class FilterSemanticError extends Error {
@@ -207,10 +214,13 @@ export function bindFilter<T>(node: FilterNode, schema: FilterSchema<T>): Filter
         return { kind: 'not', term: bind(n.term) };
       case 'compare': {
         const name = lookup.get(n.attribute.toLowerCase());
-        if (!name) throw new FilterSemanticError(`unsupported filter attribute "${n.attribute}" for ${schema.resource}`);
+        if (!name)
+          throw new FilterSemanticError(`unsupported filter attribute "${n.attribute}" for ${schema.resource}`);
         const spec = schema.attributes[name]!;
-        if (!spec.ops.includes(n.op)) throw new FilterSemanticError(`operator "${n.op}" is not supported on "${name}" for ${schema.resource}`);
-        if (n.op !== 'pr' && typeof n.value !== 'string') throw new FilterSemanticError(`"${name}" takes a quoted string value`);
+        if (!spec.ops.includes(n.op))
+          throw new FilterSemanticError(`operator "${n.op}" is not supported on "${name}" for ${schema.resource}`);
+        if (n.op !== 'pr' && typeof n.value !== 'string')
+          throw new FilterSemanticError(`"${name}" takes a quoted string value`);
         return { ...n, attribute: name };
       }
     }
@@ -271,7 +281,10 @@ function compareOrdered(a: string, b: string, op: FilterOperator): boolean {
  * `and` of parts each of which is either free of `status` or made only of `status eq …` terms joined by `or`.
  * Returns the allowed statuses (lower case) when the query restricts them, `undefined` when it does not, or throws.
  */
-export function splitStatusCondition(node: FilterNode): { readonly rest: FilterNode | undefined; readonly statuses: ReadonlySet<string> | undefined } {
+export function splitStatusCondition(node: FilterNode): {
+  readonly rest: FilterNode | undefined;
+  readonly statuses: ReadonlySet<string> | undefined;
+} {
   const conjuncts = node.kind === 'and' ? node.terms : [node];
   const rest: FilterNode[] = [];
   let statuses: Set<string> | undefined;
@@ -281,18 +294,23 @@ export function splitStatusCondition(node: FilterNode): { readonly rest: FilterN
       // Several status groups joined by "and" narrow each other.
       statuses = statuses ? new Set([...statuses].filter((s) => onlyStatus.has(s))) : onlyStatus;
     } else if (mentionsStatus(part)) {
-      throw new FilterSemanticError('status conditions must be grouped and apply to the whole query, e.g. (name eq "x") and (status eq "active" or status eq "disabled")');
+      throw new FilterSemanticError(
+        'status conditions must be grouped and apply to the whole query, e.g. (name eq "x") and (status eq "active" or status eq "disabled")',
+      );
     } else {
       rest.push(part);
     }
   }
-  const remaining = rest.length === 0 ? undefined : rest.length === 1 ? rest[0] : ({ kind: 'and', terms: rest } as const);
+  const remaining =
+    rest.length === 0 ? undefined : rest.length === 1 ? rest[0] : ({ kind: 'and', terms: rest } as const);
   return { rest: remaining, statuses };
 }
 
 function statusTerms(node: FilterNode): Set<string> | undefined {
   if (node.kind === 'compare') {
-    return node.attribute === 'status' && node.op === 'eq' && typeof node.value === 'string' ? new Set([node.value.toLowerCase()]) : undefined;
+    return node.attribute === 'status' && node.op === 'eq' && typeof node.value === 'string'
+      ? new Set([node.value.toLowerCase()])
+      : undefined;
   }
   if (node.kind !== 'or') return undefined;
   const all = new Set<string>();
@@ -319,7 +337,10 @@ function mentionsStatus(node: FilterNode): boolean {
  * Exact-match candidates from an index, so batched id filters cost O(terms) instead of O(users × terms). Returns
  * `undefined` when the filter cannot be answered from the indexed attributes alone; callers then scan and evaluate.
  */
-export function indexCandidates<T>(node: FilterNode, lookup: (attribute: string, valueLowerCase: string) => readonly T[] | undefined): T[] | undefined {
+export function indexCandidates<T>(
+  node: FilterNode,
+  lookup: (attribute: string, valueLowerCase: string) => readonly T[] | undefined,
+): T[] | undefined {
   switch (node.kind) {
     case 'compare': {
       if (node.op !== 'eq' || typeof node.value !== 'string') return undefined;

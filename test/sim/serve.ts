@@ -4,8 +4,8 @@
  * Prints the URL and the (simulated) credentials, then serves until Ctrl-C.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_SIM_SETTINGS, listScenarios, loadScenario, startSimulatedTenant } from './server';
 import type { SimSettings } from './server';
+import { DEFAULT_SIM_SETTINGS, listScenarios, loadScenario, startSimulatedTenant } from './server';
 
 const USAGE = `usage: npx tsx test/sim/serve.ts --scenario <name> [--port <n>] [--latency <ms>] [--set <setting>=<value> …]
 scenarios: ${listScenarios().join(', ')}
@@ -55,7 +55,7 @@ const latencyMs = Number(values.latency);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port takes 0..65535, got ${values.port}`);
 if (!Number.isFinite(latencyMs) || latencyMs < 0) fail(`--latency takes milliseconds, got ${values.latency}`);
 
-let scenario;
+let scenario: ReturnType<typeof loadScenario>;
 try {
   scenario = loadScenario(values.scenario);
 } catch (error) {

@@ -4,14 +4,24 @@
  * injected per request so the client can be tested over real sockets; `log` and `stats()` show what it did.
  * The Authorization header is read only to authenticate and is never logged.
  */
-import { createServer } from 'node:http';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultDecision, FaultKind, FaultPlan, TerminalFault } from './faults';
 import { FaultInjector } from './faults';
 import type { Reply, Service } from './http';
-import { BodyTooLargeError, badRequest, errorReply, forbidden, htmlPage, rateLimitedReply, readBody, unauthorizedReply } from './http';
+import {
+  BodyTooLargeError,
+  badRequest,
+  errorReply,
+  forbidden,
+  htmlPage,
+  rateLimitedReply,
+  readBody,
+  unauthorizedReply,
+} from './http';
 import { PagingError } from './paging';
 import type { Tier } from './rate-limit';
 import { RateLimiter } from './rate-limit';
@@ -22,23 +32,23 @@ import type { HandlerContext, Identity, Route, SimServices } from './routes/rout
 import { tenantRoutes } from './routes/tenant';
 import { userRoutes } from './routes/users';
 import type { Scenario } from './scenario';
-import { DEVELOPER_NAME, USER_DEFAULT_NAME, cloneScenario } from './scenario';
+import { cloneScenario, DEVELOPER_NAME, USER_DEFAULT_NAME } from './scenario';
 import { FilterSemanticError, FilterSyntaxError } from './scim-filter';
 import type { SimSettings } from './settings';
 import { resolveSettings } from './settings';
 import { TenantState } from './tenant-state';
 import { resolveTime } from './time';
-import { TokenIssuer, randomId } from './tokens';
+import { randomId, TokenIssuer } from './tokens';
 import type { RenderContext } from './wire';
 
 export type { Fault, FaultKind, FaultPlan, FaultScope } from './faults';
+export type { GenerateTenantSpec } from './generate';
+export { generateTenant } from './generate';
 export type { ExpectedFinding, Scenario, ScenarioExpectation, SimApiKey, SimGroup, SimRole, SimUser } from './scenario';
 export { EVERYONE_ID, EVERYONE_NAME } from './scenario';
+export { listScenarios, loadScenario, scenarioFromDocument } from './scenario-file';
 export type { SimSettings } from './settings';
 export { DEFAULT_SIM_SETTINGS } from './settings';
-export { listScenarios, loadScenario, scenarioFromDocument } from './scenario-file';
-export { generateTenant } from './generate';
-export type { GenerateTenantSpec } from './generate';
 
 export interface SimulatedTenantOptions {
   /** From {@link loadScenario} or {@link generateTenant}. The server works on its own copy. */
@@ -179,11 +189,21 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
   function apiKeyFor(keyId: string): string {
     const key = state.apiKey(keyId);
     const caller = scenario.caller;
-    if (key && key.subType !== 'user') throw new Error(`key ${keyId} is a SCIM key; only user keys authenticate API calls`);
+    if (key && key.subType !== 'user')
+      throw new Error(`key ${keyId} is a SCIM key; only user keys authenticate API calls`);
     if (!key && keyId !== caller.apiKeyId) throw new Error(`no key ${keyId} in scenario ${scenario.name}`);
     const sub = key ? key.sub : caller.userId;
     const expiry = resolveTime(key ? key.expiry : caller.apiKeyExpiry, now());
-    return tokens.sign({ kind: 'api-key', sub, subType: 'user', tenantId: state.tenantId, jti: keyId, aud: 'qlik.api', iss: 'qlik.api.internal', exp: Math.floor(expiry.getTime() / 1000) });
+    return tokens.sign({
+      kind: 'api-key',
+      sub,
+      subType: 'user',
+      tenantId: state.tenantId,
+      jti: keyId,
+      aud: 'qlik.api',
+      iss: 'qlik.api.internal',
+      exp: Math.floor(expiry.getTime() / 1000),
+    });
   }
 
   /** The caller behind a bearer token, or the 401 it gets. Mirrors what a real tenant checks. */
@@ -200,12 +220,14 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
     if (claims.kind === 'oauth') return { userId: user.id, via: 'oauth' };
     const key = state.apiKey(claims.jti);
     if (key) {
-      if (key.sub !== user.id || key.status !== 'active' || state.keyExpired(key, at)) return reject('Authorization Required');
+      if (key.sub !== user.id || key.status !== 'active' || state.keyExpired(key, at))
+        return reject('Authorization Required');
     } else if (claims.jti !== scenario.caller.apiKeyId) {
       return reject('Authorization Required'); // a deleted key
     }
     // The failure this project exists for: a key whose owner lost "Manage API keys" is rejected.
-    if (scenario.mode === 'current' && settings.rejectKeysOfOwnersWithoutScope && !state.mayUseApiKeys(user)) return reject('Authorization Required');
+    if (scenario.mode === 'current' && settings.rejectKeysOfOwnersWithoutScope && !state.mayUseApiKeys(user))
+      return reject('Authorization Required');
     return { userId: user.id, via: 'api-key' };
   }
 
@@ -221,7 +243,10 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
       if (r.method !== method) continue;
       const m = r.pattern.exec(pathname);
       if (!m) continue;
-      matched = { route: r, params: Object.fromEntries(r.paramNames.map((name, i) => [name, decodeURIComponent(m[i + 1]!)])) };
+      matched = {
+        route: r,
+        params: Object.fromEntries(r.paramNames.map((name, i) => [name, decodeURIComponent(m[i + 1]!)])),
+      };
       break;
     }
     const tier = matched?.route.tier ?? tierOf(method, pathname);
@@ -230,7 +255,12 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
     requests++;
     byPath[statKey] = (byPath[statKey] ?? 0) + 1;
 
-    const decision = faults.decide({ method, pathname, search: url.search, hasCursor: CURSOR_PARAMS.some((p) => url.searchParams.has(p)) });
+    const decision = faults.decide({
+      method,
+      pathname,
+      search: url.search,
+      hasCursor: CURSOR_PARAMS.some((p) => url.searchParams.has(p)),
+    });
     const record = (status: number) => {
       if (status === 429) rateLimited++;
       const entry: RequestRecord = {
@@ -284,7 +314,8 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
       }
       if (!verdict.allowed && settings.enforceRateLimits) reply = rateLimitedReply(verdict.retryAfterSeconds);
     }
-    if (!reply && !matched) reply = errorReply(service, 404, 'Not found', settings, { detail: `no route ${method} ${pathname}` });
+    if (!reply && !matched)
+      reply = errorReply(service, 404, 'Not found', settings, { detail: `no route ${method} ${pathname}` });
     if (!reply && matched) {
       const render: RenderContext = {
         origin,
@@ -317,18 +348,38 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
         } else if (error instanceof PagingError) {
           reply = badRequest(service, settings, error.message, error.parameter);
         } else {
-          reply = errorReply(service, 500, 'Internal Server Error', settings, { detail: `simulator error: ${(error as Error).message}` });
+          reply = errorReply(service, 500, 'Internal Server Error', settings, {
+            detail: `simulator error: ${(error as Error).message}`,
+          });
         }
       }
       reply = applyMutators(reply, decision.mutators, url, origin);
     }
-    return send(reply ?? errorReply(service, 500, 'Internal Server Error', settings), res, { method, pathname, slow: decision.slowBody, rateHeaders, record });
+    return send(reply ?? errorReply(service, 500, 'Internal Server Error', settings), res, {
+      method,
+      pathname,
+      slow: decision.slowBody,
+      rateHeaders,
+      record,
+    });
   }
 
   async function send(
     reply: Reply,
     res: ServerResponse,
-    { method, pathname, slow, rateHeaders, record }: { method: string; pathname: string; slow: FaultDecision['slowBody']; rateHeaders: Record<string, string>; record: (status: number) => void },
+    {
+      method,
+      pathname,
+      slow,
+      rateHeaders,
+      record,
+    }: {
+      method: string;
+      pathname: string;
+      slow: FaultDecision['slowBody'];
+      rateHeaders: Record<string, string>;
+      record: (status: number) => void;
+    },
   ): Promise<void> {
     const headers: Record<string, string> = { ...rateHeaders, ...(reply.headers ?? {}) };
     if (settings.deprecationHeaders && pathname.startsWith('/api/')) {
@@ -375,18 +426,41 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
         return rateLimitedReply(fault.retryAfterSeconds ?? 1);
       case 'server-error': {
         const status = fault.status ?? 500;
-        return errorReply(service, status, status === 500 ? 'Internal Server Error' : status === 502 ? 'Bad Gateway' : status === 503 ? 'Service Unavailable' : 'Gateway Timeout', settings, { code: `HTTP-${status}` });
+        return errorReply(
+          service,
+          status,
+          status === 500
+            ? 'Internal Server Error'
+            : status === 502
+              ? 'Bad Gateway'
+              : status === 503
+                ? 'Service Unavailable'
+                : 'Gateway Timeout',
+          settings,
+          { code: `HTTP-${status}` },
+        );
       }
       case 'html': {
         const status = fault.status ?? 200;
-        return { status, text: status === 200 ? '<html><head><title>Qlik Sense</title></head><body><div id="login">Sign in</div></body></html>' : htmlPage(status, 'Bad Gateway'), contentType: 'text/html; charset=utf-8' };
+        return {
+          status,
+          text:
+            status === 200
+              ? '<html><head><title>Qlik Sense</title></head><body><div id="login">Sign in</div></body></html>'
+              : htmlPage(status, 'Bad Gateway'),
+          contentType: 'text/html; charset=utf-8',
+        };
       }
       case 'unauthorized':
         return unauthorizedReply(settings, 'Authorization Required');
       case 'forbidden':
         return forbidden(service, settings, 'Forbidden (injected fault)');
       case 'malformed-json':
-        return { status: 200, text: '{"data":[{"id":"637390ec6541614d3a88d6c1","tenantId":"BL4tTJ4S7xrHTcq0zQxQrJ5qB1_Q6cSo","name":"Integr', contentType: 'application/json; charset=utf-8' };
+        return {
+          status: 200,
+          text: '{"data":[{"id":"637390ec6541614d3a88d6c1","tenantId":"BL4tTJ4S7xrHTcq0zQxQrJ5qB1_Q6cSo","name":"Integr',
+          contentType: 'application/json; charset=utf-8',
+        };
     }
   }
 
@@ -469,7 +543,9 @@ function applyMutators(reply: Reply, mutators: FaultPlan, url: URL, origin: stri
       const next = new URL(json.links.next.href);
       json.links.next = { href: `https://${fault.host ?? 'collector.attacker.example'}${next.pathname}${next.search}` };
     } else if (fault.kind === 'missing-field') {
-      const targets = Array.isArray(json.data) ? (json.data as Record<string, unknown>[]) : [json as Record<string, unknown>];
+      const targets = Array.isArray(json.data)
+        ? (json.data as Record<string, unknown>[])
+        : [json as Record<string, unknown>];
       for (const t of targets) if (t && typeof t === 'object') delete t[fault.field];
     }
   }

@@ -124,7 +124,9 @@ export class TenantState {
   isTenantAdmin(userId: string): boolean {
     const u = this.usersById.get(userId);
     if (!u) return false;
-    return [...this.directRoles(u), ...this.groupRoles(u), ...this.everyoneRoles()].some((r) => r.name === TENANT_ADMIN_NAME && r.type === 'default');
+    return [...this.directRoles(u), ...this.groupRoles(u), ...this.everyoneRoles()].some(
+      (r) => r.name === TENANT_ADMIN_NAME && r.type === 'default',
+    );
   }
 
   hasRoleNamed(userId: string, names: readonly string[]): boolean {
@@ -140,7 +142,8 @@ export class TenantState {
     const set = new Set<string>(this.userDefault()?.assignedScopes ?? []);
     for (const r of [...this.directRoles(user), ...this.groupRoles(user), ...this.everyoneRoles()]) {
       for (const s of r.assignedScopes) set.add(s);
-      if (this.settings.tenantAdminImpliesManageApiKeys && r.name === TENANT_ADMIN_NAME && r.type === 'default') set.add(this.settings.manageApiKeysScope);
+      if (this.settings.tenantAdminImpliesManageApiKeys && r.name === TENANT_ADMIN_NAME && r.type === 'default')
+        set.add(this.settings.manageApiKeysScope);
     }
     scopes = set;
     this.effectiveScopeMemo.set(user.id, scopes);
@@ -157,7 +160,9 @@ export class TenantState {
   mayUseApiKeys(user: SimUser): boolean {
     if (this.effectiveScopes(user).has(this.settings.manageApiKeysScope)) return true;
     if (this.scenario.mode === 'legacy') {
-      return [...this.directRoles(user), ...this.groupRoles(user), ...this.everyoneRoles()].some((r) => r.name === DEVELOPER_NAME && r.type === 'default');
+      return [...this.directRoles(user), ...this.groupRoles(user), ...this.everyoneRoles()].some(
+        (r) => r.name === DEVELOPER_NAME && r.type === 'default',
+      );
     }
     return false;
   }

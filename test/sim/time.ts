@@ -42,5 +42,7 @@ export function isoAt(ref: TimeRef, now: Date): string {
 
 /** The api-keys service prints seconds without milliseconds, e.g. `2026-12-31T00:00:00Z`. */
 export function isoSecondsAt(ref: TimeRef, now: Date): string {
-  return resolveTime(ref, now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return resolveTime(ref, now)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z');
 }

@@ -4,7 +4,7 @@
  * api_keys_enabled) live in the local extension types below and nowhere else.
  */
 import type { ApiKey, ApiKeyPage, ApiKeysConfig } from '@qlik/api/api-keys';
-import type { Group, Groups, GroupSettings } from '@qlik/api/groups';
+import type { Group, GroupSettings, Groups } from '@qlik/api/groups';
 import type { ListRolesResult, Role } from '@qlik/api/roles';
 import type { Tenant } from '@qlik/api/tenants';
 import type { AssignedGroups, AssignedRoles, User, Users } from '@qlik/api/users';
@@ -15,7 +15,14 @@ import type { SimSettings } from './settings';
 import type { TenantState } from './tenant-state';
 import { isoAt, isoSecondsAt, resolveTime } from './time';
 
-export type LegacyRoleName = 'TenantAdmin' | 'Developer' | 'AnalyticsAdmin' | 'DataAdmin' | 'DataSpaceCreator' | 'ManagedSpaceCreator' | 'SharedSpaceCreator';
+export type LegacyRoleName =
+  | 'TenantAdmin'
+  | 'Developer'
+  | 'AnalyticsAdmin'
+  | 'DataAdmin'
+  | 'DataSpaceCreator'
+  | 'ManagedSpaceCreator'
+  | 'SharedSpaceCreator';
 
 /** A user as the service returns it: the typed `User` plus the untyped fields still seen on the wire. */
 export type WireUser = User & {
@@ -109,15 +116,19 @@ export function renderUser(u: SimUser, ctx: RenderContext, fields?: ReadonlySet<
       if (!g) return [];
       const entry: AssignedGroups[number] = { id: g.id, name: g.name };
       if (g.providerType) entry.providerType = g.providerType;
-      if (u.embedGroupRoles !== false) entry.assignedRoles = g.assignedRoles.flatMap((id) => state.role(id) ?? []).map(roleRef);
+      if (u.embedGroupRoles !== false)
+        entry.assignedRoles = g.assignedRoles.flatMap((id) => state.role(id) ?? []).map(roleRef);
       return [entry];
     });
     if (legacy) {
-      wire.roles = direct.filter((r) => r.type === 'default' && LEGACY_ROLE_NAMES.has(r.name)).map((r) => r.name as LegacyRoleName);
+      wire.roles = direct
+        .filter((r) => r.type === 'default' && LEGACY_ROLE_NAMES.has(r.name))
+        .map((r) => r.name as LegacyRoleName);
     }
     const scopesWanted = settings.userAssignedScopesReturned === 'by-default' || fields?.has('assignedScopes') === true;
     if (scopesWanted && settings.userAssignedScopes !== 'absent') {
-      const scopes = settings.userAssignedScopes === 'effective' ? [...state.effectiveScopes(u)] : state.directScopes(u);
+      const scopes =
+        settings.userAssignedScopes === 'effective' ? [...state.effectiveScopes(u)] : state.directScopes(u);
       wire.assignedScopes = scopes;
     }
   }
@@ -224,7 +235,8 @@ export function renderRole(r: SimRole, ctx: RenderContext): WireRole {
 }
 
 export function renderApiKey(k: SimApiKey, ctx: RenderContext): WireApiKey {
-  const sub = k.subType === 'externalClient' && k.sub.startsWith('SCIM\\') ? ctx.settings.scimSubPrefix + k.sub.slice(5) : k.sub;
+  const sub =
+    k.subType === 'externalClient' && k.sub.startsWith('SCIM\\') ? ctx.settings.scimSubPrefix + k.sub.slice(5) : k.sub;
   const wire: Building<WireApiKey> = {
     id: k.id,
     tenantId: ctx.state.tenantId,
@@ -244,7 +256,8 @@ export function renderApiKeysConfig(ctx: RenderContext): WireApiKeysConfig {
   const c = ctx.state.scenario.apiKeysConfig;
   const wire: WireApiKeysConfig = {};
   // Legacy tenants list the toggle first, as in Qlik's legacy example.
-  if (ctx.state.scenario.mode === 'legacy' && c.api_keys_enabled !== undefined) wire.api_keys_enabled = c.api_keys_enabled;
+  if (ctx.state.scenario.mode === 'legacy' && c.api_keys_enabled !== undefined)
+    wire.api_keys_enabled = c.api_keys_enabled;
   if (c.max_api_key_expiry !== undefined) wire.max_api_key_expiry = c.max_api_key_expiry;
   if (c.max_keys_per_user !== undefined) wire.max_keys_per_user = c.max_keys_per_user;
   if (c.scim_externalClient_expiry !== undefined) wire.scim_externalClient_expiry = c.scim_externalClient_expiry;

@@ -1,7 +1,7 @@
 import { compareIsoDurations, durationInDays, parseIsoDuration } from '../duration';
 import { tenantSubject } from '../evidence';
 import { numberedSteps } from '../remediation';
-import { ISO27001, SOC2, type RuleDefinition, type RuleMetadata } from '../rule';
+import { ISO27001, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 
 /** Qlik's documented defaults when the config omits a field (qlik-cloud-api.md §6). */
 const QLIK_DEFAULT_MAX_EXPIRY = 'PT24H';
@@ -9,14 +9,14 @@ const QLIK_DEFAULT_MAX_KEYS_PER_USER = 5;
 
 const metadata: RuleMetadata = {
   id: 'api-key-config-out-of-policy',
-  title: 'The tenant\'s API-key configuration is within the policy\'s limits',
+  title: "The tenant's API-key configuration is within the policy's limits",
   defaultSeverity: 'low',
   subjectType: ['tenant'],
   description:
     'The API-key configuration (GET /api/v1/api-keys/configs/{tenantId}) must not allow keys living longer than ' +
     'rules.api-key-config-out-of-policy.maxKeyExpiry (default P365D) nor more keys per user than maxKeysPerUser ' +
     '(default 5). Durations are compared as ISO 8601 defines them, by adding both to the evaluation time; a field ' +
-    'the tenant omits takes Qlik\'s default (PT24H, 5).',
+    "the tenant omits takes Qlik's default (PT24H, 5).",
   risk:
     'Long-lived and numerous API keys widen the window in which a leaked key works and make keys harder to ' +
     'inventory and rotate.',
@@ -54,7 +54,8 @@ export const apiKeyConfigOutOfPolicy: RuleDefinition = {
     const tenantExpiry = parseIsoDuration(expiryText);
     const policyExpiry = parseIsoDuration(limits.maxKeyExpiry);
     const expiryFix = { op: 'replace' as const, path: '/max_api_key_expiry', value: limits.maxKeyExpiry };
-    if (!policyExpiry) throw new Error(`policy maxKeyExpiry "${limits.maxKeyExpiry}" passed validation but does not parse`);
+    if (!policyExpiry)
+      throw new Error(`policy maxKeyExpiry "${limits.maxKeyExpiry}" passed validation but does not parse`);
     if (!tenantExpiry) {
       violations.push({
         setting: 'max_api_key_expiry',

@@ -1,9 +1,9 @@
 import type { SnapshotApiKey } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
-import { describeKey, describeUser, keyEvidence, keySubject, userEvidence } from '../evidence';
 import { plural } from '../../util/text';
+import { describeKey, describeUser, keyEvidence, keySubject, userEvidence } from '../evidence';
 import { numberedSteps } from '../remediation';
-import { ISO27001, SOC2, type RuleDefinition, type RuleMetadata } from '../rule';
+import { ISO27001, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 import { isLiveKey } from '../tenant-index';
 
 const DAY_MS = 86_400_000;
@@ -14,11 +14,11 @@ const metadata: RuleMetadata = {
   defaultSeverity: 'low',
   subjectType: ['apiKey'],
   description:
-    'An active API key (user or SCIM) whose expiry falls within the policy\'s window, rules.api-key-expiring.windowDays ' +
+    "An active API key (user or SCIM) whose expiry falls within the policy's window, rules.api-key-expiring.windowDays " +
     '(default 14 days). Keys already expired, revoked or without an expiry are not reported.',
   risk:
     'When a key expires, every integration using it gets 401 Authorization Required. Replacing a key takes a ' +
-    'person with Manage API keys and a change to the integration\'s secret, which is easy to miss without warning.',
+    "person with Manage API keys and a change to the integration's secret, which is easy to miss without warning.",
   remediation:
     'Create the successor before the old key expires: as the owner (who needs Manage API keys), POST /api/v1/api-keys ' +
     '{"description":"…","expiry":"P90D"}; store the new token where the integration reads it; then revoke the old ' +
@@ -77,9 +77,13 @@ function rotationSteps(key: SnapshotApiKey): string {
   if (key.subType === 'externalClient') {
     return numberedSteps(`Rotate SCIM key ${describeKey(key)} before it expires.`, [
       'Create a new provisioning key for the identity provider (Administration console, or POST /api/v1/api-keys ' +
-        JSON.stringify({ description: key.description || 'SCIM provisioning', sub: key.sub, subType: 'externalClient' }) +
+        JSON.stringify({
+          description: key.description || 'SCIM provisioning',
+          sub: key.sub,
+          subType: 'externalClient',
+        }) +
         ').',
-      'Update the identity provider\'s SCIM secret with the new token and test provisioning.',
+      "Update the identity provider's SCIM secret with the new token and test provisioning.",
       `Revoke the old key: DELETE /api/v1/api-keys/${key.id}.`,
     ]);
   }

@@ -1,7 +1,7 @@
 import type { FindingDraft } from '../../report/model';
 import { describeKey, describeUser, keyEvidence, keySubject, userEvidence } from '../evidence';
 import { numberedSteps } from '../remediation';
-import { ISO27001, SOC2, type RuleDefinition, type RuleMetadata } from '../rule';
+import { ISO27001, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 
 const metadata: RuleMetadata = {
   id: 'api-key-owner-inactive',
@@ -13,7 +13,7 @@ const metadata: RuleMetadata = {
     'the owner was looked up (or the full user inventory was read) and not found; an owner simply not collected is ' +
     'never reported. SCIM (externalClient) keys have no user owner and are not checked.',
   risk:
-    'An API key acts with all of its owner\'s permissions. A key left behind by someone who left is an orphaned ' +
+    "An API key acts with all of its owner's permissions. A key left behind by someone who left is an orphaned " +
     'credential: it comes back to life if the account is re-enabled, and any integration still using it is tied to a ' +
     'person who is gone.',
   remediation:
@@ -45,7 +45,9 @@ export const apiKeyOwnerInactive: RuleDefinition = {
         continue;
       }
       const ownerText =
-        owner !== undefined ? `its owner ${describeUser(owner)} is ${state}` : `its owner ${ownerId} does not exist in the tenant`;
+        owner !== undefined
+          ? `its owner ${describeUser(owner)} is ${state}`
+          : `its owner ${ownerId} does not exist in the tenant`;
       for (const key of keys) {
         findings.push({
           ruleId: metadata.id,
@@ -53,7 +55,7 @@ export const apiKeyOwnerInactive: RuleDefinition = {
           subject: keySubject(key),
           message:
             `API key ${describeKey(key)} is active but ${ownerText}: it is an orphaned credential that acts with ` +
-            'all of the owner\'s permissions if the account comes back, and integrations using it depend on a person ' +
+            "all of the owner's permissions if the account comes back, and integrations using it depend on a person " +
             'who no longer has access.',
           evidence: {
             key: keyEvidence(key),

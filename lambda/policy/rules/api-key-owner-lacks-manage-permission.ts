@@ -1,5 +1,6 @@
 import { MANAGE_API_KEYS_SCOPE } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
+import { plural } from '../../util/text';
 import {
   accessEvidence,
   describeKeys,
@@ -9,14 +10,8 @@ import {
   userSubject,
   whyNoGrant,
 } from '../evidence';
-import { plural } from '../../util/text';
-import {
-  grantingRoleStep,
-  numberedSteps,
-  replaceUserRolesCall,
-  suggestGrantingRole,
-} from '../remediation';
-import { ISO27001, SOC2, type RuleDefinition, type RuleMetadata } from '../rule';
+import { grantingRoleStep, numberedSteps, replaceUserRolesCall, suggestGrantingRole } from '../remediation';
+import { ISO27001, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 import { isActiveUser } from '../tenant-index';
 
 const metadata: RuleMetadata = {
@@ -27,7 +22,7 @@ const metadata: RuleMetadata = {
   description:
     'An active user who owns an active, unexpired API key must hold the scope api-keys ("Manage API keys") ' +
     'through a direct custom role, a role of one of their groups, the Everyone group or UserDefault. The removed ' +
-    'built-in Developer role never counts. All of the user\'s keys are reported in one finding.',
+    "built-in Developer role never counts. All of the user's keys are reported in one finding.",
   risk:
     'Since Qlik removed the Developer role (2026), an API key works only while its owner holds Manage API keys. ' +
     'The key still shows status "active", but Qlik rejects it: every integration using it fails with ' +
@@ -98,7 +93,7 @@ export const apiKeyOwnerLacksManagePermission: RuleDefinition = {
             `Assign "${role.name}" to the user (the Users API replaces the full role list): ` +
               replaceUserRolesCall(user, userAccess.directRoles, role.name) +
               '. Or assign it to a group the user belongs to: PATCH /api/v1/groups/{groupId} replacing /assignedRoles ' +
-              'with the group\'s full list of role ids.',
+              "with the group's full list of role ids.",
             `Confirm: GET /api/v1/users/${user.id}?fields=assignedGroups,assignedRoles, then re-run the check.`,
           ],
         ),

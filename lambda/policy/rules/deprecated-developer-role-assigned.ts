@@ -7,6 +7,7 @@ import {
   type SnapshotUser,
 } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
+import { plural } from '../../util/text';
 import {
   describeKeys,
   describeUser,
@@ -16,7 +17,6 @@ import {
   userEvidence,
   userSubject,
 } from '../evidence';
-import { plural } from '../../util/text';
 import {
   grantingRoleStep,
   numberedSteps,
@@ -24,7 +24,7 @@ import {
   replaceUserRolesCall,
   suggestGrantingRole,
 } from '../remediation';
-import { ISO27001, SOC2, type RuleContext, type RuleDefinition, type RuleMetadata } from '../rule';
+import { ISO27001, type RuleContext, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 
 const metadata: RuleMetadata = {
   id: 'deprecated-developer-role-assigned',
@@ -92,7 +92,11 @@ function userFindings(context: RuleContext): FindingDraft[] {
     if (paths.length === 0 && keys.length > 0) steps.push(grantingRoleStep(role));
     steps.push(
       `Replace the user's role list without Developer${paths.length === 0 && keys.length > 0 ? ` and with "${role.name}"` : ''}: ` +
-        replaceUserRolesCall(user, userAccess.directRoles, paths.length === 0 && keys.length > 0 ? role.name : undefined) +
+        replaceUserRolesCall(
+          user,
+          userAccess.directRoles,
+          paths.length === 0 && keys.length > 0 ? role.name : undefined,
+        ) +
         (legacy && !directRef ? ' (replacing /assignedRoles also rewrites the legacy roles field)' : ''),
     );
 
@@ -130,12 +134,7 @@ interface DeveloperGroup {
 function groupFindings(context: RuleContext): FindingDraft[] {
   const { snapshot, tenant, access } = context;
   const groups = new Map<string, DeveloperGroup>();
-  const consider = (
-    id: string,
-    name: string,
-    roles: readonly RoleRef[],
-    source: DeveloperGroup['source'],
-  ): void => {
+  const consider = (id: string, name: string, roles: readonly RoleRef[], source: DeveloperGroup['source']): void => {
     if (groups.has(id)) return;
     const developerRef = roles.find((role) => tenant.isDeprecatedDeveloper(role));
     if (developerRef) groups.set(id, { id, name, roles, developerRef, source });
@@ -169,7 +168,9 @@ function groupFindings(context: RuleContext): FindingDraft[] {
           roleGrants.map((grant) => grant.seen),
           addRole,
         ) +
-        (isEveryone ? ' (Everyone has the fixed id 000000000000000000000001; also editable in the console under Groups)' : ''),
+        (isEveryone
+          ? ' (Everyone has the fixed id 000000000000000000000001; also editable in the console under Groups)'
+          : ''),
     );
     if (isEveryone) {
       steps.push(

@@ -1,5 +1,6 @@
 import { EVERYONE_GROUP_ID, MANAGE_API_KEYS_SCOPE } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
+import { plural } from '../../util/text';
 import {
   accessEvidence,
   describeKeys,
@@ -10,7 +11,6 @@ import {
   userSubject,
   whyNoGrant,
 } from '../evidence';
-import { plural } from '../../util/text';
 import {
   grantingRoleStep,
   numberedSteps,
@@ -18,7 +18,7 @@ import {
   replaceUserRolesCall,
   suggestGrantingRole,
 } from '../remediation';
-import { ISO27001, SOC2, type RuleContext, type RuleDefinition, type RuleMetadata } from '../rule';
+import { ISO27001, type RuleContext, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 import { isActiveUser } from '../tenant-index';
 
 type Source = 'policy formerDevelopers' | 'earlier runs';
@@ -31,7 +31,7 @@ const metadata: RuleMetadata = {
   description:
     'A principal known to have held the removed Developer role — listed under formerDevelopers in the policy, or ' +
     'seen holding it by an earlier run — and no longer holding it must hold the scope api-keys. For a user, through any path; for a group, ' +
-    'through one of the group\'s own roles. Disabled or missing principals are skipped (nothing to migrate).',
+    "through one of the group's own roles. Disabled or missing principals are skipped (nothing to migrate).",
   risk:
     'When Qlik removed Developer, its holders silently lost the right to API keys: keys they own are rejected with ' +
     '401 Authorization Required and they cannot create new ones. Former Developers are the people whose ' +
@@ -157,7 +157,11 @@ function groupFindings(context: RuleContext): FindingDraft[] {
       },
       remediation: numberedSteps(`Migrate former Developer group "${group.name}" to Manage API keys.`, [
         grantingRoleStep(role),
-        `Add "${role.name}" to the group's roles: ${replaceGroupRolesCall(group, grant.roleGrants.map((g) => g.seen), role)}`,
+        `Add "${role.name}" to the group's roles: ${replaceGroupRolesCall(
+          group,
+          grant.roleGrants.map((g) => g.seen),
+          role,
+        )}`,
         'If the group no longer needs API keys, record an exception (reason, owner, expiry) instead.',
       ]),
     });

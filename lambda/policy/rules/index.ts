@@ -21,4 +21,3 @@ export const RULES: readonly RuleDefinition[] = [
   apiKeyConfigOutOfPolicy,
   formerDeveloperNotMigrated,
 ];
-

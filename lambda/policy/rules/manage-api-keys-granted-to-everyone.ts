@@ -5,17 +5,17 @@ import {
   type SnapshotUser,
 } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
-import { grantPathEvidence, principalList } from '../evidence';
 import { plural } from '../../util/text';
-import type { GrantPath, GrantVia } from '../resolver';
+import { grantPathEvidence, principalList } from '../evidence';
 import {
+  type GrantingRoleSuggestion,
   grantingRoleStep,
   numberedSteps,
   replaceGroupRolesCall,
   suggestGrantingRole,
-  type GrantingRoleSuggestion,
 } from '../remediation';
-import { ISO27001, SOC2, type RuleContext, type RuleDefinition, type RuleMetadata } from '../rule';
+import type { GrantPath, GrantVia } from '../resolver';
+import { ISO27001, type RuleContext, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 import { isActiveUser } from '../tenant-index';
 
 const metadata: RuleMetadata = {
@@ -27,7 +27,7 @@ const metadata: RuleMetadata = {
     'Neither the UserDefault role nor a role of the Everyone group grants the scope api-keys. A policy that grants ' +
     'it to everyone on purpose sets rules.manage-api-keys-granted-to-everyone.enabled: false.',
   risk:
-    'An API key acts with all of its owner\'s permissions and cannot be scoped. When every user may create keys, ' +
+    "An API key acts with all of its owner's permissions and cannot be scoped. When every user may create keys, " +
     'long-lived credentials can be minted by anyone, outside the review that a dedicated role gives (least privilege).',
   remediation:
     'Give the users who need API keys a custom role carrying api-keys (POST /api/v1/roles, then PATCH ' +

@@ -1,8 +1,8 @@
 import { MANAGE_API_KEYS_SCOPE } from '../../collect/snapshot';
-import { principalList, tenantSubject } from '../evidence';
 import { plural } from '../../util/text';
+import { principalList, tenantSubject } from '../evidence';
 import { createRoleCall, numberedSteps, REPLACEMENT_ROLE_NAME } from '../remediation';
-import { ISO27001, SOC2, type RuleDefinition, type RuleMetadata } from '../rule';
+import { ISO27001, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 import { isDeprecatedDeveloperRole } from '../tenant-index';
 
 const metadata: RuleMetadata = {
@@ -37,10 +37,7 @@ export const replacementRoleMissing: RuleDefinition = {
     if (tenant.liveUserKeysByOwner.size === 0) return [];
     if (access.rolesGranting(MANAGE_API_KEYS_SCOPE).length > 0) return [];
     // A role missing from the role list can still grant through the policy's grantingRoles, by name.
-    const assignedRefs = [
-      ...snapshot.everyoneRoles,
-      ...snapshot.groups.flatMap((group) => group.assignedRoles),
-    ];
+    const assignedRefs = [...snapshot.everyoneRoles, ...snapshot.groups.flatMap((group) => group.assignedRoles)];
     if (assignedRefs.some((ref) => access.role(ref).grants.has(MANAGE_API_KEYS_SCOPE))) return [];
 
     const owners = [...tenant.liveUserKeysByOwner.entries()];
@@ -60,7 +57,10 @@ export const replacementRoleMissing: RuleDefinition = {
         evidence: {
           liveUserKeys: keyCount,
           keyOwners: principalList(
-            owners.map(([ownerId]) => ({ id: ownerId, name: tenant.usersById.get(ownerId)?.name ?? '(not collected)' })),
+            owners.map(([ownerId]) => ({
+              id: ownerId,
+              name: tenant.usersById.get(ownerId)?.name ?? '(not collected)',
+            })),
           ),
           keyOwnersCount: owners.length,
           rolesChecked: snapshot.roles.length,

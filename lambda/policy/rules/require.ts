@@ -2,14 +2,14 @@
  * Custom `require` rules from the policy: every selected user must hold all listed scopes effectively. Findings carry
  * the custom rule's id and severity, with the user as subject.
  */
-import { USER_DEFAULT_ROLE_NAME, type SnapshotUser } from '../../collect/snapshot';
+import { type SnapshotUser, USER_DEFAULT_ROLE_NAME } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
+import { compareText } from '../../util/text';
 import { accessEvidence, describeUser, grantPathEvidence, userEvidence, userSubject, whyNoGrant } from '../evidence';
 import { numberedSteps, replaceUserRolesCall } from '../remediation';
 import type { RuleContext, RuleMetadata } from '../rule';
 import type { RequireRule } from '../schema';
 import { isActiveUser } from '../tenant-index';
-import { compareText } from '../../util/text';
 
 export function requireRuleMetadata(rule: RequireRule): RuleMetadata {
   const scopes = rule.scopes.join(', ');
@@ -119,7 +119,8 @@ function selectUsers(rule: RequireRule, context: RuleContext): Map<string, Selec
     // Roles held by the group (from the groups list, else as the user record shows it), per group id.
     const groupRoleNames = (groupId: string, embedded: readonly { id: string; name: string }[] | undefined) => {
       const listed = tenant.groupsById.get(groupId);
-      if (listed) return listed.status === 'disabled' ? [] : listed.assignedRoles.map((ref) => access.role(ref).seen.name);
+      if (listed)
+        return listed.status === 'disabled' ? [] : listed.assignedRoles.map((ref) => access.role(ref).seen.name);
       return (embedded ?? []).map((ref) => tenant.role(ref)?.name ?? ref.name);
     };
     for (const user of snapshot.users) {

@@ -2,16 +2,17 @@
  * The CLI's AWS paths on a real AWS API (moto): a tenants file naming a Secrets Manager secret per tenant, and
  * `verify --bucket` walking an S3 archive written by the same archive code the Lambda uses.
  */
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../../lambda/cli';
+import { type CliIo, main } from '../../../lambda/cli';
 import { createReportArchive } from '../../../lambda/store/archive';
 import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
-import { loadScenario, startSimulatedTenant, type SimulatedTenant } from '../../sim/server';
+import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
 import { useMoto } from '../setup/moto-client';
 
 const moto = useMoto();
@@ -50,7 +51,10 @@ describe('CLI with AWS', () => {
   it('reads each tenant credential from its Secrets Manager secret and never writes it anywhere', async () => {
     const { clientId, clientSecret } = sim.credentials;
     await moto.clients.secrets.send(
-      new CreateSecretCommand({ Name: 'qlik-access-guard/tenants/acme', SecretString: JSON.stringify({ clientId, clientSecret }) }),
+      new CreateSecretCommand({
+        Name: 'qlik-access-guard/tenants/acme',
+        SecretString: JSON.stringify({ clientId, clientSecret }),
+      }),
     );
     await writeFile(
       join(dir, 'tenants.yaml'),
@@ -58,9 +62,17 @@ describe('CLI with AWS', () => {
         `  - name: missing\n    url: ${sim.url}\n    secretId: qlik-access-guard/tenants/missing\n`,
     );
 
-    const { code, stdout, stderr } = await cli(['check', '--tenants-file', 'tenants.yaml', '--allow-http-loopback', '--json']);
+    const { code, stdout, stderr } = await cli([
+      'check',
+      '--tenants-file',
+      'tenants.yaml',
+      '--allow-http-loopback',
+      '--json',
+    ]);
 
-    const report = JSON.parse(stdout) as { tenants: { name: string; status: string; findings: unknown[]; errors: { code: string; message: string }[] }[] };
+    const report = JSON.parse(stdout) as {
+      tenants: { name: string; status: string; findings: unknown[]; errors: { code: string; message: string }[] }[];
+    };
     const [acme, missing] = report.tenants;
     expect(acme!.status).toBe('ok');
     expect(acme!.findings.length).toBeGreaterThan(0);
@@ -92,7 +104,9 @@ describe('CLI with AWS', () => {
 
     const key = archive.locate('TenantForVerify', '2026-11-20T06:00:00.000Z', '2026-11-20T06:00:00.000Z');
     const prefix = key.replace(`s3://${bucket}/`, '');
-    await moto.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}report.json`, Body: '{"runId":"forged"}\n' }));
+    await moto.clients.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: `${prefix}report.json`, Body: '{"runId":"forged"}\n' }),
+    );
     const tampered = await cli(['verify', '--bucket', bucket]);
     expect(tampered.code).toBe(1);
     expect(tampered.stdout).toMatch(/altered-file: .*report\.json/);

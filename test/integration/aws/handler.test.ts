@@ -16,7 +16,13 @@ import { CreateTopicCommand, DeleteTopicCommand } from '@aws-sdk/client-sns';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AlertDeliveryError, type CheckEvent, type CheckSummary, createHandler, type HandlerOverrides } from '../../../lambda/handler';
+import {
+  AlertDeliveryError,
+  type CheckEvent,
+  type CheckSummary,
+  createHandler,
+  type HandlerOverrides,
+} from '../../../lambda/handler';
 import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
 import { verifyChain } from '../../../lambda/verify';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
@@ -71,7 +77,10 @@ async function invoke(handler: ReturnType<typeof createHandler>, event: CheckEve
     logLines.push(...String(chunk).split('\n').filter(Boolean));
     return true;
   };
-  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
   try {
     return await handler(event, context());
   } finally {
@@ -101,7 +110,12 @@ async function objectVersions(bucket: string) {
 
 beforeAll(async () => {
   sim = await startSimulatedTenant({ scenario: loadScenario('migration') });
-  await secrets.send(new CreateSecretCommand({ Name: 'qag/sim-api-key', SecretString: JSON.stringify({ apiKey: sim.credentials.apiKey }) }));
+  await secrets.send(
+    new CreateSecretCommand({
+      Name: 'qag/sim-api-key',
+      SecretString: JSON.stringify({ apiKey: sim.credentials.apiKey }),
+    }),
+  );
   await secrets.send(
     new CreateSecretCommand({
       Name: 'qag/sim-oauth',
@@ -136,7 +150,11 @@ describe('a scheduled run', () => {
   beforeAll(async () => {
     await createLockedBucket(s3, BUCKET);
     summary = await invoke(handlerFor(config()), { scheduledTime: RUN_1 });
-    [email, critical, chat] = [await drain(queues.emailAll), await drain(queues.emailCritical), await drain(queues.chatAll)];
+    [email, critical, chat] = [
+      await drain(queues.emailAll),
+      await drain(queues.emailCritical),
+      await drain(queues.chatAll),
+    ];
   });
 
   it('checks the tenant under the scheduled run id', () => {
@@ -159,7 +177,11 @@ describe('a scheduled run', () => {
     expect(head.ObjectLockMode).toBe('COMPLIANCE');
     expect(head.ObjectLockRetainUntilDate!.getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
 
-    const report = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}report.json` }))).Body!.transformToString());
+    const report = JSON.parse(
+      await (
+        await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}report.json` }))
+      ).Body!.transformToString(),
+    );
     expect(report.runId).toBe(RUN_1_ID);
     expect(report.tenants[0].tenantId).toBe(sim.tenantId);
   });
@@ -185,7 +207,10 @@ describe('a scheduled run', () => {
   });
 
   it('lets a severity = critical subscription receive exactly the critical emails', () => {
-    const expected = email.filter((m) => attribute(m, 'severity') === 'critical').map((m) => m.Body).sort();
+    const expected = email
+      .filter((m) => attribute(m, 'severity') === 'critical')
+      .map((m) => m.Body)
+      .sort();
     expect(critical.map((m) => m.Body).sort()).toEqual(expected);
     expect(critical.every((m) => attribute(m, 'severity') === 'critical')).toBe(true);
   });
@@ -244,7 +269,9 @@ describe('when alerts cannot be delivered', () => {
     expect(error).toBeInstanceOf(AlertDeliveryError);
     expect((error as Error).message).toMatch(/not delivered/);
     expect(await verifyChain(new S3ObjectStore(s3, bucket), sim.tenantId)).toEqual({ ok: true, runs: 1, problems: [] });
-    expect(logLines.some((line) => line.includes('"RunsCompleted"') && line.includes('"PublishFailures":1'))).toBe(true);
+    expect(logLines.some((line) => line.includes('"RunsCompleted"') && line.includes('"PublishFailures":1'))).toBe(
+      true,
+    );
   });
 });
 
@@ -258,14 +285,23 @@ describe('when the report cannot be stored', () => {
       (next, ctx) => async (args) => {
         const key = (args.input as { Key?: string }).Key ?? '';
         if (ctx.commandName === 'PutObjectCommand' && key.startsWith('reports/')) {
-          throw new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' });
+          throw new S3ServiceException({
+            name: 'AccessDenied',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 403 },
+            message: 'Access Denied',
+          });
         }
         return next(args);
       },
       { step: 'initialize', name: 'denyReportWrites' },
     );
     const handler = handlerFor(
-      { tenants: [{ name: 'sim', url: sim.url, secretId: 'qag/sim-api-key' }], reportBucket: bucket, emailTopicArn: emailTopic },
+      {
+        tenants: [{ name: 'sim', url: sim.url, secretId: 'qag/sim-api-key' }],
+        reportBucket: bucket,
+        emailTopicArn: emailTopic,
+      },
       { clients: { s3: deniedS3, sns, secrets } },
     );
 
@@ -308,7 +344,9 @@ describe('secrets', () => {
       const versions = await objectVersions(bucket);
       expect(versions.length).toBeGreaterThan(0);
       for (const { key, versionId } of versions) {
-        const body = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }))).Body!.transformToString();
+        const body = await (
+          await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }))
+        ).Body!.transformToString();
         for (const value of values) expect(body, `${bucket}/${key}`).not.toContain(value);
       }
     }

@@ -14,13 +14,18 @@ import { drain, queueSubscribedTo } from '../setup/moto-resources';
 const moto = useMoto();
 const { sns, sqs, secrets } = moto.clients;
 
-function outbound(channel: OutboundMessage['channel'], severity: OutboundMessage['severity'], tenant: string): OutboundMessage {
+function outbound(
+  channel: OutboundMessage['channel'],
+  severity: OutboundMessage['severity'],
+  tenant: string,
+): OutboundMessage {
   return {
     channel,
     eventType: 'drift',
     severity,
     subject: `[${severity}] ${tenant}: key owners lost access`,
-    body: channel === 'email' ? `Digest for ${tenant}` : JSON.stringify({ version: '1.0', source: 'custom', id: tenant }),
+    body:
+      channel === 'email' ? `Digest for ${tenant}` : JSON.stringify({ version: '1.0', source: 'custom', id: tenant }),
     attributes: { severity, tenant, eventType: 'drift' },
     tenantId: `id-${tenant}`,
   };
@@ -81,12 +86,21 @@ describe('SnsPublisher on SNS → SQS', () => {
 
 describe('readTenantCredentials on Secrets Manager', () => {
   it('reads an API key and an OAuth client', async () => {
-    await secrets.send(new CreateSecretCommand({ Name: 'qag/acme', SecretString: JSON.stringify({ apiKey: 'k-123' }) }));
     await secrets.send(
-      new CreateSecretCommand({ Name: 'qag/globex', SecretString: JSON.stringify({ clientId: 'cid', clientSecret: 'cs-456' }) }),
+      new CreateSecretCommand({ Name: 'qag/acme', SecretString: JSON.stringify({ apiKey: 'k-123' }) }),
+    );
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: 'qag/globex',
+        SecretString: JSON.stringify({ clientId: 'cid', clientSecret: 'cs-456' }),
+      }),
     );
     expect(await readTenantCredentials(secrets, 'qag/acme')).toEqual({ kind: 'api-key', apiKey: 'k-123' });
-    expect(await readTenantCredentials(secrets, 'qag/globex')).toEqual({ kind: 'oauth-client', clientId: 'cid', clientSecret: 'cs-456' });
+    expect(await readTenantCredentials(secrets, 'qag/globex')).toEqual({
+      kind: 'oauth-client',
+      clientId: 'cid',
+      clientSecret: 'cs-456',
+    });
   });
 
   it('names a missing secret as bad input', async () => {

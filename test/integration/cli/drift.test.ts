@@ -9,25 +9,25 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../../lambda/report/model';
 import type { SimulatedTenant } from '../../sim/server';
 import {
+  apiKeyEnv,
   CLI_FIXTURES,
   Clock,
-  DAY_MS,
-  HOUR_MS,
-  apiKeyEnv,
   checkArgs,
   cleanUp,
   cli,
+  DAY_MS,
   eventTypes,
   filesUnder,
   findLeaks,
+  HOUR_MS,
   ledger,
   oauthEnv,
   onlyTenant,
   parseReport,
   replaceUserRoles,
   startSim,
-  workspace,
   type Workspace,
+  workspace,
 } from './support';
 
 afterEach(cleanUp);
@@ -69,7 +69,12 @@ describe('drift over runs with the same --state', () => {
     expect(second.code).toBe(1);
     expect(second.tenant.findings.map((f) => f.id)).toEqual(first.tenant.findings.map((f) => f.id));
     expect(second.tenant.findings.every((f) => f.drift === 'ongoing')).toBe(true);
-    expect(second.tenant.summary).toMatchObject({ new: 0, reopened: 0, resolved: 0, ongoing: first.tenant.findings.length });
+    expect(second.tenant.summary).toMatchObject({
+      new: 0,
+      reopened: 0,
+      resolved: 0,
+      ongoing: first.tenant.findings.length,
+    });
     expect(second.tenant.notifications).toEqual([]);
     expect(second.stderr).not.toMatch(/notification: /);
 
@@ -115,7 +120,9 @@ describe('former Developers, remembered across runs', () => {
 
     const first = await check();
     expect(first.tenant.findings.filter((f) => f.ruleId === 'former-developer-not-migrated')).toEqual([]);
-    const bobDeveloper = first.tenant.findings.find((f) => f.ruleId === 'deprecated-developer-role-assigned' && f.subject.id === bob.id)!;
+    const bobDeveloper = first.tenant.findings.find(
+      (f) => f.ruleId === 'deprecated-developer-role-assigned' && f.subject.id === bob.id,
+    )!;
     expect(bobDeveloper).toBeDefined();
 
     // The admin strips Developer from Bob and gives him nothing in its place.
@@ -124,9 +131,11 @@ describe('former Developers, remembered across runs', () => {
     const second = await check();
 
     expect(second.code).toBe(1);
-    expect(second.tenant.findings.filter((f) => f.ruleId === 'former-developer-not-migrated').map((f) => [f.subject.type, f.subject.id, f.severity, f.drift])).toEqual([
-      ['user', bob.id, 'high', 'new'],
-    ]);
+    expect(
+      second.tenant.findings
+        .filter((f) => f.ruleId === 'former-developer-not-migrated')
+        .map((f) => [f.subject.type, f.subject.id, f.severity, f.drift]),
+    ).toEqual([['user', bob.id, 'high', 'new']]);
     expect(second.tenant.resolved.map((f) => f.id)).toEqual([bobDeveloper.id]);
     expect(eventTypes(second.tenant)).toEqual(['drift']);
   });
@@ -146,11 +155,18 @@ describe('exceptions from a policy file', () => {
     expect(report.policy.name).toBe('cli test - accepted risks');
     const suppressed = first.tenant.findings.filter((f) => f.status === 'suppressed');
     expect(suppressed.map((f) => f.subject.id).sort()).toEqual([MIA, RAVI].sort());
-    expect(ownerFinding(suppressed, RAVI)!.exception).toMatchObject({ ticket: 'OPS-4711', owner: 'platform-team@acme.example' });
+    expect(ownerFinding(suppressed, RAVI)!.exception).toMatchObject({
+      ticket: 'OPS-4711',
+      owner: 'platform-team@acme.example',
+    });
     expect(ownerFinding(suppressed, MIA)!.exception).toMatchObject({ ticket: 'FIN-88', expires: '2035-12-31' });
     expect(first.tenant.exceptions.map((e) => e.ticket).sort()).toEqual(['FIN-88', 'OPS-4711']);
     expect(first.tenant.summary).toMatchObject({ suppressed: 2, failing: 4 });
-    expect(first.tenant.findings.filter((f) => f.status === 'fail').every((f) => f.severity === 'medium' || f.severity === 'low')).toBe(true);
+    expect(
+      first.tenant.findings
+        .filter((f) => f.status === 'fail')
+        .every((f) => f.severity === 'medium' || f.severity === 'low'),
+    ).toBe(true);
 
     // Ravi's exception ends with 2035-03-04; five days on it has lapsed.
     clock.advance(5 * DAY_MS);
@@ -245,29 +261,32 @@ describe('state and run ids that cannot be trusted', () => {
   it.each([
     ['not JSON', '{"tenantId": '],
     ['JSON of the wrong shape', '{"tenantId": "BL4tTJ4S7xrHTcq0zQxQrJ5qB1_Q6cSo", "findings": 7}'],
-  ])('a drift state that is %s: bad-input naming the state file, which is kept for a person to look at', async (_, text) => {
-    const clock = new Clock();
-    const sim = await startSim('migration', { now: clock.now });
-    const ws = await workspace();
-    const check = checker(sim, ws, clock);
-    expect((await check()).code).toBe(1);
-    const [stateFile, ...others] = await filesUnder(ws.state);
-    expect(others).toEqual([]);
-    await writeFile(stateFile!, text);
+  ])(
+    'a drift state that is %s: bad-input naming the state file, which is kept for a person to look at',
+    async (_, text) => {
+      const clock = new Clock();
+      const sim = await startSim('migration', { now: clock.now });
+      const ws = await workspace();
+      const check = checker(sim, ws, clock);
+      expect((await check()).code).toBe(1);
+      const [stateFile, ...others] = await filesUnder(ws.state);
+      expect(others).toEqual([]);
+      await writeFile(stateFile!, text);
 
-    clock.advance(HOUR_MS);
-    const { code, tenant } = await check();
+      clock.advance(HOUR_MS);
+      const { code, tenant } = await check();
 
-    expect(code).toBe(2);
-    expect(tenant.status).toBe('error');
-    expect(tenant.findings).toEqual([]);
-    expect(tenant.errors).toHaveLength(1);
-    expect(tenant.errors[0]!.code).toBe('bad-input');
-    // Without the file's location nobody can find what to repair or move aside.
-    expect(tenant.errors[0]!.message).toContain(stateFile!);
-    expect(eventTypes(tenant)).toEqual(['health']);
-    expect(await readFile(stateFile!, 'utf8')).toBe(text);
-  });
+      expect(code).toBe(2);
+      expect(tenant.status).toBe('error');
+      expect(tenant.findings).toEqual([]);
+      expect(tenant.errors).toHaveLength(1);
+      expect(tenant.errors[0]!.code).toBe('bad-input');
+      // Without the file's location nobody can find what to repair or move aside.
+      expect(tenant.errors[0]!.message).toContain(stateFile!);
+      expect(eventTypes(tenant)).toEqual(['health']);
+      expect(await readFile(stateFile!, 'utf8')).toBe(text);
+    },
+  );
 
   it('running again with a --run-id already used neither passes nor overwrites that run’s files', async () => {
     const clock = new Clock();

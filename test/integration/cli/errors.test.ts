@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TenantReport } from '../../../lambda/report/model';
-import { loadScenario, type Fault, type SimSettings } from '../../sim/server';
+import { type Fault, loadScenario, type SimSettings } from '../../sim/server';
 import {
   apiKeyEnv,
   checkArgs,
@@ -91,13 +91,37 @@ describe('a tenant that cannot be checked is an error, never a pass', () => {
 
   it.each<[string, string, Fault, RegExp, string[]]>([
     ['403 on /api-keys', 'forbidden', { kind: 'forbidden', path: '/api/v1/api-keys' }, /api-keys/, []],
-    ['an HTML login page with status 200', 'bad-response', { kind: 'html', path: '/api/v1/roles' }, /expected a JSON body, got text\/html/, []],
+    [
+      'an HTML login page with status 200',
+      'bad-response',
+      { kind: 'html', path: '/api/v1/roles' },
+      /expected a JSON body, got text\/html/,
+      [],
+    ],
     ['a cursor loop', 'bad-response', { kind: 'cursor-loop', path: '/api/v1/roles' }, /cursor loop/, []],
-    ['API keys without their required id', 'bad-response', { kind: 'missing-field', field: 'id', path: '/api/v1/api-keys' }, /data\[0\]\.id: expected string/, []],
+    [
+      'API keys without their required id',
+      'bad-response',
+      { kind: 'missing-field', field: 'id', path: '/api/v1/api-keys' },
+      /data\[0\]\.id: expected string/,
+      [],
+    ],
     ['truncated JSON', 'bad-response', { kind: 'malformed-json', path: '/api/v1/users' }, /expected a JSON body/, []],
     // With a one-second deadline the client stops retrying when the next backoff would outlast it.
-    ['5xx on every try', 'bad-response', { kind: 'server-error', status: 500, path: '/api/v1/roles' }, /500.*still failing after retries/, ['--deadline', '1']],
-    ['a response slower than the deadline', 'timeout', { kind: 'latency', ms: 3_000, path: '/api/v1/api-keys' }, /did not finish within/, ['--deadline', '1']],
+    [
+      '5xx on every try',
+      'bad-response',
+      { kind: 'server-error', status: 500, path: '/api/v1/roles' },
+      /500.*still failing after retries/,
+      ['--deadline', '1'],
+    ],
+    [
+      'a response slower than the deadline',
+      'timeout',
+      { kind: 'latency', ms: 3_000, path: '/api/v1/api-keys' },
+      /did not finish within/,
+      ['--deadline', '1'],
+    ],
   ])('%s → %s', async (_, errorCode, fault, message, extra) => {
     // Small pages, so lists have a next link for the cursor fault to loop.
     const sim = await startSim('migration', { faults: [fault], settings: { defaultLimit: 2, maxLimit: 2 } });
@@ -115,10 +139,15 @@ describe('a tenant that cannot be checked is an error, never a pass', () => {
   });
 
   it('429 with a Retry-After longer than the deadline → rate-limited', async () => {
-    const sim = await startSim('migration', { faults: [{ kind: 'rate-limit', retryAfterSeconds: 60, path: '/api/v1/roles' }] });
+    const sim = await startSim('migration', {
+      faults: [{ kind: 'rate-limit', retryAfterSeconds: 60, path: '/api/v1/roles' }],
+    });
     const ws = await workspace();
 
-    const { code, stdout } = await cli(checkArgs(ws, [sim.url], '--deadline', '5'), { env: oauthEnv(sim), cwd: ws.dir });
+    const { code, stdout } = await cli(checkArgs(ws, [sim.url], '--deadline', '5'), {
+      env: oauthEnv(sim),
+      cwd: ws.dir,
+    });
 
     expect(code).toBe(2);
     expectCheckError(onlyTenant(parseReport(stdout)), 'rate-limited', /asked to wait 60 s/);
@@ -311,7 +340,8 @@ describe('host policy: the credential goes only where it may', () => {
     expect(stderr).not.toContain(password);
     expect(stdout).not.toContain(password);
     const leaking: string[] = [];
-    for (const file of await filesUnder(ws.dir)) if ((await readFile(file, 'utf8')).includes(password)) leaking.push(file);
+    for (const file of await filesUnder(ws.dir))
+      if ((await readFile(file, 'utf8')).includes(password)) leaking.push(file);
     expect(leaking).toEqual([]);
   });
 
@@ -319,7 +349,10 @@ describe('host policy: the credential goes only where it may', () => {
     const sim = await startSim('migration');
     const ws = await workspace();
 
-    const { code, stdout } = await cli(checkArgs(ws, ['https://qlik.attacker.example']), { env: oauthEnv(sim), cwd: ws.dir });
+    const { code, stdout } = await cli(checkArgs(ws, ['https://qlik.attacker.example']), {
+      env: oauthEnv(sim),
+      cwd: ws.dir,
+    });
 
     expect(code).toBe(2);
     expectCheckError(onlyTenant(parseReport(stdout)), 'bad-input', /neither \*\.qlikcloud\.com nor an allowed host/);

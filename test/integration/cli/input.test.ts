@@ -35,7 +35,10 @@ describe('a mistake on the command line or in a file is one clear line, exit 2',
     const ws = await workspace();
     const policy = join(CLI_FIXTURES, 'policy-typo.yaml');
 
-    const { code, stdout, stderr } = await cli(checkArgs(ws, [sim.url], '--policy', policy), { env: oauthEnv(sim), cwd: ws.dir });
+    const { code, stdout, stderr } = await cli(checkArgs(ws, [sim.url], '--policy', policy), {
+      env: oauthEnv(sim),
+      cwd: ws.dir,
+    });
 
     expect(code).toBe(2);
     expect(stdout).toBe('');
@@ -55,7 +58,10 @@ describe('a mistake on the command line or in a file is one clear line, exit 2',
     const ws = await workspace();
     const missing = join(ws.dir, 'no-such-policy.yaml');
 
-    const { code, stderr } = await cli(checkArgs(ws, [sim.url], '--policy', missing), { env: oauthEnv(sim), cwd: ws.dir });
+    const { code, stderr } = await cli(checkArgs(ws, [sim.url], '--policy', missing), {
+      env: oauthEnv(sim),
+      cwd: ws.dir,
+    });
 
     expect(code).toBe(2);
     expect(stderr.trimEnd().split('\n')).toEqual([expect.stringContaining(missing)]);
@@ -65,7 +71,11 @@ describe('a mistake on the command line or in a file is one clear line, exit 2',
 
   it.each([
     ['an unknown flag', ['--frobnicate'], /--frobnicate/],
-    ['a --fail-on that is no severity', ['--fail-on', 'severe'], /--fail-on.*critical, high, medium, low, informational.*severe/],
+    [
+      'a --fail-on that is no severity',
+      ['--fail-on', 'severe'],
+      /--fail-on.*critical, high, medium, low, informational.*severe/,
+    ],
     ['a --deadline that is no positive number', ['--deadline', '0'], /--deadline.*positive whole number/],
     ['a --concurrency that is no number', ['--concurrency', 'many'], /--concurrency.*positive whole number/],
     ['a --run-id that names no folder', ['--run-id', '..'], /--run-id.*at least one letter or digit/],
@@ -111,7 +121,10 @@ describe('a mistake on the command line or in a file is one clear line, exit 2',
     const ws = await workspace();
     const file = await writeText(ws, 'tenants.yaml', `tenants:\n  - url: ${sim.url}\n    apiKeyEnvv: ACME_KEY\n`);
 
-    const { code, stderr } = await cli(checkArgs(ws, [], '--tenants-file', file), { env: { ACME_KEY: 'x' }, cwd: ws.dir });
+    const { code, stderr } = await cli(checkArgs(ws, [], '--tenants-file', file), {
+      env: { ACME_KEY: 'x' },
+      cwd: ws.dir,
+    });
 
     expect(code).toBe(2);
     const lines = stderr.trimEnd().split('\n');
@@ -136,8 +149,16 @@ describe('missing credentials are that tenant’s bad-input error, naming the va
 
   it.each([
     ['no credential at all', {}, /QLIK_CLIENT_ID and QLIK_CLIENT_SECRET.*QLIK_API_KEY/],
-    ['a client id without its secret', { QLIK_CLIENT_ID: 'k3r48pbga2va492emvhrbnpmpnuar4ok' }, /environment variable QLIK_CLIENT_SECRET is not set/],
-    ['a client secret without its id', { QLIK_CLIENT_SECRET: 'irrelevant-secret' }, /environment variable QLIK_CLIENT_ID is not set/],
+    [
+      'a client id without its secret',
+      { QLIK_CLIENT_ID: 'k3r48pbga2va492emvhrbnpmpnuar4ok' },
+      /environment variable QLIK_CLIENT_SECRET is not set/,
+    ],
+    [
+      'a client secret without its id',
+      { QLIK_CLIENT_SECRET: 'irrelevant-secret' },
+      /environment variable QLIK_CLIENT_ID is not set/,
+    ],
   ])('%s', async (_, env, message) => {
     const { code, stderr, sim, tenant } = await checkWith(env);
 
@@ -151,7 +172,10 @@ describe('missing credentials are that tenant’s bad-input error, naming the va
   });
 
   it('a tenants file naming a variable that is not set', async () => {
-    const { code, tenant, sim } = await checkWith({}, (url) => `tenants:\n  - name: acme\n    url: ${url}\n    apiKeyEnv: ACME_QLIK_KEY\n`);
+    const { code, tenant, sim } = await checkWith(
+      {},
+      (url) => `tenants:\n  - name: acme\n    url: ${url}\n    apiKeyEnv: ACME_QLIK_KEY\n`,
+    );
 
     expect(code).toBe(2);
     expect(tenant.errors).toEqual([

@@ -11,26 +11,26 @@ import { RunReportSchema } from '../../../lambda/report/json';
 import { loadScenario } from '../../sim/server';
 import {
   Clock,
-  HOUR_MS,
-  PROJECT_ROOT,
-  T0,
   checkArgs,
   cleanUp,
   cli,
   expectedKeys,
   filesUnder,
   findLeaks,
+  HOUR_MS,
   issueToken,
   ledger,
   oauthEnv,
   onlyTenant,
+  PROJECT_ROOT,
   parseReport,
   rememberSecret,
   reportedKeys,
   spawnCommand,
   startSim,
-  workspace,
+  T0,
   type Workspace,
+  workspace,
 } from './support';
 
 afterEach(cleanUp);
@@ -74,7 +74,10 @@ describe('the run folder and the archive', () => {
     expect(csv).toHaveLength(1 + tenant.findings.length);
     for (const f of tenant.findings) expect(csv.some((line) => line.includes(f.id))).toBe(true);
 
-    const ocsf = (await read('findings.ocsf.jsonl')).trimEnd().split('\n').map((line) => JSON.parse(line) as { class_uid: number });
+    const ocsf = (await read('findings.ocsf.jsonl'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { class_uid: number });
     expect(ocsf).toHaveLength(tenant.findings.length);
     expect(ocsf.every((event) => event.class_uid === 2003)).toBe(true);
     for (const f of tenant.findings) expect(JSON.stringify(ocsf)).toContain(f.id);
@@ -92,7 +95,9 @@ describe('the run folder and the archive', () => {
     // The archive: one folder per tenant and run, manifest written last.
     const archived = archiveRunFolder(ws, sim.tenantId, report.runId);
     expect((await filesUnder(archived)).map((f) => f.slice(archived.length + 1)).sort()).toEqual(ARCHIVED_FILES);
-    const manifest = JSON.parse(await readFile(join(archived, 'manifest.json'), 'utf8')) as { files: { name: string }[] };
+    const manifest = JSON.parse(await readFile(join(archived, 'manifest.json'), 'utf8')) as {
+      files: { name: string }[];
+    };
     expect(manifest.files.map((f) => f.name).sort()).toEqual(ARCHIVED_FILES.filter((f) => f !== 'manifest.json'));
     expect(tenant.reportLocation).toContain(`tenant=${sim.tenantId}`);
     // The archived report is this tenant's alone, with the same findings.
@@ -125,7 +130,11 @@ describe('the run folder and the archive', () => {
       const ws = await workspace();
       const runIds: string[] = [];
       for (let i = 0; i < 2; i++) {
-        const { code, stdout } = await cli(checkArgs(ws, [sim.url]), { env: oauthEnv(sim), cwd: ws.dir, now: clock.now });
+        const { code, stdout } = await cli(checkArgs(ws, [sim.url]), {
+          env: oauthEnv(sim),
+          cwd: ws.dir,
+          now: clock.now,
+        });
         expect(code).toBe(1);
         runIds.push(parseReport(stdout).runId);
         clock.advance(HOUR_MS);
@@ -151,7 +160,9 @@ describe('the run folder and the archive', () => {
 
       expect(code).toBe(1);
       expect(stdout).toContain(`✖ tenant ${tenantId}`);
-      expect(stdout).toMatch(/altered-file: reports\/tenant=[^ ]+\/findings\.csv — findings\.csv does not match the manifest/);
+      expect(stdout).toMatch(
+        /altered-file: reports\/tenant=[^ ]+\/findings\.csv — findings\.csv does not match the manifest/,
+      );
       expect(stdout).toContain(runIds[0]!.replace(/:/g, '-'));
     });
 
@@ -197,10 +208,14 @@ describe('npm start: the demo', () => {
     // The demo's simulators live in its own process: their secrets are the scenarios' own (tokens share one signer).
     for (const name of ['migration', 'legacy']) rememberSecret(loadScenario(name).oauthClient.clientSecret);
     const demo = () =>
-      spawnCommand(process.execPath, [join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(PROJECT_ROOT, 'scripts/demo.ts')], {
-        cwd: ws.dir,
-        env: { PATH: process.env.PATH ?? '', HOME: ws.dir },
-      });
+      spawnCommand(
+        process.execPath,
+        [join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(PROJECT_ROOT, 'scripts/demo.ts')],
+        {
+          cwd: ws.dir,
+          env: { PATH: process.env.PATH ?? '', HOME: ws.dir },
+        },
+      );
 
     const first = await demo();
     expect(first.code).toBe(0);

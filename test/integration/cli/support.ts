@@ -11,11 +11,11 @@ import { main } from '../../../lambda/cli';
 import { RunReportSchema } from '../../../lambda/report/json';
 import type { RunReport, TenantReport } from '../../../lambda/report/model';
 import {
-  loadScenario,
-  startSimulatedTenant,
   type ExpectedFinding,
-  type SimulatedTenantOptions,
+  loadScenario,
   type SimulatedTenant,
+  type SimulatedTenantOptions,
+  startSimulatedTenant,
 } from '../../sim/server';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../../..');
@@ -124,7 +124,11 @@ export async function issueToken(sim: SimulatedTenant): Promise<string> {
 }
 
 /** PATCH a user's directly assigned roles through the simulator's HTTP API, as an admin would. */
-export async function replaceUserRoles(sim: SimulatedTenant, userId: string, roleIds: readonly string[]): Promise<void> {
+export async function replaceUserRoles(
+  sim: SimulatedTenant,
+  userId: string,
+  roleIds: readonly string[],
+): Promise<void> {
   const token = await issueToken(sim);
   const response = await fetch(`${sim.url}/api/v1/users/${userId}`, {
     method: 'PATCH',
@@ -270,7 +274,9 @@ export function findingKey(f: { ruleId: string; subjectType: string; subjectId: 
 export function reportedKeys(tenant: TenantReport, status: 'fail' | 'suppressed' | 'any' = 'fail'): string[] {
   return tenant.findings
     .filter((f) => status === 'any' || f.status === status)
-    .map((f) => findingKey({ ruleId: f.ruleId, subjectType: f.subject.type, subjectId: f.subject.id, severity: f.severity }))
+    .map((f) =>
+      findingKey({ ruleId: f.ruleId, subjectType: f.subject.type, subjectId: f.subject.id, severity: f.severity }),
+    )
     .sort();
 }
 

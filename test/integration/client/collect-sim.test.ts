@@ -4,17 +4,17 @@
  */
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectTenant, type CollectOptions, type CollectResult } from '../../../lambda/collect/collect';
+import { type CollectOptions, type CollectResult, collectTenant } from '../../../lambda/collect/collect';
 import type { PolicyNeeds } from '../../../lambda/collect/plan';
 import type { TenantSnapshot } from '../../../lambda/collect/snapshot';
 import type { QlikCredentials } from '../../../lambda/qlik/credentials';
 import {
+  type FaultPlan,
   listScenarios,
   loadScenario,
-  startSimulatedTenant,
-  type FaultPlan,
   type SimSettings,
   type SimulatedTenant,
+  startSimulatedTenant,
 } from '../../sim/server';
 import { expectSameFacts } from '../../unit/collect/support/same-facts';
 
@@ -45,7 +45,10 @@ async function start(
   return sim;
 }
 
-function collect(tenant: SimulatedTenant, options: Partial<CollectOptions> & { delays?: number[] } = {}): Promise<CollectResult> {
+function collect(
+  tenant: SimulatedTenant,
+  options: Partial<CollectOptions> & { delays?: number[] } = {},
+): Promise<CollectResult> {
   const { delays, ...rest } = options;
   return collectTenant({
     tenantUrl: tenant.url,
@@ -68,7 +71,9 @@ function collect(tenant: SimulatedTenant, options: Partial<CollectOptions> & { d
   });
 }
 
-async function outcome(promise: Promise<CollectResult>): Promise<{ snapshot?: TenantSnapshot; code?: string; message?: string }> {
+async function outcome(
+  promise: Promise<CollectResult>,
+): Promise<{ snapshot?: TenantSnapshot; code?: string; message?: string }> {
   try {
     return { snapshot: (await promise).snapshot };
   } catch (error) {
@@ -115,7 +120,12 @@ describe('collectTenant against the simulated tenant', () => {
     const tenant = await start('migration');
     tenant.mutate((s) => {
       for (let i = 0; i < 1500; i += 1) {
-        s.users.push({ ...structuredClone(s.users[1]!), id: (0xf00000 + i).toString(16).padStart(24, '0'), name: `Filler ${i}`, email: `filler${i}@acme.example` });
+        s.users.push({
+          ...structuredClone(s.users[1]!),
+          id: (0xf00000 + i).toString(16).padStart(24, '0'),
+          name: `Filler ${i}`,
+          email: `filler${i}@acme.example`,
+        });
       }
     });
     const targeted = await collect(tenant);
@@ -153,7 +163,9 @@ describe('collectTenant against the simulated tenant', () => {
     const tenant = await start('migration');
     const secret = 'definitely-wrong-secret-7e1c';
     const result = await outcome(
-      collect(tenant, { credentials: { kind: 'oauth-client', clientId: tenant.credentials.clientId, clientSecret: secret } }),
+      collect(tenant, {
+        credentials: { kind: 'oauth-client', clientId: tenant.credentials.clientId, clientSecret: secret },
+      }),
     );
     expect(result.code).toBe('unauthorized');
     expect(result.message).toMatch(/client id\/secret were rejected/);
@@ -200,16 +212,38 @@ describe('collectTenant under faults', () => {
   });
 
   it.each([
-    ['an HTML page instead of JSON', { kind: 'html', path: '/api/v1/roles' }, 'bad-response', /expected a JSON body, got text\/html/],
+    [
+      'an HTML page instead of JSON',
+      { kind: 'html', path: '/api/v1/roles' },
+      'bad-response',
+      /expected a JSON body, got text\/html/,
+    ],
     ['truncated JSON', { kind: 'malformed-json', path: '/api/v1/api-keys' }, 'bad-response', /expected a JSON body/],
-    ['keys without ids', { kind: 'missing-field', field: 'id', path: '/api/v1/api-keys' }, 'bad-response', /GET \/api\/v1\/api-keys: data\[0\]\.id: expected string/],
+    [
+      'keys without ids',
+      { kind: 'missing-field', field: 'id', path: '/api/v1/api-keys' },
+      'bad-response',
+      /GET \/api\/v1\/api-keys: data\[0\]\.id: expected string/,
+    ],
     ['a cursor loop', { kind: 'cursor-loop', path: '/api/v1/roles' }, 'bad-response', /cursor loop/],
-    ['a next link to another host', { kind: 'foreign-next-link', path: '/api/v1/api-keys' }, 'bad-response', /links\.next\.href points to https:\/\/collector\.attacker\.example/],
-    ['a rejected credential', { kind: 'unauthorized', path: '/api/v1/users/me' }, 'unauthorized', /API key was rejected/],
+    [
+      'a next link to another host',
+      { kind: 'foreign-next-link', path: '/api/v1/api-keys' },
+      'bad-response',
+      /links\.next\.href points to https:\/\/collector\.attacker\.example/,
+    ],
+    [
+      'a rejected credential',
+      { kind: 'unauthorized', path: '/api/v1/users/me' },
+      'unauthorized',
+      /API key was rejected/,
+    ],
     ['a 5xx that never ends', { kind: 'server-error', status: 500, path: '/api/v1/roles' }, 'bad-response', /500/],
   ] as const)('fails on %s with %s', async (_, fault, code, message) => {
     const tenant = await start('migration', { faults: [fault] });
-    const result = await outcome(collect(tenant, { tuning: { pageSize: 2, scheduleRetry: (cb: () => void) => setTimeout(cb, 0) } }));
+    const result = await outcome(
+      collect(tenant, { tuning: { pageSize: 2, scheduleRetry: (cb: () => void) => setTimeout(cb, 0) } }),
+    );
     expect(result.code).toBe(code);
     expect(result.message).toMatch(message);
     expect(result.message).not.toContain(tenant.credentials.apiKey);

@@ -3,10 +3,10 @@
  * Every scenario of the simulated tenant, the default policy, the scenario's OAuth client, over real HTTP.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectTenant, type CollectMode } from '../../../lambda/collect/collect';
+import { type CollectMode, collectTenant } from '../../../lambda/collect/collect';
 import { developerHolders, evaluatePolicy, policyNeeds } from '../../../lambda/policy/evaluate';
 import { defaultPolicy } from '../../../lambda/policy/load';
-import { listScenarios, loadScenario, startSimulatedTenant, type SimulatedTenant } from '../../sim/server';
+import { listScenarios, loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
 
 let sim: SimulatedTenant | undefined;
 afterEach(async () => {
@@ -26,7 +26,11 @@ describe('targeted collection gives the findings of the full inventory', () => {
     const check = async (mode: CollectMode) => {
       const { snapshot } = await collectTenant({
         tenantUrl: tenant.url,
-        credentials: { kind: 'oauth-client', clientId: tenant.credentials.clientId, clientSecret: tenant.credentials.clientSecret },
+        credentials: {
+          kind: 'oauth-client',
+          clientId: tenant.credentials.clientId,
+          clientSecret: tenant.credentials.clientSecret,
+        },
         needs: policyNeeds(policy),
         now,
         allowHttpLoopback: true,

@@ -14,13 +14,7 @@ import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../../lambda/report/html';
 import type { RunReport } from '../../../lambda/report/model';
-import {
-  hostileReport,
-  largeReport,
-  makeRunReport,
-  sampleReport,
-  trendHistory,
-} from '../../unit/report/fixtures';
+import { hostileReport, largeReport, makeRunReport, sampleReport, trendHistory } from '../../unit/report/fixtures';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WINDOW = { width: 1280, height: 2000 };
@@ -53,10 +47,15 @@ function chromium(args: string[], timeoutMs = 90_000): Promise<string> {
     `--user-data-dir=${join(workDir, `profile-${profileCount}`)}`,
   ];
   return new Promise((resolve, reject) => {
-    execFile(CHROMIUM, [...flags, ...args], { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`chromium ${args.join(' ')} failed: ${error.message}\n${stderr.slice(-2000)}`));
-      else resolve(stdout);
-    });
+    execFile(
+      CHROMIUM,
+      [...flags, ...args],
+      { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`chromium ${args.join(' ')} failed: ${error.message}\n${stderr.slice(-2000)}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -129,7 +128,8 @@ function combinedReport(): RunReport {
   return makeRunReport([...sample.tenants, ...hostileReport().tenants]);
 }
 
-const findingIds = (report: RunReport) => report.tenants.flatMap((t) => [...t.findings, ...t.resolved].map((f) => f.id));
+const findingIds = (report: RunReport) =>
+  report.tenants.flatMap((t) => [...t.findings, ...t.resolved].map((f) => f.id));
 
 describe('HTML report in headless Chromium', () => {
   beforeAll(async () => {
@@ -161,7 +161,10 @@ describe('HTML report in headless Chromium', () => {
   });
 
   it('takes a screenshot of a plausible size that is not blank', async () => {
-    const url = await writePage('screenshot.html', renderHtml(sampleReport(), { trends: { 'tenant-acme': trendHistory(12) } }));
+    const url = await writePage(
+      'screenshot.html',
+      renderHtml(sampleReport(), { trends: { 'tenant-acme': trendHistory(12) } }),
+    );
     const png = join(workDir, 'report.png');
     await chromium([`--screenshot=${png}`, `--window-size=${WINDOW.width},${WINDOW.height}`, url]);
     expect(existsSync(png), `screenshot ${png} was written`).toBe(true);

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboundMessage, Publisher } from '../../../lambda/notify/message';
 import { defaultPolicy } from '../../../lambda/policy/load';
-import { run, type RunDeps, type RunLog, type TenantTarget } from '../../../lambda/run';
+import { type RunDeps, type RunLog, run, type TenantTarget } from '../../../lambda/run';
 import { createReportArchive, createStateStore } from '../../../lambda/store/archive';
 import { FsObjectStore } from '../../../lambda/store/fs-object-store';
 import type { ReportArchive } from '../../../lambda/store/store';
-import { loadScenario, startSimulatedTenant, type SimulatedTenant } from '../../sim/server';
+import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
 
 class RecordingPublisher implements Publisher {
   readonly sent: OutboundMessage[] = [];

@@ -3,12 +3,13 @@
  * from beforeAll to afterAll and resets moto's state when it takes it, so each file starts from an empty AWS and no
  * other file's reset can wipe its resources mid-test. Also builds real SDK clients pointed at moto.
  */
+
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { AwsClients } from '../../../lambda/aws/clients';
 

@@ -15,7 +15,10 @@ export async function createLockedBucket(s3: S3Client, bucket: string): Promise<
   await s3.send(
     new PutObjectLockConfigurationCommand({
       Bucket: bucket,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } } },
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } },
+      },
     }),
   );
 }
@@ -28,9 +31,16 @@ export async function queueSubscribedTo(
   attributes: Record<string, string> = {},
 ): Promise<string> {
   const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  const { Attributes } = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
   await clients.sns.send(
-    new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn, Attributes: attributes }),
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: Attributes!.QueueArn,
+      Attributes: attributes,
+    }),
   );
   return QueueUrl!;
 }
@@ -40,7 +50,12 @@ export async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]
   const messages: Message[] = [];
   for (;;) {
     const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: 0,
+      }),
     );
     if (!Messages?.length) return messages;
     messages.push(...Messages);

@@ -76,7 +76,8 @@ async function installIntoVenv(earlierFailures: readonly string[]): Promise<stri
     await run(python, ['-m', 'venv', VENV], { timeout: 120_000 });
     await run(join(VENV, 'bin', 'pip'), ['install', '--quiet', 'moto[server]'], { timeout: 600_000 });
   } catch (error) {
-    const detail = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join(' | ') ?? (error as Error).message;
+    const detail =
+      (error as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join(' | ') ?? (error as Error).message;
     throw new Error(
       `integration tests need moto_server${earlier}; installing "moto[server]" into ${VENV} failed: ${detail}. ` +
         `Install it yourself (pip install 'moto[server]') and put moto_server on PATH.`,
@@ -111,7 +112,9 @@ async function launch(command: string): Promise<RunningMoto> {
     if (await answers(url)) break;
     if (Date.now() > deadline) {
       await stop(child, exited);
-      throw new Error(`did not answer on ${url} within ${STARTUP_TIMEOUT_MS / 1000}s: ${output.join('').trim().slice(-500)}`);
+      throw new Error(
+        `did not answer on ${url} within ${STARTUP_TIMEOUT_MS / 1000}s: ${output.join('').trim().slice(-500)}`,
+      );
     }
     await new Promise((done) => setTimeout(done, 100));
   }
@@ -126,7 +129,10 @@ async function stop(child: ChildProcess, exited: Promise<number | null>): Promis
   } catch {
     return;
   }
-  const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((done) => setTimeout(() => done(false), 5_000))]);
+  const killed = await Promise.race([
+    exited.then(() => true),
+    new Promise<boolean>((done) => setTimeout(() => done(false), 5_000)),
+  ]);
   if (!killed) {
     try {
       process.kill(-child.pid, 'SIGKILL');

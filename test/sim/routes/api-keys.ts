@@ -2,8 +2,9 @@
  * API keys and their tenant config (qlik-cloud-api.md §6). Keys page by key id (`startingAfter` / `endingBefore`);
  * a caller without TenantAdmin sees only its own keys and gets 403 asking for anyone else's.
  */
-import { badRequest, forbidden, notFound } from '../http';
+
 import type { Reply } from '../http';
+import { badRequest, forbidden, notFound } from '../http';
 import { keysetPage, parseLimit } from '../paging';
 import type { SimApiKey } from '../scenario';
 import { durationMs, resolveTime } from '../time';
@@ -21,9 +22,11 @@ function listKeys(ctx: HandlerContext): Reply {
   const params = url.searchParams;
   const admin = isAdmin(ctx);
   const sub = params.get('sub');
-  if (!admin && sub !== null && sub !== userId) return forbidden('api-keys', settings, "Listing other users' API keys requires the TenantAdmin role");
+  if (!admin && sub !== null && sub !== userId)
+    return forbidden('api-keys', settings, "Listing other users' API keys requires the TenantAdmin role");
   const status = params.get('status');
-  if (status !== null && !KEY_STATUSES.has(status)) return badRequest('api-keys', settings, 'status must be active, expired or revoked', 'status');
+  if (status !== null && !KEY_STATUSES.has(status))
+    return badRequest('api-keys', settings, 'status must be active, expired or revoked', 'status');
   const sort = parseSort(params.get('sort'), KEY_SORT_FIELDS, '-created');
   if ('error' in sort) return badRequest('api-keys', settings, sort.error, 'sort');
   const limit = parseLimit(params, settings);
@@ -38,7 +41,13 @@ function listKeys(ctx: HandlerContext): Reply {
       return status === null || listedStatus(ctx, k) === status;
     });
     const key = (k: SimApiKey): string | number | undefined =>
-      sort.field === 'created' ? (k.created ? resolveTime(k.created, now).getTime() : 0) : sort.field === 'status' ? listedStatus(ctx, k) : k[sort.field as 'sub' | 'description' | 'createdByUser'];
+      sort.field === 'created'
+        ? k.created
+          ? resolveTime(k.created, now).getTime()
+          : 0
+        : sort.field === 'status'
+          ? listedStatus(ctx, k)
+          : k[sort.field as 'sub' | 'description' | 'createdByUser'];
     const sorted = sortBy(selected, key, sort.descending);
     return { all: sorted, positions: new Map(sorted.map((k, i) => [k.id, i])) };
   });
@@ -55,7 +64,8 @@ function getKey(ctx: HandlerContext): Reply {
   const { userId } = requireIdentity(ctx);
   const key = ctx.state.apiKey(ctx.params.id!);
   if (!key) return notFound('api-keys', ctx.settings);
-  if (key.sub !== userId && !isAdmin(ctx)) return forbidden('api-keys', ctx.settings, "Reading other users' API keys requires the TenantAdmin role");
+  if (key.sub !== userId && !isAdmin(ctx))
+    return forbidden('api-keys', ctx.settings, "Reading other users' API keys requires the TenantAdmin role");
   const wire: WireApiKey = renderApiKey(key, ctx.render);
   return { status: 200, json: wire };
 }
@@ -85,16 +95,28 @@ function configAllowed(ctx: HandlerContext): boolean {
 }
 
 function getConfig(ctx: HandlerContext): Reply {
-  if (!configAllowed(ctx)) return forbidden('api-keys', ctx.settings, `Requires one of the roles ${ctx.settings.apiKeysConfigAllowedRoles.join(', ')}`);
-  if (ctx.params.tenantId !== ctx.state.tenantId) return notFound('api-keys', ctx.settings, 'no API-key configuration for that tenant id');
+  if (!configAllowed(ctx))
+    return forbidden(
+      'api-keys',
+      ctx.settings,
+      `Requires one of the roles ${ctx.settings.apiKeysConfigAllowedRoles.join(', ')}`,
+    );
+  if (ctx.params.tenantId !== ctx.state.tenantId)
+    return notFound('api-keys', ctx.settings, 'no API-key configuration for that tenant id');
   const wire: WireApiKeysConfig = renderApiKeysConfig(ctx.render);
   return { status: 200, json: wire };
 }
 
 function patchConfig(ctx: HandlerContext): Reply {
   const { settings, state } = ctx;
-  if (!configAllowed(ctx)) return forbidden('api-keys', settings, `Requires one of the roles ${settings.apiKeysConfigAllowedRoles.join(', ')}`);
-  if (ctx.params.tenantId !== state.tenantId) return notFound('api-keys', settings, 'no API-key configuration for that tenant id');
+  if (!configAllowed(ctx))
+    return forbidden(
+      'api-keys',
+      settings,
+      `Requires one of the roles ${settings.apiKeysConfigAllowedRoles.join(', ')}`,
+    );
+  if (ctx.params.tenantId !== state.tenantId)
+    return notFound('api-keys', settings, 'no API-key configuration for that tenant id');
   const ops = parsePatch(ctx, 'api-keys');
   if (isReply(ops)) return ops;
   const changes: (() => void)[] = [];
@@ -102,11 +124,17 @@ function patchConfig(ctx: HandlerContext): Reply {
   for (const { op, path, value } of ops) {
     if (op !== 'replace') return badRequest('api-keys', settings, `op must be "replace", got ${JSON.stringify(op)}`);
     if (path === '/max_keys_per_user') {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 1000) return badRequest('api-keys', settings, 'max_keys_per_user must be an integer from 0 to 1000');
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 1000)
+        return badRequest('api-keys', settings, 'max_keys_per_user must be an integer from 0 to 1000');
       changes.push(() => (config.max_keys_per_user = value));
     } else if (path === '/max_api_key_expiry' || path === '/scim_externalClient_expiry') {
-      if (typeof value !== 'string' || durationMs(value) === undefined || value.startsWith('-')) return badRequest('api-keys', settings, `${path} must be an ISO-8601 duration such as P30D`);
-      changes.push(() => (path === '/max_api_key_expiry' ? (config.max_api_key_expiry = value) : (config.scim_externalClient_expiry = value)));
+      if (typeof value !== 'string' || durationMs(value) === undefined || value.startsWith('-'))
+        return badRequest('api-keys', settings, `${path} must be an ISO-8601 duration such as P30D`);
+      changes.push(() =>
+        path === '/max_api_key_expiry'
+          ? (config.max_api_key_expiry = value)
+          : (config.scim_externalClient_expiry = value),
+      );
     } else if (path === '/api_keys_enabled' && state.scenario.mode === 'legacy') {
       if (typeof value !== 'boolean') return badRequest('api-keys', settings, 'api_keys_enabled must be a boolean');
       changes.push(() => (config.api_keys_enabled = value));

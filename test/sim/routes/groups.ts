@@ -2,8 +2,9 @@
  * Groups and the Everyone system group (qlik-cloud-api.md §4). Everyone is reachable three ways: `systemGroups=true`,
  * `GET /groups/000000000000000000000001` and `GET /groups/settings`; the regular listing never contains it.
  */
-import { badRequest, forbidden, notFound } from '../http';
+
 import type { Reply } from '../http';
+import { badRequest, forbidden, notFound } from '../http';
 import { cursorPage, parseLimit, selfHref } from '../paging';
 import type { SimGroup } from '../scenario';
 import { EVERYONE_ID } from '../scenario';
@@ -31,12 +32,21 @@ function listGroups(ctx: HandlerContext, filterText: string | undefined): Reply 
   const { url, settings, state } = ctx;
   const params = url.searchParams;
   if (params.has('systemGroups') && params.get('systemGroups') !== 'false') {
-    if (params.get('systemGroups') !== 'true') return badRequest('groups', settings, 'systemGroups must be true or false', 'systemGroups');
+    if (params.get('systemGroups') !== 'true')
+      return badRequest('groups', settings, 'systemGroups must be true or false', 'systemGroups');
     const others = [...params.keys()].filter((k) => k !== 'systemGroups');
     if (others.length > 0 || filterText !== undefined) {
-      return badRequest('groups', settings, `systemGroups cannot be combined with other query parameters (got ${others.join(', ') || 'filter'})`, 'systemGroups');
+      return badRequest(
+        'groups',
+        settings,
+        `systemGroups cannot be combined with other query parameters (got ${others.join(', ') || 'filter'})`,
+        'systemGroups',
+      );
     }
-    const body: WireGroups = { data: [hideRoles(renderEveryone(ctx.render), ctx)], links: { self: { href: selfHref(ctx.origin, url) } } };
+    const body: WireGroups = {
+      data: [hideRoles(renderEveryone(ctx.render), ctx)],
+      links: { self: { href: selfHref(ctx.origin, url) } },
+    };
     return { status: 200, json: body };
   }
   const limit = parseLimit(params, settings);
@@ -45,7 +55,9 @@ function listGroups(ctx: HandlerContext, filterText: string | undefined): Reply 
   const filter = filterText && filterText.trim() !== '' ? bindFilter(parseFilter(filterText), GROUP_FILTER) : undefined;
   const queryKey = `groups\u0000${filterText ?? ''}\u0000${sort.field}\u0000${sort.descending}`;
   const all = state.memoize(queryKey, () => {
-    const selected = filter ? state.scenario.groups.filter((g) => matches(filter, g, GROUP_FILTER)) : [...state.scenario.groups];
+    const selected = filter
+      ? state.scenario.groups.filter((g) => matches(filter, g, GROUP_FILTER))
+      : [...state.scenario.groups];
     if (sort.field === '_natural') return sort.descending ? selected.reverse() : selected;
     return sortBy(selected, (g) => (g as unknown as Record<string, string | undefined>)[sort.field], sort.descending);
   });
@@ -75,7 +87,8 @@ function filterGroupsAction(ctx: HandlerContext): Reply {
     }
   }
   const filter = (body as { filter?: unknown }).filter;
-  if (filter !== undefined && typeof filter !== 'string') return badRequest('groups', ctx.settings, 'filter must be a string');
+  if (filter !== undefined && typeof filter !== 'string')
+    return badRequest('groups', ctx.settings, 'filter must be a string');
   return listGroups(ctx, filter);
 }
 
@@ -95,7 +108,8 @@ function patchGroup(ctx: HandlerContext): Reply {
   const { settings, state } = ctx;
   if (!isAdmin(ctx)) return forbidden('groups', settings, 'Requires the TenantAdmin role');
   const id = ctx.params.id!;
-  if (id === EVERYONE_ID) return badRequest('groups', settings, 'the Everyone group is changed through PATCH /api/v1/groups/settings');
+  if (id === EVERYONE_ID)
+    return badRequest('groups', settings, 'the Everyone group is changed through PATCH /api/v1/groups/settings');
   const group = state.group(id);
   if (!group) return notFound('groups', settings);
   const ops = parsePatch(ctx, 'groups');
@@ -108,12 +122,15 @@ function patchGroup(ctx: HandlerContext): Reply {
     if (p === 'assignedRoles') {
       const roles = resolveRoleRefs(state, value);
       if (typeof roles === 'string') return badRequest('groups', settings, roles);
-      if (roles.length > MAX_ROLES_PER_GROUP) return badRequest('groups', settings, `a group holds at most ${MAX_ROLES_PER_GROUP} roles`);
+      if (roles.length > MAX_ROLES_PER_GROUP)
+        return badRequest('groups', settings, `a group holds at most ${MAX_ROLES_PER_GROUP} roles`);
       changes.push((g) => (g.assignedRoles = roles.map((r) => r.id)));
     } else if (p === 'name' || p === 'description') {
-      if (group.providerType !== 'custom') return badRequest('groups', settings, `${p} can be changed on custom groups only`);
+      if (group.providerType !== 'custom')
+        return badRequest('groups', settings, `${p} can be changed on custom groups only`);
       if (typeof value !== 'string') return badRequest('groups', settings, `${p} takes a string`);
-      if (p === 'name' && state.scenario.groups.some((g) => g !== group && g.name === value)) return badRequest('groups', settings, `a group named ${JSON.stringify(value)} exists`);
+      if (p === 'name' && state.scenario.groups.some((g) => g !== group && g.name === value))
+        return badRequest('groups', settings, `a group named ${JSON.stringify(value)} exists`);
       changes.push((g) => (p === 'name' ? (g.name = value) : (g.description = value)));
     } else {
       return badRequest('groups', settings, `unsupported path ${JSON.stringify(path)}`);

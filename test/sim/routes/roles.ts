@@ -2,8 +2,9 @@
  * Roles (qlik-cloud-api.md §5, §12): TenantAdmin only since 2024-04-09; everyone else gets 403. Custom roles can be
  * created, patched (`assignedScopes` replace / add / remove-value) and deleted once unassigned everywhere.
  */
-import { badRequest, forbidden, notFound } from '../http';
+
 import type { Reply } from '../http';
+import { badRequest, forbidden, notFound } from '../http';
 import { cursorPage, parseLimit } from '../paging';
 import type { SimRole } from '../scenario';
 import { USER_DEFAULT_NAME } from '../scenario';
@@ -40,7 +41,9 @@ function getRoles(ctx: HandlerContext): Reply {
   const filter = filterText.trim() !== '' ? bindFilter(parseFilter(filterText), ROLE_FILTER) : undefined;
   const queryKey = `roles\u0000${filterText}\u0000${sort.field}\u0000${sort.descending}`;
   const all = state.memoize(queryKey, () => {
-    const selected = filter ? state.scenario.roles.filter((r) => matches(filter, r, ROLE_FILTER)) : [...state.scenario.roles];
+    const selected = filter
+      ? state.scenario.roles.filter((r) => matches(filter, r, ROLE_FILTER))
+      : [...state.scenario.roles];
     if (sort.field === '_natural') return sort.descending ? selected.reverse() : selected;
     return sortBy(selected, (r) => (r as unknown as Record<string, string | undefined>)[sort.field], sort.descending);
   });
@@ -67,15 +70,24 @@ function createRole(ctx: HandlerContext): Reply {
   } catch {
     return badRequest('roles', settings, 'body must be JSON: { name, description?, assignedScopes? }');
   }
-  const { name, description, assignedScopes } = (body ?? {}) as { name?: unknown; description?: unknown; assignedScopes?: unknown };
+  const { name, description, assignedScopes } = (body ?? {}) as {
+    name?: unknown;
+    description?: unknown;
+    assignedScopes?: unknown;
+  };
   if (typeof name !== 'string' || name.trim() === '') return badRequest('roles', settings, 'name is required');
-  if (description !== undefined && typeof description !== 'string') return badRequest('roles', settings, 'description must be a string');
-  if (assignedScopes !== undefined && !(Array.isArray(assignedScopes) && assignedScopes.every((s) => typeof s === 'string'))) {
+  if (description !== undefined && typeof description !== 'string')
+    return badRequest('roles', settings, 'description must be a string');
+  if (
+    assignedScopes !== undefined &&
+    !(Array.isArray(assignedScopes) && assignedScopes.every((s) => typeof s === 'string'))
+  ) {
     return badRequest('roles', settings, 'assignedScopes must be an array of strings');
   }
   // Names are unique per tenant and case-sensitive across default and custom roles.
   if (state.roleByName(name)) return badRequest('roles', settings, `a role named ${JSON.stringify(name)} exists`);
-  if (state.scenario.roles.filter((r) => r.type === 'custom').length >= MAX_CUSTOM_ROLES) return badRequest('roles', settings, `at most ${MAX_CUSTOM_ROLES} custom roles per tenant`);
+  if (state.scenario.roles.filter((r) => r.type === 'custom').length >= MAX_CUSTOM_ROLES)
+    return badRequest('roles', settings, `at most ${MAX_CUSTOM_ROLES} custom roles per tenant`);
   const at = ctx.now.toISOString();
   const role: SimRole = {
     id: randomId(12, 'hex'),
@@ -105,22 +117,31 @@ function patchRole(ctx: HandlerContext): Reply {
   const role = state.role(ctx.params.id!);
   if (!role) return notFound('roles', settings);
   // Custom roles, and UserDefault (which the tutorials patch the same way).
-  if (role.type !== 'custom' && role.name !== USER_DEFAULT_NAME) return forbidden('roles', settings, 'default roles cannot be changed');
+  if (role.type !== 'custom' && role.name !== USER_DEFAULT_NAME)
+    return forbidden('roles', settings, 'default roles cannot be changed');
   const ops = parsePatch(ctx, 'roles');
   if (isReply(ops)) return ops;
   const changes: ((r: SimRole) => void)[] = [];
   for (const { op, path, value } of ops) {
-    if (op !== 'replace' && op !== 'add' && op !== 'remove-value') return badRequest('roles', settings, `op must be replace, add or remove-value, got ${JSON.stringify(op)}`);
+    if (op !== 'replace' && op !== 'add' && op !== 'remove-value')
+      return badRequest('roles', settings, `op must be replace, add or remove-value, got ${JSON.stringify(op)}`);
     if (path === '/assignedScopes' || path === '/assignedScopes/-') {
-      const values = typeof value === 'string' ? [value] : Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+      const values =
+        typeof value === 'string'
+          ? [value]
+          : Array.isArray(value) && value.every((v) => typeof v === 'string')
+            ? (value as string[])
+            : undefined;
       if (!values) return badRequest('roles', settings, `${path} takes a string or an array of strings`);
       if (op === 'replace') changes.push((r) => (r.assignedScopes = [...new Set(values)]));
       else if (op === 'add') changes.push((r) => (r.assignedScopes = [...new Set([...r.assignedScopes, ...values])]));
       else changes.push((r) => (r.assignedScopes = r.assignedScopes.filter((s) => !values.includes(s))));
     } else if (path === '/name' || path === '/description') {
-      if (op !== 'replace' || typeof value !== 'string') return badRequest('roles', settings, `${path} takes replace with a string`);
+      if (op !== 'replace' || typeof value !== 'string')
+        return badRequest('roles', settings, `${path} takes replace with a string`);
       if (role.type !== 'custom') return forbidden('roles', settings, `${path} of a default role cannot be changed`);
-      if (path === '/name' && value !== role.name && state.roleByName(value)) return badRequest('roles', settings, `a role named ${JSON.stringify(value)} exists`);
+      if (path === '/name' && value !== role.name && state.roleByName(value))
+        return badRequest('roles', settings, `a role named ${JSON.stringify(value)} exists`);
       changes.push((r) => (path === '/name' ? (r.name = value) : (r.description = value)));
     } else {
       return badRequest('roles', settings, `unsupported path ${JSON.stringify(path)}`);
@@ -142,8 +163,12 @@ function deleteRole(ctx: HandlerContext): Reply {
   if (!role) return notFound('roles', settings);
   if (role.type !== 'custom') return badRequest('roles', settings, 'only custom roles can be deleted');
   const s = state.scenario;
-  const assigned = s.users.some((u) => u.assignedRoles.includes(role.id)) || s.groups.some((g) => g.assignedRoles.includes(role.id)) || s.everyone.assignedRoles.includes(role.id);
-  if (assigned) return forbidden('roles', settings, 'the role is still assigned; unassign it from every user and group first');
+  const assigned =
+    s.users.some((u) => u.assignedRoles.includes(role.id)) ||
+    s.groups.some((g) => g.assignedRoles.includes(role.id)) ||
+    s.everyone.assignedRoles.includes(role.id);
+  if (assigned)
+    return forbidden('roles', settings, 'the role is still assigned; unassign it from every user and group first');
   state.mutate((sc) => (sc.roles = sc.roles.filter((r) => r !== role)));
   return { status: 204 };
 }

@@ -18,7 +18,11 @@ export interface Identity {
 export interface SimServices {
   readonly tokens: TokenIssuer;
   /** Mint a token for an OAuth client acting as `userId`. */
-  readonly issueAccessToken: (userId: string, clientId: string, scope: string | undefined) => { token: string; expiresAt: Date };
+  readonly issueAccessToken: (
+    userId: string,
+    clientId: string,
+    scope: string | undefined,
+  ) => { token: string; expiresAt: Date };
 }
 
 export interface HandlerContext {
@@ -53,7 +57,14 @@ export interface Route {
   readonly handler: Handler;
 }
 
-export function route(method: string, template: string, tier: Tier, service: Service, handler: Handler, authenticated = true): Route {
+export function route(
+  method: string,
+  template: string,
+  tier: Tier,
+  service: Service,
+  handler: Handler,
+  authenticated = true,
+): Route {
   const paramNames: string[] = [];
   const source = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, name: string) => {
     paramNames.push(name);
@@ -72,18 +83,29 @@ export function isAdmin(ctx: HandlerContext): boolean {
 }
 
 /** `sort` as `[+|-]field`; `allowed` undefined = any field name. */
-export function parseSort(raw: string | null, allowed: readonly string[] | undefined, fallback: string): { field: string; descending: boolean } | { error: string } {
+export function parseSort(
+  raw: string | null,
+  allowed: readonly string[] | undefined,
+  fallback: string,
+): { field: string; descending: boolean } | { error: string } {
   const text = raw === null || raw === '' ? fallback : raw;
   // A literal "+" in a query string decodes to a space.
   const match = /^([+-]?)([A-Za-z_][\w.]*)$/.exec(text.replace(/^ /, '+').trim());
   if (!match) return { error: `invalid sort ${JSON.stringify(text)}` };
   const field = match[2]!;
-  if (allowed && !allowed.includes(field)) return { error: `sort must be one of ${allowed.join(', ')} (optionally prefixed with + or -), got ${JSON.stringify(text)}` };
+  if (allowed && !allowed.includes(field))
+    return {
+      error: `sort must be one of ${allowed.join(', ')} (optionally prefixed with + or -), got ${JSON.stringify(text)}`,
+    };
   return { field, descending: match[1] === '-' };
 }
 
 /** Stable sort by one extracted key (strings compared by code unit, numbers numerically), ties broken by id. */
-export function sortBy<T extends { readonly id: string }>(items: readonly T[], key: (item: T) => string | number | undefined, descending: boolean): T[] {
+export function sortBy<T extends { readonly id: string }>(
+  items: readonly T[],
+  key: (item: T) => string | number | undefined,
+  descending: boolean,
+): T[] {
   const keyed = items.map((item) => ({ item, k: key(item) ?? '' }));
   keyed.sort((a, b) => {
     let c = 0;
@@ -110,7 +132,8 @@ export function parsePatch(ctx: HandlerContext, service: Service): PatchOperatio
   } catch {
     return badRequest(service, ctx.settings, 'body must be a JSON Patch array');
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) return badRequest(service, ctx.settings, 'body must be a non-empty JSON Patch array');
+  if (!Array.isArray(parsed) || parsed.length === 0)
+    return badRequest(service, ctx.settings, 'body must be a non-empty JSON Patch array');
   const ops: PatchOperation[] = [];
   for (const [i, item] of parsed.entries()) {
     if (typeof item !== 'object' || item === null || typeof (item as PatchOperation).op !== 'string') {
@@ -124,7 +147,9 @@ export function parsePatch(ctx: HandlerContext, service: Service): PatchOperatio
 }
 
 export function isReply(value: unknown): value is Reply {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as Reply).status === 'number';
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as Reply).status === 'number'
+  );
 }
 
 /** Resolves `[{ id }]` or `[{ name }]` role references; names match exactly (case-sensitive, as Qlik's names). */
@@ -134,7 +159,8 @@ export function resolveRoleRefs(state: TenantState, value: unknown): SimRole[] |
   for (const ref of value) {
     if (typeof ref !== 'object' || ref === null) return 'each role reference must be an object with id or name';
     const { id, name } = ref as { id?: unknown; name?: unknown };
-    const role = typeof id === 'string' ? state.role(id) : typeof name === 'string' ? state.roleByName(name) : undefined;
+    const role =
+      typeof id === 'string' ? state.role(id) : typeof name === 'string' ? state.roleByName(name) : undefined;
     if (!role) return `unknown role ${JSON.stringify(ref)}`;
     if (!roles.includes(role)) roles.push(role);
   }

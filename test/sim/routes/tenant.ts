@@ -2,8 +2,9 @@
  * Tenant lookup (302 from `/tenants/me`), the OAuth client-credentials token endpoint and its discovery document, and
  * the undocumented access-control evaluation (served only behind a setting).
  */
-import { badRequest, errorReply, notFound } from '../http';
+
 import type { Reply } from '../http';
+import { badRequest, errorReply, notFound } from '../http';
 import type { WireOAuthToken, WireTenant } from '../wire';
 import { renderTenant } from '../wire';
 import type { HandlerContext, Route } from './route';
@@ -21,10 +22,13 @@ function getTenant(ctx: HandlerContext): Reply {
 
 function tokenRequest(ctx: HandlerContext): Record<string, unknown> | undefined {
   const text = ctx.body.trim();
-  if (ctx.contentType.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
+  if (ctx.contentType.includes('application/x-www-form-urlencoded'))
+    return Object.fromEntries(new URLSearchParams(text));
   try {
     const parsed = JSON.parse(text) as unknown;
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -37,14 +41,19 @@ function token(ctx: HandlerContext): Reply {
   const grant = request.grant_type;
   const client = state.scenario.oauthClient;
   if (grant !== 'client_credentials' && grant !== 'urn:qlik:oauth:user-impersonation') {
-    return errorReply('oauth', 400, 'unsupported_grant_type', settings, { detail: `grant_type ${JSON.stringify(grant)} is not supported` });
+    return errorReply('oauth', 400, 'unsupported_grant_type', settings, {
+      detail: `grant_type ${JSON.stringify(grant)} is not supported`,
+    });
   }
   if (request.client_id !== client.clientId || request.client_secret !== client.clientSecret) {
     return errorReply('oauth', 401, 'invalid_client', settings, { detail: 'client authentication failed' });
   }
   const scope = typeof request.scope === 'string' && request.scope.trim() !== '' ? request.scope.trim() : undefined;
   const unknownScopes = (scope ?? '').split(/\s+/).filter((s) => s !== '' && !settings.oauthAcceptedScopes.includes(s));
-  if (unknownScopes.length > 0) return errorReply('oauth', 400, 'invalid_scope', settings, { detail: `scope not allowed for this client: ${unknownScopes.join(' ')}` });
+  if (unknownScopes.length > 0)
+    return errorReply('oauth', 400, 'invalid_scope', settings, {
+      detail: `scope not allowed for this client: ${unknownScopes.join(' ')}`,
+    });
   let userId = client.userId;
   if (grant === 'urn:qlik:oauth:user-impersonation') {
     const lookup = request.user_lookup as { field?: unknown; value?: unknown } | undefined;
@@ -58,7 +67,8 @@ function token(ctx: HandlerContext): Reply {
     userId = user.id;
   }
   const user = state.user(userId);
-  if (!user || (user.status !== undefined && user.status !== 'active')) return errorReply('oauth', 403, 'access_denied', settings, { detail: 'the user is disabled' });
+  if (!user || (user.status !== undefined && user.status !== 'active'))
+    return errorReply('oauth', 403, 'access_denied', settings, { detail: 'the user is disabled' });
   const issued = ctx.services.issueAccessToken(userId, client.clientId, scope);
   const body: WireOAuthToken = {
     access_token: issued.token,

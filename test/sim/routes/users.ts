@@ -2,8 +2,9 @@
  * Users (qlik-cloud-api.md §3): list with SCIM filter, fields, sort and cursors; the filter action; one user; the 301
  * of `/users/me`; and the `replace` of `/assignedRoles` that remediation uses.
  */
-import { badRequest, forbidden, notFound } from '../http';
+
 import type { Reply } from '../http';
+import { badRequest, forbidden, notFound } from '../http';
 import { cursorPage, parseLimit } from '../paging';
 import type { SimUser } from '../scenario';
 import type { FilterNode, FilterSchema } from '../scim-filter';
@@ -14,7 +15,18 @@ import { renderUser } from '../wire';
 import type { HandlerContext, Route } from './route';
 import { isAdmin, isReply, parsePatch, parseSort, requireIdentity, resolveRoleRefs, route, sortBy } from './route';
 
-const USER_SORT_FIELDS = ['name', '_id', 'id', 'tenantId', 'clientId', 'status', 'subject', 'email', 'inviteExpiry', 'createdAt'] as const;
+const USER_SORT_FIELDS = [
+  'name',
+  '_id',
+  'id',
+  'tenantId',
+  'clientId',
+  'status',
+  'subject',
+  'email',
+  'inviteExpiry',
+  'createdAt',
+] as const;
 
 const schemas = new WeakMap<TenantState, FilterSchema<SimUser>>();
 
@@ -71,7 +83,9 @@ function selectUsers(state: TenantState, query: UserQuery): SimUser[] {
   const candidates = filter
     ? (indexCandidates(filter, (attr, value) => state.usersWhere(attr, value)) ?? state.scenario.users)
     : state.scenario.users;
-  return candidates.filter((u) => (!statuses || statuses.has(u.status ?? 'active')) && (!filter || matches(filter, u, schema)));
+  return candidates.filter(
+    (u) => (!statuses || statuses.has(u.status ?? 'active')) && (!filter || matches(filter, u, schema)),
+  );
 }
 
 function sortKey(field: string): (u: SimUser) => string | undefined {
@@ -98,7 +112,14 @@ function listUsers(ctx: HandlerContext, filterText: string | undefined, allowedS
   const sort = parseSort(url.searchParams.get('sort'), allowedSorts, '+name');
   if ('error' in sort) return badRequest('users', settings, sort.error, 'sort');
   const fieldsParam = url.searchParams.get('fields');
-  const fields = fieldsParam ? new Set(fieldsParam.split(',').map((f) => f.trim()).filter(Boolean)) : undefined;
+  const fields = fieldsParam
+    ? new Set(
+        fieldsParam
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean),
+      )
+    : undefined;
   const query = userQuery(state, filterText);
   const queryKey = `users\u0000${filterText ?? ''}\u0000${sort.field}\u0000${sort.descending}\u0000${settings.usersWithoutStatusFilter}`;
   const all = state.memoize(queryKey, () => sortBy(selectUsers(state, query), sortKey(sort.field), sort.descending));
@@ -122,7 +143,8 @@ function filterUsersAction(ctx: HandlerContext): Reply {
     }
   }
   const filter = (body as { filter?: unknown }).filter;
-  if (filter !== undefined && typeof filter !== 'string') return badRequest('users', ctx.settings, 'filter must be a string');
+  if (filter !== undefined && typeof filter !== 'string')
+    return badRequest('users', ctx.settings, 'filter must be a string');
   return listUsers(ctx, filter, ['name']);
 }
 
@@ -139,12 +161,28 @@ function getUser(ctx: HandlerContext): Reply {
   const user = ctx.state.user(ctx.params.id!);
   if (!user) return notFound('users', ctx.settings);
   const fieldsParam = ctx.url.searchParams.get('fields');
-  const fields = fieldsParam ? new Set(fieldsParam.split(',').map((f) => f.trim()).filter(Boolean)) : undefined;
+  const fields = fieldsParam
+    ? new Set(
+        fieldsParam
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean),
+      )
+    : undefined;
   const wire: WireUser = renderUser(user, ctx.render, fields);
   return { status: 200, json: wire };
 }
 
-const USER_PATCH_PATHS = new Set(['/name', '/roles', '/assignedRoles', '/inviteExpiry', '/preferredZoneinfo', '/preferredLocale', '/status', '/assignedGroups']);
+const USER_PATCH_PATHS = new Set([
+  '/name',
+  '/roles',
+  '/assignedRoles',
+  '/inviteExpiry',
+  '/preferredZoneinfo',
+  '/preferredLocale',
+  '/status',
+  '/assignedGroups',
+]);
 
 function patchUser(ctx: HandlerContext): Reply {
   const { settings, state } = ctx;
@@ -158,8 +196,14 @@ function patchUser(ctx: HandlerContext): Reply {
     const p = path.startsWith('/') ? path : `/${path}`;
     if (!USER_PATCH_PATHS.has(p)) return badRequest('users', settings, `unsupported path ${JSON.stringify(path)}`);
     if (p === '/assignedRoles') {
-      const supported = op === 'replace' || (settings.allowAddRemoveOnAssignedRoles && (op === 'add' || op === 'remove-value'));
-      if (!supported) return badRequest('users', settings, `op ${JSON.stringify(op)} is not supported on /assignedRoles: read assignedRoles and send the full list with replace`);
+      const supported =
+        op === 'replace' || (settings.allowAddRemoveOnAssignedRoles && (op === 'add' || op === 'remove-value'));
+      if (!supported)
+        return badRequest(
+          'users',
+          settings,
+          `op ${JSON.stringify(op)} is not supported on /assignedRoles: read assignedRoles and send the full list with replace`,
+        );
       const roles = resolveRoleRefs(state, Array.isArray(value) ? value : [value]);
       if (typeof roles === 'string') return badRequest('users', settings, roles);
       const ids = roles.map((r) => r.id);
@@ -167,10 +211,12 @@ function patchUser(ctx: HandlerContext): Reply {
       else if (op === 'add') changes.push((u) => (u.assignedRoles = [...new Set([...u.assignedRoles, ...ids])]));
       else changes.push((u) => (u.assignedRoles = u.assignedRoles.filter((id) => !ids.includes(id))));
     } else if (p === '/status') {
-      if (op !== 'replace' || (value !== 'active' && value !== 'disabled')) return badRequest('users', settings, '/status takes replace with "active" or "disabled"');
+      if (op !== 'replace' || (value !== 'active' && value !== 'disabled'))
+        return badRequest('users', settings, '/status takes replace with "active" or "disabled"');
       changes.push((u) => (u.status = value));
     } else if (p === '/name') {
-      if (op !== 'replace' || typeof value !== 'string' || value === '') return badRequest('users', settings, '/name takes replace with a non-empty string');
+      if (op !== 'replace' || typeof value !== 'string' || value === '')
+        return badRequest('users', settings, '/name takes replace with a non-empty string');
       changes.push((u) => (u.name = value));
     } else {
       return badRequest('users', settings, `the simulator does not change ${p}`);

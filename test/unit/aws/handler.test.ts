@@ -1,10 +1,10 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -54,7 +54,18 @@ function tenantReport(url: string, summary: Record<string, unknown>, status: 'ok
     resolved: [],
     notifications: [],
     exceptions: [],
-    summary: { failing: 0, suppressed: 0, errors: 0, new: 0, ongoing: 0, reopened: 0, resolved: 0, bySeverity: {}, byRule: {}, ...summary },
+    summary: {
+      failing: 0,
+      suppressed: 0,
+      errors: 0,
+      new: 0,
+      ongoing: 0,
+      reopened: 0,
+      resolved: 0,
+      bySeverity: {},
+      byRule: {},
+      ...summary,
+    },
   };
 }
 
@@ -68,7 +79,14 @@ function outcome(overrides: Partial<RunOutcome> = {}): RunOutcome {
       tool: { name: 'qlik-access-guard', version: '0.0.0' },
       policy: { name: 'default', sha256: 'x' },
       tenants: [
-        tenantReport(CONFIG.tenants[0]!.url, { failing: 3, new: 2, resolved: 1, requests: 40, rateLimited: 2, durationMs: 1234 }),
+        tenantReport(CONFIG.tenants[0]!.url, {
+          failing: 3,
+          new: 2,
+          resolved: 1,
+          requests: 40,
+          rateLimited: 2,
+          durationMs: 1234,
+        }),
         tenantReport(CONFIG.tenants[1]!.url, { errors: 1, durationMs: 50 }, 'error'),
       ],
     } as unknown as RunOutcome['report'],
@@ -87,7 +105,10 @@ function captureStdout() {
     lines.push(...String(chunk).split('\n').filter(Boolean));
     return true;
   };
-  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
   return {
     lines,
     json: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
@@ -95,7 +116,11 @@ function captureStdout() {
   };
 }
 
-const clients = () => ({ s3: new S3Client({ region: 'us-east-1' }), sns: new SNSClient({ region: 'us-east-1' }), secrets: new SecretsManagerClient({ region: 'us-east-1' }) });
+const clients = () => ({
+  s3: new S3Client({ region: 'us-east-1' }),
+  sns: new SNSClient({ region: 'us-east-1' }),
+  secrets: new SecretsManagerClient({ region: 'us-east-1' }),
+});
 
 describe('handler', () => {
   let out: ReturnType<typeof captureStdout>;
@@ -152,7 +177,10 @@ describe('handler', () => {
 
   it('emits per-tenant EMF metrics named by tenant and one RunsCompleted', async () => {
     runMock.mockResolvedValue(outcome());
-    await createHandler({ config: CONFIG, clients: clients(), env: { POWERTOOLS_METRICS_NAMESPACE: 'QagTest' } })({}, context());
+    await createHandler({ config: CONFIG, clients: clients(), env: { POWERTOOLS_METRICS_NAMESPACE: 'QagTest' } })(
+      {},
+      context(),
+    );
     const emf = out.json().filter((line) => '_aws' in line);
     const acme = emf.find((line) => line.tenant === 'acme')!;
     expect(acme).toMatchObject({
@@ -164,7 +192,8 @@ describe('handler', () => {
       RateLimited: 2,
       TenantDurationMs: 1234,
     });
-    const meta = (acme._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] }).CloudWatchMetrics[0]!;
+    const meta = (acme._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] })
+      .CloudWatchMetrics[0]!;
     expect(meta.Namespace).toBe('QagTest');
     expect(meta.Dimensions[0]).toContain('tenant');
     expect(emf.find((line) => line.tenant === 'globex')).toMatchObject({ TenantErrors: 1, FailingFindings: 0 });
@@ -176,9 +205,17 @@ describe('handler', () => {
 
   it('emits no tenant metrics for a duplicate invocation', async () => {
     runMock.mockResolvedValue(
-      outcome({ report: { ...outcome().report, tenants: [tenantReport(CONFIG.tenants[0]!.url, { duplicate: true })] } as unknown as RunOutcome['report'] }),
+      outcome({
+        report: {
+          ...outcome().report,
+          tenants: [tenantReport(CONFIG.tenants[0]!.url, { duplicate: true })],
+        } as unknown as RunOutcome['report'],
+      }),
     );
-    const summary = await createHandler({ config: CONFIG, clients: clients(), env: {} })({ runId: '2026-03-02T06:00:00Z' }, context());
+    const summary = await createHandler({ config: CONFIG, clients: clients(), env: {} })(
+      { runId: '2026-03-02T06:00:00Z' },
+      context(),
+    );
     expect(summary.duplicates).toBe(1);
     expect(out.json().filter((line) => 'FailingFindings' in line)).toEqual([]);
   });
@@ -196,7 +233,9 @@ describe('handler', () => {
     runMock.mockRejectedValue(new Error('worker pool exploded'));
     const handler = createHandler({ config: CONFIG, clients: clients(), env: {} });
     await expect(handler({}, context())).rejects.toThrow('worker pool exploded');
-    expect(out.json()).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'run failed', error: 'worker pool exploded' }));
+    expect(out.json()).toContainEqual(
+      expect.objectContaining({ level: 'ERROR', message: 'run failed', error: 'worker pool exploded' }),
+    );
     expect(out.json().filter((line) => 'RunsCompleted' in line)).toEqual([]);
   });
 
@@ -217,7 +256,13 @@ describe('handler', () => {
     const handler = createHandler({ clients: clients(), env });
     await expect(handler({}, context())).rejects.toThrow(message);
     expect(runMock).not.toHaveBeenCalled();
-    expect(out.json()).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'configuration is invalid; no tenant was checked', error: message }));
+    expect(out.json()).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'configuration is invalid; no tenant was checked',
+        error: message,
+      }),
+    );
   });
 
   it('names the config path that is wrong', async () => {
@@ -279,7 +324,11 @@ describe('runtime config from qag-config.json and QAG_CONFIG', () => {
     expect(input.tenants.map((t) => t.name)).toEqual(['acme', 'globex']);
     expect(input.tenantConcurrency).toBe(7);
     expect(input.policy.name).toBe('from the file');
-    expect(loadRuntimeConfig({ configFile: file, env: env() })).toMatchObject({ reportBucket: 'qag-reports', emailTopicArn, tenantConcurrency: 7 });
+    expect(loadRuntimeConfig({ configFile: file, env: env() })).toMatchObject({
+      reportBucket: 'qag-reports',
+      emailTopicArn,
+      tenantConcurrency: 7,
+    });
   });
 
   it('refuses a key set in both, naming the file and QAG_CONFIG', () => {
@@ -302,19 +351,25 @@ describe('runtime config from qag-config.json and QAG_CONFIG', () => {
 
   it('names the file when it cannot be read', () => {
     const folder = mkdtempSync(join(tmpdir(), 'qag-handler-'));
-    expect(() => loadRuntimeConfig({ configFile: folder, env: env() })).toThrow(new RegExp(`^${folder}: .*; it cannot be read: EISDIR`));
+    expect(() => loadRuntimeConfig({ configFile: folder, env: env() })).toThrow(
+      new RegExp(`^${folder}: .*; it cannot be read: EISDIR`),
+    );
   });
 
   it('names the file for a wrong value that came from it, and QAG_CONFIG for one from the variable', async () => {
     const badTenant = { ...synthTime, tenants: [{ ...CONFIG.tenants[0], url: 'http://acme.eu.qlikcloud.com' }] };
     const file = configFile(JSON.stringify(badTenant));
-    expect(() => loadRuntimeConfig({ configFile: file, env: env() })).toThrow(new RegExp(`^${file} at tenants\\.0\\.url: an https URL`));
-    const good = configFile(JSON.stringify(synthTime));
-    expect(() => loadRuntimeConfig({ configFile: good, env: env({ ...deployTime, reportBucket: 'b' }) })).toThrow(/^QAG_CONFIG at reportBucket: /);
-    const badPolicy = configFile(JSON.stringify({ ...synthTime, policy: { rules: 'nope' } }));
-    await expect(createHandler({ configFile: badPolicy, clients: clients(), env: env() })({}, context())).rejects.toThrow(
-      `${badPolicy} policy`,
+    expect(() => loadRuntimeConfig({ configFile: file, env: env() })).toThrow(
+      new RegExp(`^${file} at tenants\\.0\\.url: an https URL`),
     );
+    const good = configFile(JSON.stringify(synthTime));
+    expect(() => loadRuntimeConfig({ configFile: good, env: env({ ...deployTime, reportBucket: 'b' }) })).toThrow(
+      /^QAG_CONFIG at reportBucket: /,
+    );
+    const badPolicy = configFile(JSON.stringify({ ...synthTime, policy: { rules: 'nope' } }));
+    await expect(
+      createHandler({ configFile: badPolicy, clients: clients(), env: env() })({}, context()),
+    ).rejects.toThrow(`${badPolicy} policy`);
     expect(runMock).not.toHaveBeenCalled();
   });
 
@@ -339,14 +394,18 @@ describe('runIdOf', () => {
   const now = new Date('2026-03-02T06:00:07.123Z');
 
   it('prefers runId, then scheduledTime, then the invocation time', () => {
-    expect(runIdOf({ runId: '2026-03-02T06:00:00Z', scheduledTime: '2026-01-01T00:00:00Z' }, now)).toBe('2026-03-02T06:00:00.000Z');
+    expect(runIdOf({ runId: '2026-03-02T06:00:00Z', scheduledTime: '2026-01-01T00:00:00Z' }, now)).toBe(
+      '2026-03-02T06:00:00.000Z',
+    );
     expect(runIdOf({ scheduledTime: '2026-03-02T06:00:00Z' }, now)).toBe('2026-03-02T06:00:00.000Z');
     expect(runIdOf({}, now)).toBe('2026-03-02T06:00:07.123Z');
     expect(runIdOf(null, now)).toBe('2026-03-02T06:00:07.123Z');
   });
 
   it('names the same run for every retry of one schedule', () => {
-    expect(runIdOf({ scheduledTime: '2026-03-02T07:00:00+01:00' }, now)).toBe(runIdOf({ scheduledTime: '2026-03-02T06:00:00Z' }, new Date()));
+    expect(runIdOf({ scheduledTime: '2026-03-02T07:00:00+01:00' }, now)).toBe(
+      runIdOf({ scheduledTime: '2026-03-02T06:00:00Z' }, new Date()),
+    );
   });
 
   it('keeps a plain run id and rejects what cannot name a run', () => {

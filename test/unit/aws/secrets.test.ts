@@ -39,7 +39,8 @@ describe('readTenantCredentials', () => {
   const secrets = mockClient(SecretsManagerClient);
   const client = new SecretsManagerClient({});
   beforeEach(() => secrets.reset());
-  const secretString = (value: string) => secrets.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({ SecretString: value });
+  const secretString = (value: string) =>
+    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({ SecretString: value });
 
   it('reads an API key', async () => {
     secretString(JSON.stringify({ apiKey: `  ${VALUE_MARKER} ` }));
@@ -49,7 +50,11 @@ describe('readTenantCredentials', () => {
 
   it('reads an OAuth client, with and without a scope', async () => {
     secretString(JSON.stringify({ clientId: 'cid', clientSecret: VALUE_MARKER }));
-    expect(await readTenantCredentials(client, SECRET_ID)).toEqual({ kind: 'oauth-client', clientId: 'cid', clientSecret: VALUE_MARKER });
+    expect(await readTenantCredentials(client, SECRET_ID)).toEqual({
+      kind: 'oauth-client',
+      clientId: 'cid',
+      clientSecret: VALUE_MARKER,
+    });
     secretString(JSON.stringify({ clientId: 'cid', clientSecret: VALUE_MARKER, scope: 'user_default admin_classic' }));
     expect(await readTenantCredentials(client, SECRET_ID)).toEqual({
       kind: 'oauth-client',
@@ -60,7 +65,9 @@ describe('readTenantCredentials', () => {
   });
 
   it('reads a binary secret holding JSON text', async () => {
-    secrets.on(GetSecretValueCommand).resolves({ SecretBinary: new TextEncoder().encode(JSON.stringify({ apiKey: VALUE_MARKER })) });
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretBinary: new TextEncoder().encode(JSON.stringify({ apiKey: VALUE_MARKER })) });
     expect(await readTenantCredentials(client, SECRET_ID)).toEqual({ kind: 'api-key', apiKey: VALUE_MARKER });
   });
 
@@ -78,9 +85,14 @@ describe('readTenantCredentials', () => {
   });
 
   it('explains access denied', async () => {
-    secrets
-      .on(GetSecretValueCommand)
-      .rejects(new SecretsManagerServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'no', $metadata: {} }));
+    secrets.on(GetSecretValueCommand).rejects(
+      new SecretsManagerServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        message: 'no',
+        $metadata: {},
+      }),
+    );
     const error = await failure(readTenantCredentials(client, SECRET_ID));
     expect(error).toMatchObject({ code: 'bad-input' });
     expect(error.message).toContain('secretsmanager:GetSecretValue');
@@ -98,13 +110,21 @@ describe('readTenantCredentials', () => {
     ['truncated JSON', `{"apiKey":"${VALUE_MARKER}`, 'is not JSON'],
     ['a JSON string', JSON.stringify(VALUE_MARKER), 'is JSON but not an object'],
     ['an array', JSON.stringify([VALUE_MARKER]), 'is JSON but not an object'],
-    ['no known field', JSON.stringify({ token: VALUE_MARKER }), 'has neither "apiKey" nor "clientId" and "clientSecret"'],
+    [
+      'no known field',
+      JSON.stringify({ token: VALUE_MARKER }),
+      'has neither "apiKey" nor "clientId" and "clientSecret"',
+    ],
     ['a numeric key', JSON.stringify({ apiKey: 12345 }), 'has a non-string "apiKey"'],
     ['an empty key', JSON.stringify({ apiKey: '   ' }), 'has an empty "apiKey"'],
     ['a client id without secret', JSON.stringify({ clientId: VALUE_MARKER }), 'lacks "clientSecret"'],
     ['a secret without client id', JSON.stringify({ clientSecret: VALUE_MARKER }), 'lacks "clientId"'],
     ['both kinds', JSON.stringify({ apiKey: VALUE_MARKER, clientId: 'c', clientSecret: VALUE_MARKER }), 'has both'],
-    ['a non-string scope', JSON.stringify({ clientId: 'c', clientSecret: VALUE_MARKER, scope: [VALUE_MARKER] }), 'has a non-string "scope"'],
+    [
+      'a non-string scope',
+      JSON.stringify({ clientId: 'c', clientSecret: VALUE_MARKER, scope: [VALUE_MARKER] }),
+      'has a non-string "scope"',
+    ],
   ])('rejects %s naming the secret and the expected shape, never the value', async (_, value, problem) => {
     secretString(value);
     const error = await failure(readTenantCredentials(client, SECRET_ID));

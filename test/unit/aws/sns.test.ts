@@ -58,7 +58,9 @@ describe('SnsPublisher', () => {
       chat('medium', 'health'),
       message({ severity: 'low', attributes: { severity: 'low', tenant: 'acme', eventType: 'drift' } }),
     ]);
-    const sent = sns.commandCalls(PublishCommand).map((c) => [c.args[0].input.TopicArn, c.args[0].input.MessageAttributes?.severity?.StringValue]);
+    const sent = sns
+      .commandCalls(PublishCommand)
+      .map((c) => [c.args[0].input.TopicArn, c.args[0].input.MessageAttributes?.severity?.StringValue]);
     expect(sent).toEqual([
       [CHAT_TOPIC, 'critical'],
       [CHAT_TOPIC, 'medium'],
@@ -73,10 +75,9 @@ describe('SnsPublisher', () => {
       eventType: 'health',
       attributes: { severity: 'high', tenant: 'acme', eventType: 'health' },
     });
-    await new SnsPublisher({ client: new SNSClient({}), emailTopicArn: EMAIL_TOPIC, chatTopicArn: CHAT_TOPIC }).publish([
-      message(),
-      chat,
-    ]);
+    await new SnsPublisher({ client: new SNSClient({}), emailTopicArn: EMAIL_TOPIC, chatTopicArn: CHAT_TOPIC }).publish(
+      [message(), chat],
+    );
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
     expect(sns).toHaveReceivedCommandWith(PublishCommand, {
       TopicArn: CHAT_TOPIC,
@@ -110,7 +111,11 @@ describe('SnsPublisher', () => {
       .on(PublishCommand, { TopicArn: CHAT_TOPIC })
       .rejects(new NotFoundException({ message: 'Topic does not exist', $metadata: {} }));
     const secretish = 'BODY-MARKER-7f3a';
-    const publisher = new SnsPublisher({ client: new SNSClient({}), emailTopicArn: EMAIL_TOPIC, chatTopicArn: CHAT_TOPIC });
+    const publisher = new SnsPublisher({
+      client: new SNSClient({}),
+      emailTopicArn: EMAIL_TOPIC,
+      chatTopicArn: CHAT_TOPIC,
+    });
     const error = await publisher
       .publish([
         message({ body: secretish }),
@@ -122,7 +127,12 @@ describe('SnsPublisher', () => {
     expect(error).toBeInstanceOf(PublishError);
     const failure = error as PublishError;
     expect(failure.undelivered).toEqual([
-      { eventType: 'reminder', channel: 'chat', tenantId: 'tenant-beta', reason: 'NotFoundException: Topic does not exist' },
+      {
+        eventType: 'reminder',
+        channel: 'chat',
+        tenantId: 'tenant-beta',
+        reason: 'NotFoundException: Topic does not exist',
+      },
     ]);
     expect(failure.message).toBe(
       '1 of 2 alert messages were not delivered: reminder chat for tenant tenant-beta (NotFoundException: Topic does not exist)',

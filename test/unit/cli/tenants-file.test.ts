@@ -18,7 +18,13 @@ describe('parseTenantsFile', () => {
       'tenants.yaml',
     );
     expect(tenants).toEqual([
-      { name: 'acme', url: 'https://acme.eu.qlikcloud.com', clientIdEnv: 'ACME_ID', clientSecretEnv: 'ACME_SECRET', allowedHosts: [] },
+      {
+        name: 'acme',
+        url: 'https://acme.eu.qlikcloud.com',
+        clientIdEnv: 'ACME_ID',
+        clientSecretEnv: 'ACME_SECRET',
+        allowedHosts: [],
+      },
       { url: 'https://globex.us.qlikcloud.com', apiKeyEnv: 'GLOBEX_KEY', allowedHosts: ['analytics.globex.com'] },
     ]);
   });
@@ -38,13 +44,15 @@ describe('parseTenantsFile', () => {
   });
 
   it('rejects a client id without its secret', () => {
-    expect(() => parseTenantsFile('tenants:\n  - url: https://a.eu.qlikcloud.com\n    clientIdEnv: A\n', 't.yaml')).toThrow(
-      /go together/,
-    );
+    expect(() =>
+      parseTenantsFile('tenants:\n  - url: https://a.eu.qlikcloud.com\n    clientIdEnv: A\n', 't.yaml'),
+    ).toThrow(/go together/);
   });
 
   it('reports YAML syntax errors with line and column', () => {
-    expect(() => parseTenantsFile('tenants:\n  - url: [unclosed\n', 'bad.yaml')).toThrow(/bad\.yaml at line \d+, column \d+/);
+    expect(() => parseTenantsFile('tenants:\n  - url: [unclosed\n', 'bad.yaml')).toThrow(
+      /bad\.yaml at line \d+, column \d+/,
+    );
   });
 
   it('requires at least one tenant', () => {

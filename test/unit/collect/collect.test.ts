@@ -1,19 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectTenant, type CollectOptions } from '../../../lambda/collect/collect';
+import { type CollectOptions, collectTenant } from '../../../lambda/collect/collect';
 import { FULL_INVENTORY, type PolicyNeeds } from '../../../lambda/collect/plan';
 import type { TenantSnapshot } from '../../../lambda/collect/snapshot';
 import { InputError } from '../../../lambda/errors';
 import { API_KEY, failure } from '../qlik/support/client';
-import {
-  EVERYONE_ID,
-  FakeTenant,
-  jwtWithExp,
-  notFound,
-  ORIGIN,
-  roleRef,
-  TENANT_ID,
-} from '../qlik/support/fake-tenant';
-import { migrationTenant, type Migration } from './support/migration';
+import { EVERYONE_ID, FakeTenant, jwtWithExp, notFound, ORIGIN, roleRef, TENANT_ID } from '../qlik/support/fake-tenant';
+import { type Migration, migrationTenant } from './support/migration';
 import { expectSameFacts } from './support/same-facts';
 
 const NOW = new Date('2026-03-01T08:00:00Z');
@@ -56,7 +48,10 @@ describe('collectTenant, targeted', () => {
     tenant = new FakeTenant(story.data);
     const { users } = story;
 
-    const { snapshot } = await collect({ userIds: [users.formerDeveloper.id], userEmails: ['MAIL.PERSON@example.com'] });
+    const { snapshot } = await collect({
+      userIds: [users.formerDeveloper.id],
+      userEmails: ['MAIL.PERSON@example.com'],
+    });
 
     expect(snapshot.tenantId).toBe(TENANT_ID);
     expect(snapshot.tenantName).toBe('Acme EU');
@@ -64,15 +59,31 @@ describe('collectTenant, targeted', () => {
     expect(snapshot.collectedAt).toBe(NOW.toISOString());
     expect(ids(snapshot.apiKeys)).toEqual(ids(story.data.apiKeys));
     expect(ids(snapshot.users)).toEqual(
-      ids([users.migrated, users.unmigrated, users.disabledOwner, users.deletedOwner, users.formerDeveloper, users.byEmail]),
+      ids([
+        users.migrated,
+        users.unmigrated,
+        users.disabledOwner,
+        users.deletedOwner,
+        users.formerDeveloper,
+        users.byEmail,
+      ]),
     );
     expect(snapshot.users.find((u) => u.id === users.disabledOwner.id)?.status).toBe('disabled');
     expect(snapshot.usersScope).toBe('targeted');
     expect(snapshot.usersLookedUp).toEqual(
-      [users.migrated.id, users.unmigrated.id, users.disabledOwner.id, users.deletedOwner.id, story.missingOwnerId, users.formerDeveloper.id].sort(),
+      [
+        users.migrated.id,
+        users.unmigrated.id,
+        users.disabledOwner.id,
+        users.deletedOwner.id,
+        story.missingOwnerId,
+        users.formerDeveloper.id,
+      ].sort(),
     );
     // No unfiltered listing, and every user query spans all statuses.
-    expect(userQueries().every((filter) => filter !== null && /\(status eq "active" or .*status eq "deleted"/.test(filter))).toBe(true);
+    expect(
+      userQueries().every((filter) => filter !== null && /\(status eq "active" or .*status eq "deleted"/.test(filter)),
+    ).toBe(true);
   });
 
   it('maps users, roles, groups and keys to the snapshot model', async () => {
@@ -167,7 +178,10 @@ describe('collectTenant, targeted', () => {
     story = migrationTenant();
     tenant = new FakeTenant(story.data);
     tenant.override('GET', `/api/v1/groups/${EVERYONE_ID}`, () => notFound());
-    tenant.override('GET', '/api/v1/groups/settings', () => ({ status: 200, json: { autoCreateGroups: true, systemGroups: {} } }));
+    tenant.override('GET', '/api/v1/groups/settings', () => ({
+      status: 200,
+      json: { autoCreateGroups: true, systemGroups: {} },
+    }));
     const error = await failure(collect({}));
     expect(error).toMatchObject({ code: 'bad-response' });
     expect(error.message).toMatch(/Everyone/);
@@ -230,7 +244,9 @@ describe('collectTenant, targeted', () => {
     // Members of three groups over a five-group tenant: one listing page beats three lookups.
     const { snapshot } = await collect({ userIds: [story.users.legacyMember.id] });
     expect(snapshot.groupsScope).toBe('all');
-    expect(tenant.calls(/^\/api\/v1\/groups\/[0-9a-f]{24}$/).filter((r) => !r.url.pathname.endsWith(EVERYONE_ID))).toHaveLength(0);
+    expect(
+      tenant.calls(/^\/api\/v1\/groups\/[0-9a-f]{24}$/).filter((r) => !r.url.pathname.endsWith(EVERYONE_ID)),
+    ).toHaveLength(0);
   });
 
   it('reads the groups it needs by id when the group list is long', async () => {
@@ -262,12 +278,23 @@ describe('collectTenant, targeted', () => {
     tenant = new FakeTenant(story.data);
     const phases = new Set<string>();
     await collect({ apiKeysConfig: true }, { onProgress: (p) => phases.add(p.phase) });
-    expect([...phases].sort()).toEqual(['api-keys', 'api-keys-config', 'everyone', 'groups', 'identity', 'roles', 'tenant', 'users']);
+    expect([...phases].sort()).toEqual([
+      'api-keys',
+      'api-keys-config',
+      'everyone',
+      'groups',
+      'identity',
+      'roles',
+      'tenant',
+      'users',
+    ]);
   });
 
   it('keeps at most eight requests in flight', async () => {
     story = migrationTenant({ fillerUsers: 10 });
-    story.data.apiKeys = story.data.users.slice(1).map((u) => ({ ...story.data.apiKeys[0]!, id: `k-${u.id}`, sub: u.id }));
+    story.data.apiKeys = story.data.users
+      .slice(1)
+      .map((u) => ({ ...story.data.apiKeys[0]!, id: `k-${u.id}`, sub: u.id }));
     tenant = new FakeTenant(story.data);
     let inFlight = 0;
     let peak = 0;
@@ -290,7 +317,10 @@ describe('collectTenant, failures', () => {
     ['/api/v1/api-keys', /TenantAdmin/],
   ])('fails as forbidden on a 403 from %s, never with a partial snapshot', async (path, hint) => {
     tenant = new FakeTenant(migrationTenant().data);
-    tenant.override('GET', path, () => ({ status: 403, json: { errors: [{ code: 'FORBIDDEN', title: 'Forbidden' }] } }));
+    tenant.override('GET', path, () => ({
+      status: 403,
+      json: { errors: [{ code: 'FORBIDDEN', title: 'Forbidden' }] },
+    }));
 
     const error = await failure(collect({}));
 
@@ -326,7 +356,10 @@ describe('collectTenant, failures', () => {
 
   it('does without the tenant name when /tenants/me is forbidden', async () => {
     tenant = new FakeTenant(migrationTenant().data);
-    tenant.override('GET', '/api/v1/tenants/me', () => ({ status: 403, json: { errors: [{ code: 'T', title: 'no' }] } }));
+    tenant.override('GET', '/api/v1/tenants/me', () => ({
+      status: 403,
+      json: { errors: [{ code: 'T', title: 'no' }] },
+    }));
     const { snapshot } = await collect({});
     expect(snapshot.tenantName).toBeUndefined();
     expect(snapshot.tenantId).toBe(TENANT_ID);
@@ -398,4 +431,3 @@ function withoutCounts(snapshot: TenantSnapshot): Omit<TenantSnapshot, 'requests
   const { requests: _requests, ...rest } = snapshot;
   return rest;
 }
-

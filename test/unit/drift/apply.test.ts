@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { applyDrift, knownFormerDevelopers, type DriftInput } from '../../../lambda/drift/apply';
+import { applyDrift, type DriftInput, knownFormerDevelopers } from '../../../lambda/drift/apply';
 import { EXCEPTION_WITHOUT_EXPIRY_RULE, type PolicyException } from '../../../lambda/drift/exceptions';
 import { HISTORY_LIMIT, type TenantState } from '../../../lambda/drift/state';
-import { findingId, type FindingDraft, type Severity } from '../../../lambda/report/model';
+import { type FindingDraft, findingId, type Severity } from '../../../lambda/report/model';
 
 const TENANT = 'tenant-1';
 const LACKS = 'api-key-owner-lacks-manage-permission';
@@ -34,9 +34,7 @@ function runs(...perRun: { drafts: FindingDraft[]; exceptions?: PolicyException[
   });
 }
 
-function input(
-  overrides: Partial<DriftInput> & { day?: number; drafts: FindingDraft[] },
-): DriftInput {
+function input(overrides: Partial<DriftInput> & { day?: number; drafts: FindingDraft[] }): DriftInput {
   const day = overrides.day ?? 1;
   const now = new Date(Date.UTC(2026, 2, day, 6, 0, 0));
   return {
@@ -53,7 +51,12 @@ function input(
 
 describe('applyDrift transitions', () => {
   it('walks one finding through new → ongoing → resolved → reopened', () => {
-    const [first, second, third, fourth] = runs({ drafts: [alice] }, { drafts: [alice] }, { drafts: [] }, { drafts: [alice] });
+    const [first, second, third, fourth] = runs(
+      { drafts: [alice] },
+      { drafts: [alice] },
+      { drafts: [] },
+      { drafts: [alice] },
+    );
     const id = findingId(TENANT, LACKS, alice.subject);
 
     expect(first?.findings).toEqual([
@@ -79,7 +82,11 @@ describe('applyDrift transitions', () => {
   });
 
   it('resolves the findings of a deleted user or a revoked key when their drafts disappear', () => {
-    const keyFinding = draft('key-1', 'CI key', { ruleId: INACTIVE, severity: 'medium', subject: { type: 'apiKey', id: 'key-1', name: 'CI key' } });
+    const keyFinding = draft('key-1', 'CI key', {
+      ruleId: INACTIVE,
+      severity: 'medium',
+      subject: { type: 'apiKey', id: 'key-1', name: 'CI key' },
+    });
     const [, after] = runs({ drafts: [alice, bob, keyFinding] }, { drafts: [bob] });
     expect(after?.resolved.map((f) => f.subject.id).sort()).toEqual(['key-1', 'u-alice']);
     expect(after?.findings.map((f) => f.subject.id)).toEqual(['u-bob']);
@@ -123,7 +130,11 @@ describe('applyDrift exceptions', () => {
   it('suppresses a matching finding while the exception is in force, and keeps it in the report', () => {
     const [result] = runs({ drafts: [alice, bob], exceptions: [byId] });
     const suppressed = result?.findings.find((f) => f.subject.id === 'u-alice');
-    expect(suppressed).toMatchObject({ status: 'suppressed', drift: 'new', exception: { reason: byId.reason, owner: byId.owner } });
+    expect(suppressed).toMatchObject({
+      status: 'suppressed',
+      drift: 'new',
+      exception: { reason: byId.reason, owner: byId.owner },
+    });
     expect(result?.findings.find((f) => f.subject.id === 'u-bob')?.status).toBe('fail');
     expect(result?.exceptionsInForce).toEqual([byId]);
     expect(result?.expiredExceptions).toEqual([]);
@@ -136,13 +147,19 @@ describe('applyDrift exceptions', () => {
   });
 
   it('keeps a suppressed finding ongoing while the exception lasts (the date-only expiry day included)', () => {
-    const [, second] = runs({ drafts: [alice], exceptions: [byId], day: 1 }, { drafts: [alice], exceptions: [byId], day: 2 });
+    const [, second] = runs(
+      { drafts: [alice], exceptions: [byId], day: 1 },
+      { drafts: [alice], exceptions: [byId], day: 2 },
+    );
     expect(second?.findings[0]).toMatchObject({ status: 'suppressed', drift: 'ongoing' });
     expect(second?.changes).toEqual({ new: 0, resolved: 0, reopened: 0, exceptionExpired: 0 });
   });
 
   it('reopens a suppressed finding when its exception expires, saying why it was suppressed', () => {
-    const [, afterExpiry] = runs({ drafts: [alice], exceptions: [byId], day: 2 }, { drafts: [alice], exceptions: [byId], day: 3 });
+    const [, afterExpiry] = runs(
+      { drafts: [alice], exceptions: [byId], day: 2 },
+      { drafts: [alice], exceptions: [byId], day: 3 },
+    );
     const finding = afterExpiry?.findings[0];
     expect(finding).toMatchObject({
       status: 'fail',
@@ -159,7 +176,10 @@ describe('applyDrift exceptions', () => {
   });
 
   it('reopens a suppressed finding whose exception was removed from the policy, without calling it expired', () => {
-    const [, after] = runs({ drafts: [alice], exceptions: [byId], day: 1 }, { drafts: [alice], exceptions: [], day: 2 });
+    const [, after] = runs(
+      { drafts: [alice], exceptions: [byId], day: 1 },
+      { drafts: [alice], exceptions: [], day: 2 },
+    );
     expect(after?.findings[0]).toMatchObject({ status: 'fail', drift: 'reopened' });
     expect(after?.findings[0]?.exception).toBeUndefined();
     expect(after?.findings[0]?.message).toContain('no longer in the policy');
@@ -179,7 +199,13 @@ describe('applyDrift exceptions', () => {
   });
 
   it('reports an open-ended exception older than 90 days as a low finding that drifts like any other', () => {
-    const old: PolicyException = { rule: LACKS, subject: { id: 'u-carol' }, reason: 'r', owner: 'o', created: '2025-10-01' };
+    const old: PolicyException = {
+      rule: LACKS,
+      subject: { id: 'u-carol' },
+      reason: 'r',
+      owner: 'o',
+      created: '2025-10-01',
+    };
     const [first, second] = runs({ drafts: [], exceptions: [old] }, { drafts: [], exceptions: [old] });
     expect(first?.findings).toEqual([
       expect.objectContaining({ ruleId: EXCEPTION_WITHOUT_EXPIRY_RULE, severity: 'low', drift: 'new', status: 'fail' }),
@@ -192,10 +218,18 @@ describe('applyDrift exceptions', () => {
 describe('applyDrift state', () => {
   it('remembers Developer-role holders across runs and reports them as former developers', () => {
     const first = applyDrift(
-      input({ drafts: [], developerHolders: { users: [{ id: 'u2', name: 'Dana' }], groups: [{ id: 'g1', name: 'Devs' }] } }),
+      input({
+        drafts: [],
+        developerHolders: { users: [{ id: 'u2', name: 'Dana' }], groups: [{ id: 'g1', name: 'Devs' }] },
+      }),
     );
     const second = applyDrift(
-      input({ day: 2, previous: first.next, drafts: [], developerHolders: { users: [{ id: 'u1', name: 'Al' }], groups: [] } }),
+      input({
+        day: 2,
+        previous: first.next,
+        drafts: [],
+        developerHolders: { users: [{ id: 'u1', name: 'Al' }], groups: [] },
+      }),
     );
     expect(knownFormerDevelopers(second.next)).toEqual({
       users: [
@@ -233,7 +267,11 @@ describe('applyDrift state', () => {
     const exception: PolicyException = { rule: LACKS, subject: { id: 'u-bob' }, reason: 'r', owner: 'o' };
     const [result] = runs({ drafts: [alice, bob], exceptions: [exception] });
     const bobState = result?.next.findings[findingId(TENANT, LACKS, bob.subject)];
-    expect(bobState).toMatchObject({ lastStatus: 'suppressed', severity: 'critical' as Severity, suppressedBy: exception });
+    expect(bobState).toMatchObject({
+      lastStatus: 'suppressed',
+      severity: 'critical' as Severity,
+      suppressedBy: exception,
+    });
     expect(result?.next.lastRunId).toBe('2026-03-01T06:00:00.000Z');
   });
 });

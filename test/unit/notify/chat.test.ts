@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { renderChat } from '../../../lambda/notify/chat';
 import {
   CHAT_DESCRIPTION_MAX,
-  ChatbotNotificationSchema,
   type ChatbotNotification,
+  ChatbotNotificationSchema,
 } from '../../../lambda/notify/chatbot-schema';
 import type { AlertContent } from '../../../lambda/notify/content';
-import { planNotifications } from '../../../lambda/notify/plan';
 import { tenantErrorIssue } from '../../../lambda/notify/health';
+import { planNotifications } from '../../../lambda/notify/plan';
 import { utf8Bytes } from '../../../lambda/notify/text';
-import { TENANT_ID, TENANT_URL, alertContext, checkRun, dayAt, finding, groupDraft, userDraft } from './fixtures';
+import { alertContext, checkRun, dayAt, finding, groupDraft, TENANT_ID, TENANT_URL, userDraft } from './fixtures';
 
 function parse(body: string): ChatbotNotification {
   return ChatbotNotificationSchema.parse(JSON.parse(body));
@@ -17,12 +17,24 @@ function parse(body: string): ChatbotNotification {
 
 describe('Chatbot custom notification', () => {
   it('validates for drift, reminder and health messages built by the plan', () => {
-    const first = checkRun({ previous: undefined, drafts: [userDraft('u1', 'Alice'), groupDraft('g1', 'Builders')], now: dayAt(1) });
+    const first = checkRun({
+      previous: undefined,
+      drafts: [userDraft('u1', 'Alice'), groupDraft('g1', 'Builders')],
+      now: dayAt(1),
+    });
     const drift = planNotifications(first.input);
     const reminder = planNotifications(
-      checkRun({ previous: drift.next, drafts: [userDraft('u1', 'Alice'), groupDraft('g1', 'Builders')], now: dayAt(8) }).input,
+      checkRun({
+        previous: drift.next,
+        drafts: [userDraft('u1', 'Alice'), groupDraft('g1', 'Builders')],
+        now: dayAt(8),
+      }).input,
     );
-    const health = planNotifications({ ...first.input, archiveFailed: 'AccessDenied', credentialExpiresAt: '2026-03-02T00:00:00Z' });
+    const health = planNotifications({
+      ...first.input,
+      archiveFailed: 'AccessDenied',
+      credentialExpiresAt: '2026-03-02T00:00:00Z',
+    });
     const chats = [...drift.messages, ...reminder.messages, ...health.messages].filter((m) => m.channel === 'chat');
     expect(chats.map((m) => m.eventType)).toEqual(['drift', 'reminder', 'drift', 'health']);
     for (const message of chats) {
@@ -43,7 +55,13 @@ describe('Chatbot custom notification', () => {
     const health = renderChat(digest).notification;
     expect(health.id).toBe(`2026-03-01T06:00:00Z#${TENANT_ID}#health`);
     expect(health.content.nextSteps.join(' ')).toContain('TenantAdmin');
-    const drift = renderChat({ ...digest, kind: 'reminder', failing: [], since: 'x', totals: { failing: 0, suppressed: 0 } });
+    const drift = renderChat({
+      ...digest,
+      kind: 'reminder',
+      failing: [],
+      since: 'x',
+      totals: { failing: 0, suppressed: 0 },
+    });
     expect(drift.notification.id).toBe(`2026-03-01T06:00:00Z#${TENANT_ID}`);
   });
 
@@ -115,8 +133,10 @@ describe('Chatbot custom notification', () => {
     expect(ChatbotNotificationSchema.safeParse({ ...notification, extra: 1 }).success).toBe(false);
     expect(ChatbotNotificationSchema.safeParse({ ...notification, version: '2.0' }).success).toBe(false);
     expect(
-      ChatbotNotificationSchema.safeParse({ ...notification, content: { ...notification.content, textType: 'markdown' } })
-        .success,
+      ChatbotNotificationSchema.safeParse({
+        ...notification,
+        content: { ...notification.content, textType: 'markdown' },
+      }).success,
     ).toBe(false);
   });
 });

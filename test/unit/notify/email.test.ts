@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { planNotifications } from '../../../lambda/notify/plan';
-import { EMAIL_BODY_MAX_BYTES, TRUNCATED_LINE, emailSubject, renderEmail } from '../../../lambda/notify/email';
 import type { DriftDigest } from '../../../lambda/notify/content';
+import { EMAIL_BODY_MAX_BYTES, emailSubject, renderEmail, TRUNCATED_LINE } from '../../../lambda/notify/email';
 import { SUBJECT_MAX } from '../../../lambda/notify/headline';
+import { planNotifications } from '../../../lambda/notify/plan';
 import { utf8Bytes } from '../../../lambda/notify/text';
 import type { Finding, FindingDraft } from '../../../lambda/report/model';
 import {
-  DEVELOPER,
-  LACKS,
-  TENANT_ID,
-  TENANT_URL,
   alertContext,
+  DEVELOPER,
   finding,
   groupDraft,
   hasLoneSurrogate,
+  LACKS,
+  TENANT_ID,
+  TENANT_URL,
   userDraft,
 } from './fixtures';
 
@@ -44,14 +44,19 @@ function manyFindings(count: number): Finding[] {
       remediation: `Fix ${i}: ${'PATCH /api/v1/users/x '.repeat(60)}`,
     });
     return finding(draft);
-  }).sort((a, b) => (a.severity === b.severity ? a.ruleId.localeCompare(b.ruleId) : a.severity === 'critical' ? -1 : 1));
+  }).sort((a, b) =>
+    a.severity === b.severity ? a.ruleId.localeCompare(b.ruleId) : a.severity === 'critical' ? -1 : 1,
+  );
 }
 
 describe('email subject', () => {
   it('reads like "[qlik-access-guard] acme: 3 new, 1 resolved — critical"', () => {
-    const digest = drift([finding(userDraft('u1', 'A')), finding(userDraft('u2', 'B')), finding(userDraft('u3', 'C'))], {
-      counts: { new: 3, reopened: 0, exceptionExpired: 0, resolved: 1 },
-    });
+    const digest = drift(
+      [finding(userDraft('u1', 'A')), finding(userDraft('u2', 'B')), finding(userDraft('u3', 'C'))],
+      {
+        counts: { new: 3, reopened: 0, exceptionExpired: 0, resolved: 1 },
+      },
+    );
     expect(emailSubject(digest)).toBe('[qlik-access-guard] acme: 3 new, 1 resolved — critical');
   });
 
@@ -85,7 +90,9 @@ describe('email body', () => {
     expect(body).toContain(`Why: ${alice.message}`);
     expect(body).toContain(`Fix: ${alice.remediation}`);
     expect(body).toContain(`Id: ${alice.id}`);
-    expect(body.indexOf('CRITICAL · API-key owners hold Manage API keys')).toBeLessThan(body.indexOf('HIGH · Title of'));
+    expect(body.indexOf('CRITICAL · API-key owners hold Manage API keys')).toBeLessThan(
+      body.indexOf('HIGH · Title of'),
+    );
     expect(body).toContain('Report: https://reports.example.com/run/1');
   });
 
@@ -105,11 +112,15 @@ describe('email body', () => {
     expect(body).toContain('  • Nightly export (apiKey k-77) [new]');
     expect(body).toContain('    Person: Dana Lee <dana@example.com>');
     expect(body).toContain('    Keys: k-77 "Nightly export"\n');
-    expect(body).toContain('    Fix: Retire API key "Nightly export" (k-77).\n         1. Create a replacement.\n         2. DELETE');
+    expect(body).toContain(
+      '    Fix: Retire API key "Nightly export" (k-77).\n         1. Create a replacement.\n         2. DELETE',
+    );
   });
 
   it('caps each section with "… and N more"', () => {
-    const findings = Array.from({ length: 30 }, (_, i) => finding(userDraft(`u${String(i).padStart(2, '0')}`, `User ${i}`)));
+    const findings = Array.from({ length: 30 }, (_, i) =>
+      finding(userDraft(`u${String(i).padStart(2, '0')}`, `User ${i}`)),
+    );
     const { body } = renderEmail(drift(findings, { context: alertContext({ maxItemsPerSection: 5 }) }));
     expect(body.match(/^ {2}• /gm)).toHaveLength(5);
     expect(body).toContain('… and 25 more');
@@ -152,7 +163,13 @@ describe('email body', () => {
       runId: 'r1',
       now: new Date('2026-03-01T06:00:00Z'),
       previous: undefined,
-      next: { schemaVersion: 1, tenantId: TENANT_ID, findings: {}, formerDevelopers: { users: {}, groups: {} }, history: [] },
+      next: {
+        schemaVersion: 1,
+        tenantId: TENANT_ID,
+        findings: {},
+        formerDevelopers: { users: {}, groups: {} },
+        history: [],
+      },
       settings: { reminderEveryDays: 7, credentialExpiryWarningDays: 14, maxItemsPerSection: 25 },
       reportLink: 'https://reports.example.com/run/1',
     });

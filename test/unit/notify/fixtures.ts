@@ -5,10 +5,10 @@ import type { TenantState } from '../../../lambda/drift/state';
 import type { AlertContext } from '../../../lambda/notify/content';
 import type { NotificationSettings, PlanInput } from '../../../lambda/notify/plan';
 import {
-  SEVERITIES,
-  findingId,
   type Finding,
   type FindingDraft,
+  findingId,
+  SEVERITIES,
   type Severity,
   type TenantReport,
 } from '../../../lambda/report/model';
@@ -80,7 +80,11 @@ export function dayAt(day: number, time = '06:00:00'): Date {
   return new Date(`2026-03-${String(day).padStart(2, '0')}T${time}Z`);
 }
 
-export function tenantReport(findings: Finding[], resolved: Finding[] = [], overrides: Partial<TenantReport> = {}): TenantReport {
+export function tenantReport(
+  findings: Finding[],
+  resolved: Finding[] = [],
+  overrides: Partial<TenantReport> = {},
+): TenantReport {
   return {
     tenantUrl: TENANT_URL,
     tenantId: TENANT_ID,

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { TenantState } from '../../../lambda/drift/state';
-import { planNotifications } from '../../../lambda/notify/plan';
-import { CHECK_ERROR_CODES } from '../../../lambda/errors';
-import {
-  SETTINGS,
-  TENANT_ID,
-  checkRun,
-  dayAt,
-  groupDraft,
-  tenantReport,
-  userDraft,
-} from './fixtures';
 import { emptyState } from '../../../lambda/drift/state';
+import { CHECK_ERROR_CODES } from '../../../lambda/errors';
+import { planNotifications } from '../../../lambda/notify/plan';
+import { checkRun, dayAt, groupDraft, SETTINGS, TENANT_ID, tenantReport, userDraft } from './fixtures';
 
 const alice = userDraft('u-alice', 'Alice Svensson');
 const bob = userDraft('u-bob', 'Bob Okafor');
@@ -64,7 +56,12 @@ describe('drift alerts', () => {
   });
 
   it('never alerts about suppressed findings, new or resolved', () => {
-    const exception = { rule: 'api-key-owner-lacks-manage-permission', subject: { id: 'u-alice' }, reason: 'r', owner: 'o' };
+    const exception = {
+      rule: 'api-key-owner-lacks-manage-permission',
+      subject: { id: 'u-alice' },
+      reason: 'r',
+      owner: 'o',
+    };
     const first = checkRun({ previous: undefined, drafts: [alice], now: dayAt(1), exceptions: [exception] });
     expect(first.input.tenant.findings[0]?.status).toBe('suppressed');
     const firstPlan = planNotifications(first.input);
@@ -83,7 +80,12 @@ describe('drift alerts', () => {
       expires: '2026-03-01',
     };
     const first = checkRun({ previous: undefined, drafts: [alice], now: dayAt(1), exceptions: [exception] });
-    const second = checkRun({ previous: planNotifications(first.input).next, drafts: [alice], now: dayAt(2), exceptions: [exception] });
+    const second = checkRun({
+      previous: planNotifications(first.input).next,
+      drafts: [alice],
+      now: dayAt(2),
+      exceptions: [exception],
+    });
     const { messages } = planNotifications(second.input);
     expect(messages[0]?.subject).toBe('[qlik-access-guard] acme: 1 exception expired — critical');
     expect(messages[0]?.body).toContain('migration of the ETL service account');
@@ -143,8 +145,14 @@ describe('reminders', () => {
   });
 
   it('never reminds when the cadence is 0 or nothing fails', () => {
-    expect(daily(20, () => [alice], { reminderEveryDays: 0 }).filter((r) => r.events.includes('reminder/email'))).toEqual([]);
-    const clean = checkRun({ previous: { ...emptyState(TENANT_ID), lastReminderAt: dayAt(1).toISOString() }, drafts: [], now: dayAt(20) });
+    expect(
+      daily(20, () => [alice], { reminderEveryDays: 0 }).filter((r) => r.events.includes('reminder/email')),
+    ).toEqual([]);
+    const clean = checkRun({
+      previous: { ...emptyState(TENANT_ID), lastReminderAt: dayAt(1).toISOString() },
+      drafts: [],
+      now: dayAt(20),
+    });
     expect(planNotifications(clean.input).messages).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { planNotifications } from '../../../lambda/notify/plan';
-import type { OutboundMessage } from '../../../lambda/notify/message';
-import { SECRETS, checkRun, dayAt, finding, groupDraft, tenantReport, userDraft } from './fixtures';
 import { emptyState } from '../../../lambda/drift/state';
 import { renderEmail } from '../../../lambda/notify/email';
+import type { OutboundMessage } from '../../../lambda/notify/message';
+import { planNotifications } from '../../../lambda/notify/plan';
+import { checkRun, dayAt, finding, groupDraft, SECRETS, tenantReport, userDraft } from './fixtures';
 
 /** Anything that looks like a credential: a JWT, an Authorization value, or one of the planted secrets. */
 function leaks(message: OutboundMessage): string[] {
@@ -23,10 +23,9 @@ describe('alerts never carry credentials', () => {
     const reminderPlan = planNotifications(checkRun({ previous: driftPlan.next, drafts, now: dayAt(9) }).input);
     const resolvedPlan = planNotifications(checkRun({ previous: driftPlan.next, drafts: [], now: dayAt(2) }).input);
     const messages = [...driftPlan.messages, ...reminderPlan.messages, ...resolvedPlan.messages];
-    expect(messages.map((m) => m.eventType)).toEqual(
-      expect.arrayContaining(['drift', 'reminder', 'health']),
-    );
-    for (const message of messages) expect({ channel: message.channel, leaks: leaks(message) }).toEqual({ channel: message.channel, leaks: [] });
+    expect(messages.map((m) => m.eventType)).toEqual(expect.arrayContaining(['drift', 'reminder', 'health']));
+    for (const message of messages)
+      expect({ channel: message.channel, leaks: leaks(message) }).toEqual({ channel: message.channel, leaks: [] });
   });
 
   it('redacts a token pasted into a whitelisted field, such as a key description or a person name', () => {
@@ -63,11 +62,20 @@ describe('alerts never carry credentials', () => {
 
   it('shows only whitelisted evidence fields', () => {
     const f = finding(userDraft('u1', 'Alice'), {
-      evidence: { user: { name: 'Alice', email: 'a@example.com', department: 'Finance-Secret-Project' }, note: 'internal-only' },
+      evidence: {
+        user: { name: 'Alice', email: 'a@example.com', department: 'Finance-Secret-Project' },
+        note: 'internal-only',
+      },
     });
     const { body } = renderEmail({
       kind: 'reminder',
-      context: { tenantName: 'acme', tenantId: 't', tenantUrl: 'https://acme.eu.qlikcloud.com', runId: 'r', maxItemsPerSection: 5 },
+      context: {
+        tenantName: 'acme',
+        tenantId: 't',
+        tenantUrl: 'https://acme.eu.qlikcloud.com',
+        runId: 'r',
+        maxItemsPerSection: 5,
+      },
       severity: 'critical',
       failing: [f],
       since: '2026-02-01T00:00:00.000Z',

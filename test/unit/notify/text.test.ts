@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedText, oneLine, redactSecrets, truncate, utf16Length, utf8Bytes } from '../../../lambda/notify/text';
+import { BoundedText, oneLine, redactSecrets, truncate, utf8Bytes, utf16Length } from '../../../lambda/notify/text';
 import { hasLoneSurrogate } from './fixtures';
 
 describe('truncate', () => {

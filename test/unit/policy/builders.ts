@@ -2,18 +2,18 @@
  * A small builder of tenant snapshots for policy tests: roles, groups, users and keys with deterministic ids, shaped
  * as the collector produces them (group memberships carry the group's roles unless told otherwise).
  */
-import {
-  type ApiKeysConfig,
-  type RoleRef,
-  type SnapshotApiKey,
-  type SnapshotGroup,
-  type SnapshotRole,
-  type SnapshotUser,
-  type TenantSnapshot,
-  type UserStatus,
+import type {
+  ApiKeysConfig,
+  RoleRef,
+  SnapshotApiKey,
+  SnapshotGroup,
+  SnapshotRole,
+  SnapshotUser,
+  TenantSnapshot,
+  UserStatus,
 } from '../../../lambda/collect/snapshot';
-import { evaluatePolicy } from '../../../lambda/policy/evaluate';
 import { DEFAULT_POLICY_DOCUMENT } from '../../../lambda/policy/default-policy';
+import { evaluatePolicy } from '../../../lambda/policy/evaluate';
 import { policyFromDocument } from '../../../lambda/policy/load';
 import { PermissionResolver } from '../../../lambda/policy/resolver';
 import type { KnownFormerDevelopers, RuleContext, RuleDefinition } from '../../../lambda/policy/rule';
@@ -128,7 +128,8 @@ export class SnapshotBuilder {
 
   user(name: string, options: UserOptions = {}): SnapshotUser {
     const id = options.id ?? this.nextId();
-    const email = options.email === null ? undefined : (options.email ?? `${name.toLowerCase().replace(/\W+/g, '.')}@example.com`);
+    const email =
+      options.email === null ? undefined : (options.email ?? `${name.toLowerCase().replace(/\W+/g, '.')}@example.com`);
     const status = options.status === null ? undefined : (options.status ?? 'active');
     const user: SnapshotUser = {
       id,

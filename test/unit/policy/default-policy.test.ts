@@ -29,7 +29,10 @@ describe('the default policy', () => {
   });
 
   it('is what an empty policy with the same name gives, so the file documents the defaults truthfully', () => {
-    const minimal = policyFromDocument({ name: DEFAULT_POLICY_DOCUMENT.name, description: DEFAULT_POLICY_DOCUMENT.description }, 'minimal');
+    const minimal = policyFromDocument(
+      { name: DEFAULT_POLICY_DOCUMENT.name, description: DEFAULT_POLICY_DOCUMENT.description },
+      'minimal',
+    );
     expect(minimal.policy).toEqual(defaultPolicy().policy);
   });
 });

@@ -8,7 +8,7 @@ import {
   ruleTitle,
   tenantNotes,
 } from '../../../lambda/policy/evaluate';
-import { NOW, SnapshotBuilder, daysFromNow, policyWith } from './builders';
+import { daysFromNow, NOW, policyWith, SnapshotBuilder } from './builders';
 
 /** A tenant that fails several rules at once. */
 function troubledTenant() {
@@ -67,13 +67,13 @@ describe('evaluatePolicy', () => {
     });
     const findings = evaluatePolicy(b.build(), policy, NOW);
     expect(findings.some((f) => f.ruleId === 'api-key-expiring')).toBe(false);
-    expect(new Set(findings.filter((f) => f.ruleId === 'deprecated-developer-role-assigned').map((f) => f.severity))).toEqual(
-      new Set(['critical']),
-    );
+    expect(
+      new Set(findings.filter((f) => f.ruleId === 'deprecated-developer-role-assigned').map((f) => f.severity)),
+    ).toEqual(new Set(['critical']));
     expect(findings.find((f) => f.ruleId === 'api-key-owner-inactive')?.severity).toBe('medium');
   });
 
-  it('passes earlier runs\' Developer holders to former-developer-not-migrated', () => {
+  it("passes earlier runs' Developer holders to former-developer-not-migrated", () => {
     const b = new SnapshotBuilder();
     const jane = b.user('Jane Doe');
     const snapshot = b.build();
@@ -88,7 +88,15 @@ describe('evaluatePolicy', () => {
     const b = new SnapshotBuilder();
     b.key(b.user('Jane Doe', { email: 'jane@example.com' }));
     const policy = policyWith({
-      require: [{ id: 'jane-keys', title: 'Jane can manage keys', severity: 'low', select: { users: ['jane@example.com'] }, scopes: ['api-keys'] }],
+      require: [
+        {
+          id: 'jane-keys',
+          title: 'Jane can manage keys',
+          severity: 'low',
+          select: { users: ['jane@example.com'] },
+          scopes: ['api-keys'],
+        },
+      ],
     });
     expect(evaluatePolicy(b.build(), policy, NOW).map((f) => f.ruleId)).toEqual([
       'api-key-owner-lacks-manage-permission',
@@ -116,14 +124,22 @@ describe('developerHolders', () => {
     const direct = b.user('Direct', { roles: [developer] });
     const legacy = b.user('Legacy', { legacyRoles: ['Developer'] });
     b.user('Via Group', { groups: [listed, unlisted] });
-    b.user('Custom', { roles: [b.role('Developer', ['api-keys'], { type: 'custom', id: '65eeeeeeeeeeeeeeeeeeeeee' })] });
+    b.user('Custom', {
+      roles: [b.role('Developer', ['api-keys'], { type: 'custom', id: '65eeeeeeeeeeeeeeeeeeeeee' })],
+    });
 
     const holders = developerHolders(b.build());
     expect(holders.users).toEqual(
-      [{ id: direct.id, name: 'Direct' }, { id: legacy.id, name: 'Legacy' }].sort((x, y) => (x.id < y.id ? -1 : 1)),
+      [
+        { id: direct.id, name: 'Direct' },
+        { id: legacy.id, name: 'Legacy' },
+      ].sort((x, y) => (x.id < y.id ? -1 : 1)),
     );
     expect(holders.groups).toEqual(
-      [{ id: listed.id, name: 'BI Developers' }, { id: unlisted.id, name: 'Old IdP Group' }].sort((x, y) => (x.id < y.id ? -1 : 1)),
+      [
+        { id: listed.id, name: 'BI Developers' },
+        { id: unlisted.id, name: 'Old IdP Group' },
+      ].sort((x, y) => (x.id < y.id ? -1 : 1)),
     );
     expect(holders.groups.some((g) => g.id === EVERYONE_GROUP_ID)).toBe(false);
   });
@@ -152,11 +168,20 @@ describe('policyNeeds', () => {
     const policy = policyWith({
       formerDevelopers: { users: ['Jane.Doe@example.com', '637390ec6541614d3a88d6c1'], groups: ['BI Developers'] },
       require: [
-        { id: 'r', title: 't', severity: 'high', select: { users: ['bob@example.com'], groups: ['BI Integrations'], roles: ['Analyst'] }, scopes: ['api-keys'] },
+        {
+          id: 'r',
+          title: 't',
+          severity: 'high',
+          select: { users: ['bob@example.com'], groups: ['BI Integrations'], roles: ['Analyst'] },
+          scopes: ['api-keys'],
+        },
       ],
     });
     const needs = policyNeeds(policy, {
-      knownFormerDevelopers: { users: [{ id: '65aaaaaaaaaaaaaaaaaaaaaa', name: 'A' }], groups: [{ id: '65bbbbbbbbbbbbbbbbbbbbbb', name: 'G' }] },
+      knownFormerDevelopers: {
+        users: [{ id: '65aaaaaaaaaaaaaaaaaaaaaa', name: 'A' }],
+        groups: [{ id: '65bbbbbbbbbbbbbbbbbbbbbb', name: 'G' }],
+      },
     });
     expect(needs).toEqual({
       allUsers: false,
@@ -189,13 +214,25 @@ describe('policyNeeds', () => {
 
 describe('rule titles and metadata', () => {
   const policy = policyWith({
-    require: [{ id: 'bi-keys', title: 'BI can manage keys', severity: 'medium', select: { roles: ['BI'] }, scopes: ['api-keys'] }],
+    require: [
+      {
+        id: 'bi-keys',
+        title: 'BI can manage keys',
+        severity: 'medium',
+        select: { roles: ['BI'] },
+        scopes: ['api-keys'],
+      },
+    ],
   });
 
   it('covers built-in and custom rules', () => {
     expect(ruleTitle(policy, 'api-key-expiring')).toBe('No active API key expires within the warning window');
     expect(ruleTitle(policy, 'bi-keys')).toBe('BI can manage keys');
-    expect(ruleMetadata(policy, 'bi-keys')).toMatchObject({ id: 'bi-keys', defaultSeverity: 'medium', subjectType: ['user'] });
+    expect(ruleMetadata(policy, 'bi-keys')).toMatchObject({
+      id: 'bi-keys',
+      defaultSeverity: 'medium',
+      subjectType: ['user'],
+    });
     expect(ruleMetadata(policy, 'api-key-owner-inactive')?.compliance).toHaveProperty('SOC 2');
   });
 
@@ -213,7 +250,9 @@ describe('tenantNotes', () => {
     b.config({ apiKeysEnabled: true });
     const notes = tenantNotes(b.build());
     expect(notes).toHaveLength(3);
-    expect(notes[0]).toMatch(/^Legacy api_keys_enabled=true still present .* controls nothing since Qlik removed the toggle in 2026/);
+    expect(notes[0]).toMatch(
+      /^Legacy api_keys_enabled=true still present .* controls nothing since Qlik removed the toggle in 2026/,
+    );
     expect(notes[1]).toContain('Developer role is still listed');
     expect(notes[2]).toContain('1 user record(s) still carry the legacy "roles" field');
   });

@@ -1,7 +1,12 @@
 import { access, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { POLICY_SCHEMA_PATH, RULES_DOC_PATH, policyJsonSchemaText, rulesMarkdown } from '../../../lambda/policy/generated';
+import {
+  POLICY_SCHEMA_PATH,
+  policyJsonSchemaText,
+  RULES_DOC_PATH,
+  rulesMarkdown,
+} from '../../../lambda/policy/generated';
 import { RULES } from '../../../lambda/policy/rules/index';
 import { BUILT_IN_RULE_IDS, PolicySchema } from '../../../lambda/policy/schema';
 
@@ -51,16 +56,19 @@ describe('rule registry', () => {
     }
   });
 
-  it.each(RULES.map((rule) => [rule.metadata.id, rule.metadata] as const))('%s has complete metadata', (id, metadata) => {
-    expect(id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
-    expect(metadata.title.length).toBeGreaterThan(10);
-    expect(metadata.subjectType.length).toBeGreaterThan(0);
-    expect(metadata.description.length).toBeGreaterThan(40);
-    expect(metadata.risk.length).toBeGreaterThan(40);
-    expect(metadata.remediation).toMatch(/(POST|PATCH|DELETE) \/api\/v1\//);
-    expect(metadata.references.length).toBeGreaterThan(0);
-    expect(Object.keys(metadata.compliance)).toEqual(['SOC 2', 'ISO 27001:2022']);
-    for (const control of metadata.compliance['SOC 2'] ?? []) expect(control).toMatch(/^CC6\.[1-3]$/);
-    for (const control of metadata.compliance['ISO 27001:2022'] ?? []) expect(control).toMatch(/^A\.[58]\.\d+$/);
-  });
+  it.each(RULES.map((rule) => [rule.metadata.id, rule.metadata] as const))(
+    '%s has complete metadata',
+    (id, metadata) => {
+      expect(id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(metadata.title.length).toBeGreaterThan(10);
+      expect(metadata.subjectType.length).toBeGreaterThan(0);
+      expect(metadata.description.length).toBeGreaterThan(40);
+      expect(metadata.risk.length).toBeGreaterThan(40);
+      expect(metadata.remediation).toMatch(/(POST|PATCH|DELETE) \/api\/v1\//);
+      expect(metadata.references.length).toBeGreaterThan(0);
+      expect(Object.keys(metadata.compliance)).toEqual(['SOC 2', 'ISO 27001:2022']);
+      for (const control of metadata.compliance['SOC 2'] ?? []) expect(control).toMatch(/^CC6\.[1-3]$/);
+      for (const control of metadata.compliance['ISO 27001:2022'] ?? []) expect(control).toMatch(/^A\.[58]\.\d+$/);
+    },
+  );
 });

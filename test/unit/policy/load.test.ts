@@ -48,7 +48,11 @@ describe('loading a policy', () => {
     expect(policy.formerDevelopers).toEqual({ users: [], groups: [] });
     expect(policy.require).toEqual([]);
     expect(policy.exceptions).toEqual([]);
-    expect(policy.notifications).toEqual({ reminderEveryDays: 7, credentialExpiryWarningDays: 14, maxItemsPerSection: 25 });
+    expect(policy.notifications).toEqual({
+      reminderEveryDays: 7,
+      credentialExpiryWarningDays: 14,
+      maxItemsPerSection: 25,
+    });
   });
 
   it('reads the same policy from YAML and JSON, with the same hash', async () => {
@@ -100,7 +104,10 @@ describe('loading a policy', () => {
 
   it.each([
     // The parser reports where it notices the problem: the line after the unclosed flow mapping.
-    ['syntax-error.yaml', 'valid YAML or JSON (line 4, column 1: Flow map in block collection must be sufficiently indented and end with a })'],
+    [
+      'syntax-error.yaml',
+      'valid YAML or JSON (line 4, column 1: Flow map in block collection must be sufficiently indented and end with a })',
+    ],
     ['syntax-error.json', 'valid YAML or JSON (line 4, column 3: Missing , between flow map items)'],
   ])('reports a syntax error in %s with its line and column', async (name, expected) => {
     const error = await rejectionOf(loadPolicyFile(join(FIXTURES, name)));
@@ -110,14 +117,19 @@ describe('loading a policy', () => {
   });
 
   it('rejects duplicate keys, empty files and non-mappings', () => {
-    expect(inputErrorOf(() => parsePolicy('name: a\nname: b\n', 'dup.yaml')).expected).toContain('Map keys must be unique');
+    expect(inputErrorOf(() => parsePolicy('name: a\nname: b\n', 'dup.yaml')).expected).toContain(
+      'Map keys must be unique',
+    );
     expect(inputErrorOf(() => parsePolicy('', 'empty.yaml')).expected).toContain('the file is empty');
     expect(inputErrorOf(() => parsePolicy('- name: a\n', 'list.yaml')).expected).toContain('not a list');
   });
 
   it('lists several problems after the first', () => {
     const error = inputErrorOf(() =>
-      parsePolicy('name: x\nrules: { api-key-expiring: { severity: urgent } }\nnotifications: { reminderEveryDays: 0 }\n', 'p.yaml'),
+      parsePolicy(
+        'name: x\nrules: { api-key-expiring: { severity: urgent } }\nnotifications: { reminderEveryDays: 0 }\n',
+        'p.yaml',
+      ),
     );
     expect(error.path).toBe('rules.api-key-expiring.severity');
     expect(error.expected).toContain('one of critical, high, medium, low, informational (got "urgent")');
@@ -126,19 +138,103 @@ describe('loading a policy', () => {
 
   it.each([
     ['a missing name', { rules: {} }, 'name', 'required: a policy name'],
-    ['a bad duration', { name: 'x', rules: { 'api-key-config-out-of-policy': { maxKeyExpiry: '1 year' } } }, 'rules.api-key-config-out-of-policy.maxKeyExpiry', 'ISO-8601 duration'],
-    ['keys per user out of range', { name: 'x', rules: { 'api-key-config-out-of-policy': { maxKeysPerUser: 5000 } } }, 'rules.api-key-config-out-of-policy.maxKeysPerUser', 'from 0 to 1000'],
-    ['Developer as a granting role', { name: 'x', grantingRoles: ['Developer'] }, 'grantingRoles[0]', 'never grants api-keys'],
-    ['a custom rule reusing a built-in id', { name: 'x', require: [{ id: 'api-key-expiring', title: 't', severity: 'low', select: { users: ['a@b.c'] }, scopes: ['api-keys'] }] }, 'require[0].id', 'not a built-in rule id'],
-    ['a custom rule id not in kebab case', { name: 'x', require: [{ id: 'BI_Team', title: 't', severity: 'low', select: { users: ['a@b.c'] }, scopes: ['api-keys'] }] }, 'require[0].id', 'kebab-case'],
-    ['a custom rule selecting nobody', { name: 'x', require: [{ id: 'r', title: 't', severity: 'low', select: { users: [] }, scopes: ['api-keys'] }] }, 'require[0].select', 'at least one non-empty list'],
-    ['a custom rule without scopes', { name: 'x', require: [{ id: 'r', title: 't', severity: 'low', select: { roles: ['A'] }, scopes: [] }] }, 'require[0].scopes', 'at least one scope'],
-    ['two custom rules with one id', { name: 'x', require: [1, 2].map(() => ({ id: 'r', title: 't', severity: 'low', select: { roles: ['A'] }, scopes: ['s'] })) }, 'require[1].id', 'a unique id'],
-    ['an exception without reason', { name: 'x', exceptions: [{ rule: 'api-key-expiring', subject: { id: 'k' }, owner: 'me' }] }, 'exceptions[0].reason', 'why the risk is accepted'],
-    ['an exception without subject id or name', { name: 'x', exceptions: [{ rule: 'api-key-expiring', subject: { type: 'apiKey' }, reason: 'r', owner: 'me' }] }, 'exceptions[0].subject', 'an id or a name'],
-    ['an exception for an unknown rule', { name: 'x', exceptions: [{ rule: 'no-such-rule', subject: { id: 'k' }, reason: 'r', owner: 'me' }] }, 'exceptions[0].rule', 'not "no-such-rule"'],
-    ['an exception with a bad expiry', { name: 'x', exceptions: [{ rule: 'api-key-expiring', subject: { id: 'k' }, reason: 'r', owner: 'me', expires: 'next week' }] }, 'exceptions[0].expires', 'a date (YYYY-MM-DD) or an ISO-8601 date-time'],
-    ['an exception with a bad subject type', { name: 'x', exceptions: [{ rule: 'api-key-expiring', subject: { type: 'key', id: 'k' }, reason: 'r', owner: 'me' }] }, 'exceptions[0].subject.type', 'one of user, group, apiKey, role, tenant'],
+    [
+      'a bad duration',
+      { name: 'x', rules: { 'api-key-config-out-of-policy': { maxKeyExpiry: '1 year' } } },
+      'rules.api-key-config-out-of-policy.maxKeyExpiry',
+      'ISO-8601 duration',
+    ],
+    [
+      'keys per user out of range',
+      { name: 'x', rules: { 'api-key-config-out-of-policy': { maxKeysPerUser: 5000 } } },
+      'rules.api-key-config-out-of-policy.maxKeysPerUser',
+      'from 0 to 1000',
+    ],
+    [
+      'Developer as a granting role',
+      { name: 'x', grantingRoles: ['Developer'] },
+      'grantingRoles[0]',
+      'never grants api-keys',
+    ],
+    [
+      'a custom rule reusing a built-in id',
+      {
+        name: 'x',
+        require: [
+          { id: 'api-key-expiring', title: 't', severity: 'low', select: { users: ['a@b.c'] }, scopes: ['api-keys'] },
+        ],
+      },
+      'require[0].id',
+      'not a built-in rule id',
+    ],
+    [
+      'a custom rule id not in kebab case',
+      {
+        name: 'x',
+        require: [{ id: 'BI_Team', title: 't', severity: 'low', select: { users: ['a@b.c'] }, scopes: ['api-keys'] }],
+      },
+      'require[0].id',
+      'kebab-case',
+    ],
+    [
+      'a custom rule selecting nobody',
+      { name: 'x', require: [{ id: 'r', title: 't', severity: 'low', select: { users: [] }, scopes: ['api-keys'] }] },
+      'require[0].select',
+      'at least one non-empty list',
+    ],
+    [
+      'a custom rule without scopes',
+      { name: 'x', require: [{ id: 'r', title: 't', severity: 'low', select: { roles: ['A'] }, scopes: [] }] },
+      'require[0].scopes',
+      'at least one scope',
+    ],
+    [
+      'two custom rules with one id',
+      {
+        name: 'x',
+        require: [1, 2].map(() => ({ id: 'r', title: 't', severity: 'low', select: { roles: ['A'] }, scopes: ['s'] })),
+      },
+      'require[1].id',
+      'a unique id',
+    ],
+    [
+      'an exception without reason',
+      { name: 'x', exceptions: [{ rule: 'api-key-expiring', subject: { id: 'k' }, owner: 'me' }] },
+      'exceptions[0].reason',
+      'why the risk is accepted',
+    ],
+    [
+      'an exception without subject id or name',
+      { name: 'x', exceptions: [{ rule: 'api-key-expiring', subject: { type: 'apiKey' }, reason: 'r', owner: 'me' }] },
+      'exceptions[0].subject',
+      'an id or a name',
+    ],
+    [
+      'an exception for an unknown rule',
+      { name: 'x', exceptions: [{ rule: 'no-such-rule', subject: { id: 'k' }, reason: 'r', owner: 'me' }] },
+      'exceptions[0].rule',
+      'not "no-such-rule"',
+    ],
+    [
+      'an exception with a bad expiry',
+      {
+        name: 'x',
+        exceptions: [
+          { rule: 'api-key-expiring', subject: { id: 'k' }, reason: 'r', owner: 'me', expires: 'next week' },
+        ],
+      },
+      'exceptions[0].expires',
+      'a date (YYYY-MM-DD) or an ISO-8601 date-time',
+    ],
+    [
+      'an exception with a bad subject type',
+      {
+        name: 'x',
+        exceptions: [{ rule: 'api-key-expiring', subject: { type: 'key', id: 'k' }, reason: 'r', owner: 'me' }],
+      },
+      'exceptions[0].subject.type',
+      'one of user, group, apiKey, role, tenant',
+    ],
   ])('rejects %s', (_, document, path, expected) => {
     const error = inputErrorOf(() => policyFromDocument(document, 'policy.json'));
     expect(error.file).toBe('policy.json');

@@ -21,10 +21,18 @@ describe('PermissionResolver', () => {
       'group "BI Integrations" → role "BI Keys"',
     ]);
     expect(access.pathsFor('api-keys')).toEqual([
-      expect.objectContaining({ via: 'UserDefault', role: { id: userDefault.id, name: 'UserDefault' }, reason: 'assignedScopes' }),
+      expect.objectContaining({
+        via: 'UserDefault',
+        role: { id: userDefault.id, name: 'UserDefault' },
+        reason: 'assignedScopes',
+      }),
       expect.objectContaining({ via: 'Everyone', role: { id: everyoneRole.id, name: 'EveryoneKeys' } }),
       expect.objectContaining({ via: 'direct', role: { id: direct.id, name: 'AllowManageAPIKeys' } }),
-      expect.objectContaining({ via: 'group', group: { id: group.id, name: 'BI Integrations' }, role: { id: groupRole.id, name: 'BI Keys' } }),
+      expect.objectContaining({
+        via: 'group',
+        group: { id: group.id, name: 'BI Integrations' },
+        role: { id: groupRole.id, name: 'BI Keys' },
+      }),
     ]);
     expect([...access.scopes].sort()).toEqual(['api-keys', 'automations:create']);
     expect(access.has('automations:create')).toBe(true);
@@ -47,7 +55,9 @@ describe('PermissionResolver', () => {
     b.everyone(developer);
     const access = createResolver(b.build(), NOW, { grantingRoles: ['Developer'] }).forUser(user);
     expect(access.has('api-keys')).toBe(false);
-    expect(access.notes).toContain('role "Developer" is the removed built-in Developer role; it no longer grants api-keys');
+    expect(access.notes).toContain(
+      'role "Developer" is the removed built-in Developer role; it no longer grants api-keys',
+    );
   });
 
   it('counts grantingRoles as granting api-keys, and says why', () => {
@@ -56,7 +66,9 @@ describe('PermissionResolver', () => {
     const user = b.user('Admin', { roles: [admin] });
     const snapshot = b.build();
     expect(createResolver(snapshot, NOW).forUser(user).has('api-keys')).toBe(false);
-    const [path] = createResolver(snapshot, NOW, { grantingRoles: ['TenantAdmin'] }).forUser(user).pathsFor('api-keys');
+    const [path] = createResolver(snapshot, NOW, { grantingRoles: ['TenantAdmin'] })
+      .forUser(user)
+      .pathsFor('api-keys');
     expect(path).toMatchObject({
       via: 'direct',
       reason: 'grantingRoles',
@@ -89,7 +101,9 @@ describe('PermissionResolver', () => {
     const user = b.user('Jane Doe', { groups: [unlisted] });
     const access = createResolver(b.build(), NOW).forUser(user);
     expect(access.pathsFor('api-keys').map((p) => p.text)).toEqual(['group "Unlisted" → role "Keys"']);
-    expect(access.notes).toContain('group "Unlisted" is not in the groups list; its roles were taken from the user record');
+    expect(access.notes).toContain(
+      'group "Unlisted" is not in the groups list; its roles were taken from the user record',
+    );
   });
 
   it('resolves role references by id, then by name, and notes roles it cannot resolve', () => {
@@ -123,9 +137,10 @@ describe('PermissionResolver', () => {
     b.role('AllowManageAPIKeys', ['api-keys']);
     b.userDefault(['api-keys']);
     b.role('Viewer', []);
-    expect(createResolver(b.build(), NOW).rolesGranting('api-keys').map((r) => r.name)).toEqual([
-      'AllowManageAPIKeys',
-      'UserDefault',
-    ]);
+    expect(
+      createResolver(b.build(), NOW)
+        .rolesGranting('api-keys')
+        .map((r) => r.name),
+    ).toEqual(['AllowManageAPIKeys', 'UserDefault']);
   });
 });

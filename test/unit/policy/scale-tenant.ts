@@ -10,7 +10,7 @@ import type {
   SnapshotUser,
   TenantSnapshot,
 } from '../../../lambda/collect/snapshot';
-import { NOW, daysFromNow } from './builders';
+import { daysFromNow, NOW } from './builders';
 
 export const USERS = 100_000;
 export const GROUPS = 10_000;

@@ -6,17 +6,17 @@ import { describe, expect, it } from 'vitest';
 import { developerHolders, evaluatePolicy } from '../../../lambda/policy/evaluate';
 import { NOW, policyWith } from './builders';
 import {
+  buildTenant,
   DEVELOPER_ROLE,
   GROUPS,
-  KEYS,
-  USERS,
-  buildTenant,
   groupGrants,
   groupsOfUser,
   hex,
+  KEYS,
   keyIsLive,
   ownerOfKey,
   roleIndexOfGroup,
+  USERS,
 } from './scale-tenant';
 
 describe('evaluation at tenant limits', () => {
@@ -29,7 +29,9 @@ describe('evaluation at tenant limits', () => {
     }
     const stranded = [...liveKeysByOwner.keys()].filter((u) => !groupsOfUser(u).some(groupGrants));
     const developerUsers = Array.from({ length: USERS / 1000 }, (_, i) => i * 1000);
-    const developerGroups = Array.from({ length: GROUPS }, (_, g) => g).filter((g) => roleIndexOfGroup(g) === DEVELOPER_ROLE);
+    const developerGroups = Array.from({ length: GROUPS }, (_, g) => g).filter(
+      (g) => roleIndexOfGroup(g) === DEVELOPER_ROLE,
+    );
     expect(stranded.length).toBeGreaterThan(100);
 
     const findings = evaluatePolicy(snapshot, policyWith(), NOW);
@@ -43,12 +45,18 @@ describe('evaluation at tenant limits', () => {
     }
 
     const deprecated = byRule('deprecated-developer-role-assigned');
-    expect(deprecated.filter((f) => f.subject.type === 'user').map((f) => f.subject.id).sort()).toEqual(
-      developerUsers.map((u) => hex('6c', u)).sort(),
-    );
-    expect(deprecated.filter((f) => f.subject.type === 'group').map((f) => f.subject.id).sort()).toEqual(
-      developerGroups.map((g) => hex('6b', g)).sort(),
-    );
+    expect(
+      deprecated
+        .filter((f) => f.subject.type === 'user')
+        .map((f) => f.subject.id)
+        .sort(),
+    ).toEqual(developerUsers.map((u) => hex('6c', u)).sort());
+    expect(
+      deprecated
+        .filter((f) => f.subject.type === 'group')
+        .map((f) => f.subject.id)
+        .sort(),
+    ).toEqual(developerGroups.map((g) => hex('6b', g)).sort());
 
     expect(byRule('replacement-role-missing')).toEqual([]);
     expect(byRule('api-key-owner-inactive')).toEqual([]);

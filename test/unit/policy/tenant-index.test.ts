@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TenantIndex, isLiveKey, isLiveUserKey } from '../../../lambda/policy/tenant-index';
-import { NOW, SnapshotBuilder, daysFromNow } from './builders';
+import { isLiveKey, isLiveUserKey, TenantIndex } from '../../../lambda/policy/tenant-index';
+import { daysFromNow, NOW, SnapshotBuilder } from './builders';
 
 describe('TenantIndex', () => {
   it('finds users by id or by email in any case', () => {

@@ -19,7 +19,9 @@ describe('jwtExpiry', () => {
 describe('tokenExpiry', () => {
   const at = Date.parse('2026-02-05T09:00:00Z');
   it('takes the earlier of expires_in and expires_at', () => {
-    expect(tokenExpiry({ expires_in: 21600, expires_at: '2026-02-05T10:00:00Z' }, at)).toBe(Date.parse('2026-02-05T10:00:00Z'));
+    expect(tokenExpiry({ expires_in: 21600, expires_at: '2026-02-05T10:00:00Z' }, at)).toBe(
+      Date.parse('2026-02-05T10:00:00Z'),
+    );
     expect(tokenExpiry({ expires_in: 60, expires_at: '2026-02-05T10:00:00Z' }, at)).toBe(at + 60_000);
   });
   it('assumes a short lifetime when the response states none', () => {
@@ -31,9 +33,13 @@ describe('tokenExpiry', () => {
 describe('createAuthenticator', () => {
   it('reports the API key as a secret and its JWT expiry', async () => {
     const key = jwtWithExp(1_798_675_200);
-    const auth = createAuthenticator({ kind: 'api-key', apiKey: key }, async () => {
-      throw new Error('no token endpoint for API keys');
-    }, Date.now);
+    const auth = createAuthenticator(
+      { kind: 'api-key', apiKey: key },
+      async () => {
+        throw new Error('no token endpoint for API keys');
+      },
+      Date.now,
+    );
     expect(await auth.authorization()).toBe(`Bearer ${key}`);
     expect(auth.secrets()).toEqual([key]);
     expect(auth.credentialExpiresAt).toBe('2026-12-31T00:00:00.000Z');

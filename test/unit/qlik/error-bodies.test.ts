@@ -3,14 +3,20 @@ import { describeErrorBody, redact, summarizeErrorBody } from '../../../lambda/q
 
 describe('summarizeErrorBody', () => {
   it('reads Qlik errors with a numeric, string or missing status', () => {
-    expect(summarizeErrorBody('{"errors":[{"code":"USERS-7","status":404,"title":"Not found"}],"traceId":"79cf"}', [])).toEqual({
+    expect(
+      summarizeErrorBody('{"errors":[{"code":"USERS-7","status":404,"title":"Not found"}],"traceId":"79cf"}', []),
+    ).toEqual({
       qlikCode: 'USERS-7',
       title: 'Not found',
       status: 404,
       traceId: '79cf',
     });
-    expect(summarizeErrorBody('{"errors":[{"code":"LOGIN-10","title":"t","status":"401"}]}', [])).toMatchObject({ status: 401 });
-    expect(summarizeErrorBody('{"errors":[{"code":"IDENTITIES-10402","title":"Not Found"}]}', []).status).toBeUndefined();
+    expect(summarizeErrorBody('{"errors":[{"code":"LOGIN-10","title":"t","status":"401"}]}', [])).toMatchObject({
+      status: 401,
+    });
+    expect(
+      summarizeErrorBody('{"errors":[{"code":"IDENTITIES-10402","title":"Not Found"}]}', []).status,
+    ).toBeUndefined();
   });
 
   it('keeps an excerpt of bodies that are not Qlik errors', () => {
@@ -18,7 +24,9 @@ describe('summarizeErrorBody', () => {
     expect(summarizeErrorBody('{"message":"nope"}', [])).toEqual({ excerpt: '{"message":"nope"}' });
     expect(summarizeErrorBody('[1,2]', [])).toEqual({ excerpt: '[1,2]' });
     expect(summarizeErrorBody('   ', [])).toEqual({});
-    expect(summarizeErrorBody('<html><script>x()</script><p>Bad&nbsp;gateway</p></html>', [])).toEqual({ excerpt: 'Bad gateway' });
+    expect(summarizeErrorBody('<html><script>x()</script><p>Bad&nbsp;gateway</p></html>', [])).toEqual({
+      excerpt: 'Bad gateway',
+    });
   });
 
   it('cuts long excerpts and control characters', () => {
@@ -30,11 +38,16 @@ describe('summarizeErrorBody', () => {
   it('redacts secrets, bearer tokens and JWTs from what it keeps', () => {
     const jwt = 'eyJhbGciOiJFUzM4NCJ9.eyJzdWIiOiJ4In0.c2ln';
     const summary = summarizeErrorBody(
-      JSON.stringify({ errors: [{ code: 'E', title: `Bearer abc.def echo ${jwt}`, detail: 'client_secret=s3cr3t-value-long' }], traceId: 'my-known-secret' }),
+      JSON.stringify({
+        errors: [{ code: 'E', title: `Bearer abc.def echo ${jwt}`, detail: 'client_secret=s3cr3t-value-long' }],
+        traceId: 'my-known-secret',
+      }),
       ['my-known-secret'],
     );
     expect(JSON.stringify(summary)).not.toMatch(/abc\.def|eyJ|s3cr3t|my-known-secret/);
-    expect(describeErrorBody(summary)).toBe('E "Bearer [redacted] echo [redacted]" (client_secret=[redacted]) traceId [redacted]');
+    expect(describeErrorBody(summary)).toBe(
+      'E "Bearer [redacted] echo [redacted]" (client_secret=[redacted]) traceId [redacted]',
+    );
   });
 });
 

@@ -23,7 +23,10 @@ describe('SCIM filters', () => {
     ];
     const pick = (filter: string) => users.filter(scimMatcher(filter, USER_FIELDS)).map((u) => u.id);
     expect(pick(inAnyStatus(anyEquals(['id'], ['a', 'b'])))).toEqual(['a', 'b']);
-    expect(pick(inAnyStatus(anyEquals(['email', 'subject'], ['a@example.com', 'c"q@example.com'])))).toEqual(['a', 'c']);
+    expect(pick(inAnyStatus(anyEquals(['email', 'subject'], ['a@example.com', 'c"q@example.com'])))).toEqual([
+      'a',
+      'c',
+    ]);
   });
 
   it('chunks lists', () => {

@@ -1,11 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { QlikCredentials } from '../../../lambda/qlik/credentials';
 import { clientFor, everythingAbout, failure } from './support/client';
-import { FakeTenant, wireRole, wireUser, type RecordedRequest, type TenantData } from './support/fake-tenant';
+import { FakeTenant, type RecordedRequest, type TenantData, wireRole, wireUser } from './support/fake-tenant';
 
 const me = wireUser('M2M client', { fields: { clientId: 'k3r48pbga2va492emvhrbnpmpnuar4ok' } });
 const SECRET = 'qag-client-secret-8c1d4f7a2b';
-const credentials: QlikCredentials = { kind: 'oauth-client', clientId: 'k3r48pbga2va492emvhrbnpmpnuar4ok', clientSecret: SECRET };
+const credentials: QlikCredentials = {
+  kind: 'oauth-client',
+  clientId: 'k3r48pbga2va492emvhrbnpmpnuar4ok',
+  clientSecret: SECRET,
+};
 
 function data(): TenantData {
   return { users: [me], groups: [], roles: [wireRole('R')], apiKeys: [], everyoneRoles: [], meId: me.id };
@@ -16,7 +20,10 @@ function issueTokens(tenant: FakeTenant, body: (n: number) => Record<string, unk
   const calls: RecordedRequest[] = [];
   tenant.override('POST', '/oauth/token', (request) => {
     calls.push(request);
-    return { status: 200, json: { access_token: `token-${calls.length}`, token_type: 'bearer', ...body(calls.length) } };
+    return {
+      status: 200,
+      json: { access_token: `token-${calls.length}`, token_type: 'bearer', ...body(calls.length) },
+    };
   });
   return calls;
 }
@@ -97,7 +104,10 @@ describe('OAuth client credentials', () => {
 
   it('maps a 403 from the token endpoint to forbidden', async () => {
     tenant = new FakeTenant(data());
-    tenant.override('POST', '/oauth/token', () => ({ status: 403, json: { errors: [{ code: 'X', title: 'token maximum' }] } }));
+    tenant.override('POST', '/oauth/token', () => ({
+      status: 403,
+      json: { errors: [{ code: 'X', title: 'token maximum' }] },
+    }));
     const { client } = clientFor(tenant, { credentials });
     const error = await failure(client.me());
     expect(error).toMatchObject({ code: 'forbidden' });
@@ -107,10 +117,8 @@ describe('OAuth client credentials', () => {
   it('fetches a fresh token once when a cached one is rejected, then reports a second 401', async () => {
     tenant = new FakeTenant(data());
     const tokenCalls = issueTokens(tenant, () => ({ expires_in: 21600 }));
-    tenant.override(
-      'GET',
-      '/api/v1/roles',
-      (request) => (request.headers['authorization'] === 'Bearer token-1' ? { status: 401, text: 'Unauthorized' } : undefined),
+    tenant.override('GET', '/api/v1/roles', (request) =>
+      request.headers['authorization'] === 'Bearer token-1' ? { status: 401, text: 'Unauthorized' } : undefined,
     );
     const { client } = clientFor(tenant, { credentials });
 

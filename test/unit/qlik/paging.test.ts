@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientFor, failure } from './support/client';
-import { FakeTenant, ORIGIN, wireKey, wireRole, wireUser, type TenantData } from './support/fake-tenant';
+import { FakeTenant, ORIGIN, type TenantData, wireKey, wireRole, wireUser } from './support/fake-tenant';
 
 function data(overrides: Partial<TenantData> = {}): TenantData {
   return { users: [], groups: [], roles: [], apiKeys: [], everyoneRoles: [], meId: 'none', ...overrides };
@@ -42,11 +42,7 @@ describe('paging', () => {
 
     expect(result.items.map((k) => k.id)).toEqual(apiKeys.map((k) => k.id));
     const calls = tenant.calls('/api/v1/api-keys');
-    expect(calls.map((c) => c.url.searchParams.get('startingAfter'))).toEqual([
-      null,
-      apiKeys[2]?.id,
-      apiKeys[5]?.id,
-    ]);
+    expect(calls.map((c) => c.url.searchParams.get('startingAfter'))).toEqual([null, apiKeys[2]?.id, apiKeys[5]?.id]);
   });
 
   it('uses a next link exactly as given, even with parameters the client never sends', async () => {
@@ -84,7 +80,10 @@ describe('paging', () => {
       served += 1;
       const next = new URL(request.url);
       next.searchParams.set('next', served % 2 === 0 ? 'A' : 'B');
-      return { status: 200, json: { data: [], links: { self: { href: request.url.href }, next: { href: next.href } } } };
+      return {
+        status: 200,
+        json: { data: [], links: { self: { href: request.url.href }, next: { href: next.href } } },
+      };
     });
     const { client } = clientFor(tenant);
 

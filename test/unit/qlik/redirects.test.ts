@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_KEY, clientFor, failure } from './support/client';
-import { FakeTenant, ORIGIN, redirect, TENANT_ID, wireUser, type TenantData } from './support/fake-tenant';
+import { FakeTenant, ORIGIN, redirect, TENANT_ID, type TenantData, wireUser } from './support/fake-tenant';
 
 const me = wireUser('Checker Bot');
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { QlikApiError } from '../../../lambda/qlik/errors';
 import { CheckError } from '../../../lambda/errors';
+import { QlikApiError } from '../../../lambda/qlik/errors';
 import { API_KEY, clientFor, everythingAbout, failure } from './support/client';
-import { FakeTenant, wireKey, wireRole, wireUser, type TenantData } from './support/fake-tenant';
+import { FakeTenant, type TenantData, wireKey, wireRole, wireUser } from './support/fake-tenant';
 
 const owner = wireUser('Integration Svc');
 
@@ -144,7 +144,10 @@ describe('response validation', () => {
     tenant = new FakeTenant(data());
     tenant.override('GET', '/api/v1/api-keys', (request) => ({
       status: 200,
-      json: { data: [wireKey(owner), wireKey(owner, { status: 'disabled' })], links: { self: { href: request.url.href } } },
+      json: {
+        data: [wireKey(owner), wireKey(owner, { status: 'disabled' })],
+        links: { self: { href: request.url.href } },
+      },
     }));
     const { client } = clientFor(tenant);
     const error = await failure(client.listApiKeys());
@@ -242,7 +245,13 @@ describe('secrets', () => {
     tenant.override('GET', '/api/v1/users/me', (request) => {
       const raw = echo(request);
       if (kind === 'json') {
-        return { status, json: { errors: [{ code: 'X', title: raw, detail: `Authorization: ${request.headers['authorization']}` }], traceId: raw } };
+        return {
+          status,
+          json: {
+            errors: [{ code: 'X', title: raw, detail: `Authorization: ${request.headers['authorization']}` }],
+            traceId: raw,
+          },
+        };
       }
       return { status, text: kind === 'html' ? `<pre>${raw}</pre>` : `got ${request.headers['authorization']} ${raw}` };
     });

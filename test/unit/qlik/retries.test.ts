@@ -2,7 +2,7 @@ import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { retryAfterMs } from '../../../lambda/qlik/retry';
 import { clientFor, failure } from './support/client';
-import { FakeTenant, ORIGIN, wireRole, type FakeResponse, type TenantData } from './support/fake-tenant';
+import { type FakeResponse, FakeTenant, ORIGIN, type TenantData, wireRole } from './support/fake-tenant';
 
 function data(): TenantData {
   return { users: [], groups: [], roles: [wireRole('AllowManageAPIKeys')], apiKeys: [], everyoneRoles: [], meId: 'x' };
@@ -65,7 +65,9 @@ describe('retries', () => {
     const error = await failure(client.listRoles());
 
     expect(error).toMatchObject({ code: 'bad-response', httpStatus: 504, qlikCode: 'GATEWAY', traceId: 'abc123' });
-    expect(error.message).toBe('GET /api/v1/roles: 504 (GATEWAY "Gateway Timeout" traceId abc123): server error, still failing after retries');
+    expect(error.message).toBe(
+      'GET /api/v1/roles: 504 (GATEWAY "Gateway Timeout" traceId abc123): server error, still failing after retries',
+    );
     expect(delays).toHaveLength(3);
     expect(tenant.calls('/api/v1/roles')).toHaveLength(4);
   });
@@ -114,7 +116,10 @@ describe('retries', () => {
 
   it('does not retry a 4xx other than 429', async () => {
     tenant = new FakeTenant(data());
-    tenant.override('GET', '/api/v1/roles', () => ({ status: 400, json: { errors: [{ code: 'BAD', title: 'Bad filter' }] } }));
+    tenant.override('GET', '/api/v1/roles', () => ({
+      status: 400,
+      json: { errors: [{ code: 'BAD', title: 'Bad filter' }] },
+    }));
     const { client, delays } = clientFor(tenant);
     const error = await failure(client.listRoles());
     expect(error).toMatchObject({ code: 'bad-response', httpStatus: 400 });

@@ -84,10 +84,15 @@ describe('renderCsv', () => {
     for (const finding of report.tenants.flatMap((t) => [...t.findings, ...t.resolved])) {
       const row = byId.get(finding.id)!;
       expect([row.status, row.drift, row.severity, row.ruleId]).toEqual([
-        finding.status, finding.drift, finding.severity, finding.ruleId,
+        finding.status,
+        finding.drift,
+        finding.severity,
+        finding.ruleId,
       ]);
       expect([row.exceptionReason, row.exceptionOwner, row.exceptionExpires]).toEqual([
-        finding.exception?.reason ?? '', finding.exception?.owner ?? '', finding.exception?.expires ?? '',
+        finding.exception?.reason ?? '',
+        finding.exception?.owner ?? '',
+        finding.exception?.expires ?? '',
       ]);
     }
     expect(rows.filter((r) => r.drift === 'resolved')).toHaveLength(1);

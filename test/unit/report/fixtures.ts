@@ -4,14 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  REPORT_SCHEMA_VERSION,
-  SEVERITIES,
-  findingId,
   type ExceptionRecord,
   type Finding,
+  findingId,
   type NotificationRecord,
+  REPORT_SCHEMA_VERSION,
   type ReportError,
   type RunReport,
+  SEVERITIES,
   type Severity,
   type Subject,
   type TenantReport,
@@ -217,7 +217,12 @@ export function sampleReport(): RunReport {
     }),
   ];
   const notifications: NotificationRecord[] = [
-    { eventType: 'drift', channel: 'email', severity: 'critical', subject: '[qlik-access-guard] acme: 1 new, 1 reopened' },
+    {
+      eventType: 'drift',
+      channel: 'email',
+      severity: 'critical',
+      subject: '[qlik-access-guard] acme: 1 new, 1 reopened',
+    },
     { eventType: 'drift', channel: 'chat', severity: 'critical', subject: 'acme: 1 new critical finding' },
   ];
   const ok = makeTenant({
@@ -243,11 +248,16 @@ export function sampleReport(): RunReport {
     errors: [
       {
         code: 'unauthorized',
-        message: 'GET /api/v1/users answered 401 Authorization Required: the checker\'s own API key is disabled',
+        message: "GET /api/v1/users answered 401 Authorization Required: the checker's own API key is disabled",
       },
     ],
     notifications: [
-      { eventType: 'health', channel: 'email', severity: 'high', subject: '[qlik-access-guard] initech could not be checked' },
+      {
+        eventType: 'health',
+        channel: 'email',
+        severity: 'high',
+        subject: '[qlik-access-guard] initech could not be checked',
+      },
     ],
   });
   return makeRunReport([ok, clean, broken]);
@@ -279,16 +289,19 @@ export function hostileReport(): RunReport {
       remediation: `PATCH /api/v1/users/${encodeURIComponent(key)}\n${text}`,
     }),
   );
-  return makeRunReport([
-    makeTenant({
-      tenantId,
-      tenantUrl: 'https://"><script>alert(2)</script>.qlikcloud.com',
-      tenantName: HOSTILE.script,
-      findings,
-      exceptions: [{ ...ACTIVE_EXCEPTION, reason: HOSTILE.script, owner: HOSTILE.formula }],
-      notes: [HOSTILE.markup],
-    }),
-  ], { policy: { name: HOSTILE.script, sha256: POLICY_SHA256 } });
+  return makeRunReport(
+    [
+      makeTenant({
+        tenantId,
+        tenantUrl: 'https://"><script>alert(2)</script>.qlikcloud.com',
+        tenantName: HOSTILE.script,
+        findings,
+        exceptions: [{ ...ACTIVE_EXCEPTION, reason: HOSTILE.script, owner: HOSTILE.formula }],
+        notes: [HOSTILE.markup],
+      }),
+    ],
+    { policy: { name: HOSTILE.script, sha256: POLICY_SHA256 } },
+  );
 }
 
 /** A tenant with `count` failing findings spread over severities, rules and drift states. */

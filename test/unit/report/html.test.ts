@@ -28,7 +28,8 @@ const TAGS_WE_WRITE = new Set(
   ).split(' '),
 );
 
-const findingIds = (report: RunReport) => report.tenants.flatMap((t) => [...t.findings, ...t.resolved].map((f) => f.id));
+const findingIds = (report: RunReport) =>
+  report.tenants.flatMap((t) => [...t.findings, ...t.resolved].map((f) => f.id));
 
 describe('renderHtml', () => {
   it('renders hostile tenant text as text: no element or attribute comes from the data', () => {
@@ -96,12 +97,12 @@ describe('renderHtml', () => {
     expect(section).toContain('NOT CHECKED — compliance unknown');
     expect(section).toContain('no findings does not mean compliant');
     expect(section).toMatch(/<code>unauthorized<\/code>\s+Unauthorized \(401\)/);
-    expect(section).toContain("the checker&#39;s own API key is disabled");
+    expect(section).toContain('the checker&#39;s own API key is disabled');
     expect(section).not.toMatch(/no failing findings|✔|status-ok|stat-value/i);
     // The run-level banner and the overview row say it too, before anyone scrolls.
     const top = html.slice(0, html.indexOf('<section class="tenant '));
     expect(top).toContain('1 tenant of 3 could not be checked');
-    expect(top).toMatch(/<tr class="row-error">[^]*?not checked — compliance unknown[^]*?<\/tr>/);
+    expect(top).toMatch(/<tr class="row-error">[\s\S]*?not checked — compliance unknown[\s\S]*?<\/tr>/);
   });
 
   it('tells a clean tenant apart from one that could not be checked', () => {
@@ -132,12 +133,17 @@ describe('renderHtml', () => {
     expect(card).toMatch(/<th scope="row">user<\/th><td><table class="ev-nested">/);
     expect(card).toContain('<th scope="row">email</th><td>ada@example.com</td>');
     expect(card).toMatch(/<th scope="row">grantPaths<\/th><td><span class="muted">none<\/span>/);
-    expect(card).toContain('<pre>Assign the custom role that grants Manage API keys to the user:\nPATCH /api/v1/users/user-1\n');
+    expect(card).toContain(
+      '<pre>Assign the custom role that grants Manage API keys to the user:\nPATCH /api/v1/users/user-1\n',
+    );
     expect(card).toContain('Controls</dt><dd>SOC 2 CC6.1, CC6.2 · ISO 27001:2022 A.5.15, A.5.18');
   });
 
   it('caps evidence per finding', () => {
-    const evidence: Record<string, unknown> = { list: Array.from({ length: 50 }, (_, i) => `key-${i}`), long: 'x'.repeat(5000) };
+    const evidence: Record<string, unknown> = {
+      list: Array.from({ length: 50 }, (_, i) => `key-${i}`),
+      long: 'x'.repeat(5000),
+    };
     for (let i = 0; i < 60; i += 1) evidence[`k${i}`] = i;
     const html = renderHtml(makeRunReport([makeTenant({ tenantId: 't', findings: [makeFinding('t', { evidence })] })]));
     expect(html).toContain('… and 38 more');
@@ -163,10 +169,10 @@ describe('renderHtml', () => {
     const html = renderHtml(sampleReport());
     const section = sectionOf(html, 'tenant-acme');
     expect(section).toMatch(/<h3>Resolved since the last run <span class="count">1<\/span>/);
-    expect(section).toMatch(/<tr class="finding resolved"[^>]*>[^]*?UserDefault[^]*?<\/tr>/);
+    expect(section).toMatch(/<tr class="finding resolved"[^>]*>[\s\S]*?UserDefault[\s\S]*?<\/tr>/);
     expect(section).toMatch(/<h3>Exceptions in force <span class="count">2<\/span>/);
     expect(section).toMatch(
-      /<tr class="exception"><td><code class="rule-id">deprecated-developer-role-assigned<\/code>[^]*?<span class="badge expired">expired<\/span>[^]*?<\/tr>/,
+      /<tr class="exception"><td><code class="rule-id">deprecated-developer-role-assigned<\/code>[\s\S]*?<span class="badge expired">expired<\/span>[\s\S]*?<\/tr>/,
     );
     expect(section).toContain('<li>The tenant still returns the legacy api_keys_enabled field (true).</li>');
     expect(section).toContain('[qlik-access-guard] acme: 1 new, 1 reopened');

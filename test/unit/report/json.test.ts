@@ -29,16 +29,47 @@ describe('renderJson', () => {
     const text = renderJson(shuffled);
     expect(text).toBe(renderJson(report));
     expect(Object.keys(JSON.parse(text) as object)).toEqual([
-      'schemaVersion', 'runId', 'startedAt', 'finishedAt', 'tool', 'policy', 'tenants',
+      'schemaVersion',
+      'runId',
+      'startedAt',
+      'finishedAt',
+      'tool',
+      'policy',
+      'tenants',
     ]);
     const tenant = (JSON.parse(text) as { tenants: Record<string, unknown>[] }).tenants[0]!;
-    expect(Object.keys(tenant).slice(0, 6)).toEqual(['tenantUrl', 'tenantId', 'tenantName', 'status', 'errors', 'findings']);
+    expect(Object.keys(tenant).slice(0, 6)).toEqual([
+      'tenantUrl',
+      'tenantId',
+      'tenantName',
+      'status',
+      'errors',
+      'findings',
+    ]);
     const finding = (tenant.findings as Record<string, unknown>[])[0]!;
     expect(Object.keys(finding).slice(0, 11)).toEqual([
-      'id', 'tenantId', 'ruleId', 'title', 'severity', 'status', 'drift', 'subject', 'message', 'evidence', 'remediation',
+      'id',
+      'tenantId',
+      'ruleId',
+      'title',
+      'severity',
+      'status',
+      'drift',
+      'subject',
+      'message',
+      'evidence',
+      'remediation',
     ]);
     expect(Object.keys(tenant.summary as object).slice(0, 9)).toEqual([
-      'failing', 'suppressed', 'errors', 'new', 'ongoing', 'reopened', 'resolved', 'bySeverity', 'byRule',
+      'failing',
+      'suppressed',
+      'errors',
+      'new',
+      'ongoing',
+      'reopened',
+      'resolved',
+      'bySeverity',
+      'byRule',
     ]);
   });
 
@@ -65,13 +96,33 @@ describe('RunReportSchema', () => {
     ['an unknown tenant status', (r: any) => (r.tenants[0].status = 'pass'), ['tenants', 0, 'status']],
     ['an error tenant without errors', (r: any) => (r.tenants[2].errors = []), ['tenants', 2, 'errors']],
     ['an unknown error code', (r: any) => (r.tenants[2].errors[0].code = 'oops'), ['tenants', 2, 'errors', 0, 'code']],
-    ['a resolved drift among current findings', (r: any) => (r.tenants[0].findings[0].drift = 'resolved'), ['tenants', 0, 'findings', 0, 'drift']],
-    ['a current drift among resolved findings', (r: any) => (r.tenants[0].resolved[0].drift = 'new'), ['tenants', 0, 'resolved', 0, 'drift']],
-    ['a suppressed finding without its exception', (r: any) => delete r.tenants[0].findings[4].exception, ['tenants', 0, 'findings', 4, 'exception']],
-    ['an unknown severity', (r: any) => (r.tenants[0].findings[0].severity = 'severe'), ['tenants', 0, 'findings', 0, 'severity']],
+    [
+      'a resolved drift among current findings',
+      (r: any) => (r.tenants[0].findings[0].drift = 'resolved'),
+      ['tenants', 0, 'findings', 0, 'drift'],
+    ],
+    [
+      'a current drift among resolved findings',
+      (r: any) => (r.tenants[0].resolved[0].drift = 'new'),
+      ['tenants', 0, 'resolved', 0, 'drift'],
+    ],
+    [
+      'a suppressed finding without its exception',
+      (r: any) => delete r.tenants[0].findings[4].exception,
+      ['tenants', 0, 'findings', 4, 'exception'],
+    ],
+    [
+      'an unknown severity',
+      (r: any) => (r.tenants[0].findings[0].severity = 'severe'),
+      ['tenants', 0, 'findings', 0, 'severity'],
+    ],
     ['a timestamp that is not ISO 8601', (r: any) => (r.startedAt = 'yesterday'), ['startedAt']],
     ['a policy hash that is not sha256 hex', (r: any) => (r.policy.sha256 = 'abc'), ['policy', 'sha256']],
-    ['a missing severity count', (r: any) => delete r.tenants[0].summary.bySeverity.low, ['tenants', 0, 'summary', 'bySeverity', 'low']],
+    [
+      'a missing severity count',
+      (r: any) => delete r.tenants[0].summary.bySeverity.low,
+      ['tenants', 0, 'summary', 'bySeverity', 'low'],
+    ],
   ])('rejects %s, naming the path', (_label, mutate, path) => {
     const report = valid();
     expect(RunReportSchema.safeParse(report).success).toBe(true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../lambda/report/model';
-import { OCSF_SCHEMA_VERSION, renderOcsf, type OcsfComplianceFinding } from '../../../lambda/report/ocsf';
+import { OCSF_SCHEMA_VERSION, type OcsfComplianceFinding, renderOcsf } from '../../../lambda/report/ocsf';
 import { FINISHED_AT, hostileReport, makeFinding, makeRunReport, makeTenant, sampleReport } from './fixtures';
 
 function events(text: string): OcsfComplianceFinding[] {
@@ -57,19 +57,29 @@ describe('renderOcsf', () => {
 
   it.each([
     ['a new failing finding', { drift: 'new', status: 'fail' }, [1, 'Create'], [1, 'New'], [3, 'Fail']],
-    ['an ongoing failing finding', { drift: 'ongoing', status: 'fail' }, [2, 'Update'], [2, 'In Progress'], [3, 'Fail']],
+    [
+      'an ongoing failing finding',
+      { drift: 'ongoing', status: 'fail' },
+      [2, 'Update'],
+      [2, 'In Progress'],
+      [3, 'Fail'],
+    ],
     ['a reopened finding', { drift: 'reopened', status: 'fail' }, [2, 'Update'], [1, 'New'], [3, 'Fail']],
     ['a suppressed finding', { drift: 'ongoing', status: 'suppressed' }, [2, 'Update'], [3, 'Suppressed'], [3, 'Fail']],
     ['a resolved finding', { drift: 'resolved', status: 'fail' }, [3, 'Close'], [4, 'Resolved'], [1, 'Pass']],
     ['a rule error', { drift: 'new', status: 'error' }, [1, 'Create'], [1, 'New'], [2, 'Warning']],
-  ] as const)('maps %s to activity, finding status and compliance status', (_label, input, activity, status, compliance) => {
-    const exception = input.status === 'suppressed' ? { rule: 'r', subject: {}, reason: 'accepted', owner: 'o' } : undefined;
-    const event = eventFor(makeFinding('t', { ...input, ...(exception ? { exception } : {}) }));
-    expect([event.activity_id, event.activity_name]).toEqual(activity);
-    expect(event.type_uid).toBe(200300 + activity[0]);
-    expect([event.status_id, event.status]).toEqual(status);
-    expect([event.compliance.status_id, event.compliance.status]).toEqual(compliance);
-  });
+  ] as const)(
+    'maps %s to activity, finding status and compliance status',
+    (_label, input, activity, status, compliance) => {
+      const exception =
+        input.status === 'suppressed' ? { rule: 'r', subject: {}, reason: 'accepted', owner: 'o' } : undefined;
+      const event = eventFor(makeFinding('t', { ...input, ...(exception ? { exception } : {}) }));
+      expect([event.activity_id, event.activity_name]).toEqual(activity);
+      expect(event.type_uid).toBe(200300 + activity[0]);
+      expect([event.status_id, event.status]).toEqual(status);
+      expect([event.compliance.status_id, event.compliance.status]).toEqual(compliance);
+    },
+  );
 
   it('fills finding_info, metadata, resources and remediation from the finding', () => {
     const finding = makeFinding('tenant-acme', {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TREND_POINTS, renderTrendSvg, trendWithCurrentRun } from '../../../lambda/report/trend';
-import { makeFinding, makeRunReport, makeTenant, RUN_ID, STARTED_AT, trendHistory as history } from './fixtures';
+import { trendHistory as history, makeFinding, makeRunReport, makeTenant, RUN_ID, STARTED_AT } from './fixtures';
 
-const bars = (svg: string) => [...svg.matchAll(/<rect class="bar[^"]*"[^>]*height="([\d.]+)"/g)].map((m) => Number(m[1]));
+const bars = (svg: string) =>
+  [...svg.matchAll(/<rect class="bar[^"]*"[^>]*height="([\d.]+)"/g)].map((m) => Number(m[1]));
 
 describe('renderTrendSvg', () => {
   it('draws one bar per run with a title for the chart and for each bar', () => {
@@ -62,7 +63,10 @@ describe('renderTrendSvg', () => {
 });
 
 describe('trendWithCurrentRun', () => {
-  const tenant = makeTenant({ tenantId: 't', findings: [makeFinding('t'), makeFinding('t', { subject: { id: 'u2' } })] });
+  const tenant = makeTenant({
+    tenantId: 't',
+    findings: [makeFinding('t'), makeFinding('t', { subject: { id: 'u2' } })],
+  });
   const report = makeRunReport([tenant]);
 
   it('adds this run from the tenant summary when the history does not have it', () => {

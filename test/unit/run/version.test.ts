@@ -4,7 +4,9 @@ import { TOOL_VERSION } from '../../../lambda/version';
 
 describe('TOOL_VERSION', () => {
   it('matches package.json, so reports name the version that produced them', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect(TOOL_VERSION).toBe(pkg.version);
   });
 });

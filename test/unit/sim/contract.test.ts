@@ -33,7 +33,9 @@ function compile(extra: Record<string, string>): readonly ts.Diagnostic[] {
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, languageVersion, onError, shouldCreate) =>
-    extra[name] !== undefined ? ts.createSourceFile(name, extra[name]!, languageVersion) : getSourceFile(name, languageVersion, onError, shouldCreate);
+    extra[name] !== undefined
+      ? ts.createSourceFile(name, extra[name]!, languageVersion)
+      : getSourceFile(name, languageVersion, onError, shouldCreate);
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => extra[name] !== undefined || fileExists(name);
   // The files that build response bodies; `npx tsc --noEmit` covers the rest of the simulator.
@@ -50,7 +52,9 @@ describe('type contract with @qlik/api', () => {
   const text = (d: ts.Diagnostic) => ts.flattenDiagnosticMessageText(d.messageText, '\n');
 
   it('compiles the body-building simulator files without errors', () => {
-    const simErrors = diagnostics.filter((d) => d.file?.fileName !== DRIFT).map((d) => `${d.file?.fileName ?? ''}: ${text(d)}`);
+    const simErrors = diagnostics
+      .filter((d) => d.file?.fileName !== DRIFT)
+      .map((d) => `${d.file?.fileName ?? ''}: ${text(d)}`);
     expect(simErrors).toEqual([]);
   });
 

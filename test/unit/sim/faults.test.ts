@@ -1,4 +1,4 @@
-import { request as httpRequest, Agent } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultInjector } from '../../sim/faults';
 import type { SimulatedTenant } from '../../sim/server';
@@ -21,20 +21,40 @@ describe('fault counting', () => {
   it('fires on the first k matching requests, on every nth, and after a skip', () => {
     const req = { method: 'GET', pathname: '/api/v1/users', search: '', hasCursor: false };
     const firstTwo = new FaultInjector([{ kind: 'server-error', times: 2 }]);
-    expect(Array.from({ length: 4 }, () => firstTwo.decide(req).terminal?.kind ?? null)).toEqual(['server-error', 'server-error', null, null]);
+    expect(Array.from({ length: 4 }, () => firstTwo.decide(req).terminal?.kind ?? null)).toEqual([
+      'server-error',
+      'server-error',
+      null,
+      null,
+    ]);
     const everyThird = new FaultInjector([{ kind: 'server-error', everyNth: 3 }]);
-    expect(Array.from({ length: 6 }, () => everyThird.decide(req).terminal !== undefined)).toEqual([false, false, true, false, false, true]);
+    expect(Array.from({ length: 6 }, () => everyThird.decide(req).terminal !== undefined)).toEqual([
+      false,
+      false,
+      true,
+      false,
+      false,
+      true,
+    ]);
     const afterOne = new FaultInjector([{ kind: 'rate-limit', after: 1, times: 1 }]);
     expect(Array.from({ length: 3 }, () => afterOne.decide(req).terminal !== undefined)).toEqual([false, true, false]);
   });
 
   it('matches paths by prefix or RegExp and methods exactly', () => {
     const f = new FaultInjector([{ kind: 'forbidden', path: '/api/v1/roles', method: 'GET' }]);
-    expect(f.decide({ method: 'GET', pathname: '/api/v1/roles/abc', search: '', hasCursor: false }).terminal?.kind).toBe('forbidden');
-    expect(f.decide({ method: 'POST', pathname: '/api/v1/roles', search: '', hasCursor: false }).terminal).toBeUndefined();
-    expect(f.decide({ method: 'GET', pathname: '/api/v1/users', search: '', hasCursor: false }).terminal).toBeUndefined();
+    expect(
+      f.decide({ method: 'GET', pathname: '/api/v1/roles/abc', search: '', hasCursor: false }).terminal?.kind,
+    ).toBe('forbidden');
+    expect(
+      f.decide({ method: 'POST', pathname: '/api/v1/roles', search: '', hasCursor: false }).terminal,
+    ).toBeUndefined();
+    expect(
+      f.decide({ method: 'GET', pathname: '/api/v1/users', search: '', hasCursor: false }).terminal,
+    ).toBeUndefined();
     const r = new FaultInjector([{ kind: 'html', path: /limit=5/ }]);
-    expect(r.decide({ method: 'GET', pathname: '/api/v1/users', search: '?limit=5', hasCursor: false }).terminal?.kind).toBe('html');
+    expect(
+      r.decide({ method: 'GET', pathname: '/api/v1/users', search: '?limit=5', hasCursor: false }).terminal?.kind,
+    ).toBe('html');
   });
 
   it('rejects nonsense bounds', () => {
@@ -49,7 +69,10 @@ describe('faults over HTTP', () => {
     const first = await call(tenant, '/api/v1/users');
     expect(first.status).toBe(429);
     expect(first.headers.get('retry-after')).toBe('7');
-    expect(first.json().errors[0]).toMatchObject({ code: 'HTTP-429', detail: 'You need to wait 7 seconds until limit is lifted.' });
+    expect(first.json().errors[0]).toMatchObject({
+      code: 'HTTP-429',
+      detail: 'You need to wait 7 seconds until limit is lifted.',
+    });
     expect(await statuses('/api/v1/users', 2)).toEqual([429, 200]);
     expect(tenant.stats().faultsFired['rate-limit']).toBe(2);
   });
@@ -85,14 +108,22 @@ describe('faults over HTTP', () => {
     const arrivals: number[] = [];
     const started = performance.now();
     const body = await new Promise<string>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/users?limit=5', headers: { authorization: `Bearer ${tenant.credentials.apiKey}` } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => {
-          arrivals.push(performance.now() - started);
-          text += c.toString();
-        });
-        res.on('end', () => resolve(text));
-      });
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/v1/users?limit=5',
+          headers: { authorization: `Bearer ${tenant.credentials.apiKey}` },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => {
+            arrivals.push(performance.now() - started);
+            text += c.toString();
+          });
+          res.on('end', () => resolve(text));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -163,7 +194,9 @@ describe('faults over HTTP', () => {
 
   it('resets the connection without a response', async () => {
     tenant.setFaults([{ kind: 'connection-reset', times: 1 }]);
-    await expect(fetch(`${tenant.url}/api/v1/users`, { headers: { authorization: `Bearer ${tenant.credentials.apiKey}` } })).rejects.toThrow();
+    await expect(
+      fetch(`${tenant.url}/api/v1/users`, { headers: { authorization: `Bearer ${tenant.credentials.apiKey}` } }),
+    ).rejects.toThrow();
     tenant.setFaults([]);
     expect((await call(tenant, '/api/v1/users')).status).toBe(200);
   });
@@ -177,10 +210,19 @@ describe('connections and concurrency', () => {
       const agent = new Agent({ keepAlive: true, maxSockets: 3 });
       const get = () =>
         new Promise<number>((resolve, reject) => {
-          const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/groups', agent, headers: { authorization: `Bearer ${t.credentials.apiKey}` } }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          });
+          const req = httpRequest(
+            {
+              host: '127.0.0.1',
+              port,
+              path: '/api/v1/groups',
+              agent,
+              headers: { authorization: `Bearer ${t.credentials.apiKey}` },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            },
+          );
           req.on('error', reject);
           req.end();
         });

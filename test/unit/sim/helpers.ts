@@ -32,7 +32,11 @@ export async function call(
 }
 
 /** Follows `links.next.href` until absent; returns every item and the hrefs visited. */
-export async function collect<T>(tenant: SimulatedTenant, firstPath: string, token?: string): Promise<{ items: T[]; hrefs: string[] }> {
+export async function collect<T>(
+  tenant: SimulatedTenant,
+  firstPath: string,
+  token?: string,
+): Promise<{ items: T[]; hrefs: string[] }> {
   const items: T[] = [];
   const hrefs: string[] = [];
   let href: string | undefined = `${tenant.url}${firstPath}`;
@@ -49,15 +53,22 @@ export async function collect<T>(tenant: SimulatedTenant, firstPath: string, tok
 }
 
 /** A request with a Host header of our choosing (fetch does not allow setting it). */
-export function getWithHost(tenant: SimulatedTenant, path: string, host: string): Promise<{ status: number; body: string }> {
+export function getWithHost(
+  tenant: SimulatedTenant,
+  path: string,
+  host: string,
+): Promise<{ status: number; body: string }> {
   const { port } = new URL(tenant.url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host, authorization: `Bearer ${tenant.credentials.apiKey}` } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, headers: { host, authorization: `Bearer ${tenant.credentials.apiKey}` } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -67,7 +78,11 @@ export async function oauthToken(tenant: SimulatedTenant): Promise<string> {
   const res = await call(tenant, '/oauth/token', {
     method: 'POST',
     token: null,
-    body: { client_id: tenant.credentials.clientId, client_secret: tenant.credentials.clientSecret, grant_type: 'client_credentials' },
+    body: {
+      client_id: tenant.credentials.clientId,
+      client_secret: tenant.credentials.clientSecret,
+      grant_type: 'client_credentials',
+    },
   });
   if (res.status !== 200) throw new Error(`token request answered ${res.status}: ${res.text}`);
   return res.json<{ access_token: string }>().access_token;

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { FilterNode, FilterSchema } from '../../sim/scim-filter';
-import { FilterSemanticError, FilterSyntaxError, bindFilter, indexCandidates, matches, parseFilter, splitStatusCondition } from '../../sim/scim-filter';
+import {
+  bindFilter,
+  FilterSemanticError,
+  FilterSyntaxError,
+  indexCandidates,
+  matches,
+  parseFilter,
+  splitStatusCondition,
+} from '../../sim/scim-filter';
 
 interface Thing {
   id: string;
@@ -86,14 +94,20 @@ describe('status grouping', () => {
   const split = (filter: string) => splitStatusCondition(bindFilter(parseFilter(filter), SCHEMA));
 
   it('accepts grouped status conditions applying to the whole query', () => {
-    const { statuses, rest } = split('(name eq "Bob" or name eq "Alice") and (status eq "active" or status eq "disabled")');
+    const { statuses, rest } = split(
+      '(name eq "Bob" or name eq "Alice") and (status eq "active" or status eq "disabled")',
+    );
     expect([...(statuses ?? [])].sort()).toEqual(['active', 'disabled']);
     expect(rest?.kind).toBe('or');
     expect(split('status eq "ACTIVE"').statuses).toEqual(new Set(['active']));
     expect(split('status eq "active" and name eq "x"').rest).toMatchObject({ kind: 'compare', attribute: 'name' });
   });
 
-  it.each(['name eq "x" or status eq "active"', 'not (status eq "active")', '(name eq "x" and status eq "active") or id eq "a1"'])('rejects the ungrouped form %j', (filter) => {
+  it.each([
+    'name eq "x" or status eq "active"',
+    'not (status eq "active")',
+    '(name eq "x" and status eq "active") or id eq "a1"',
+  ])('rejects the ungrouped form %j', (filter) => {
     expect(() => split(filter)).toThrow(/status conditions must be grouped/);
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../../lambda/store/fs-object-store';
-import { RunManifestSchema, sha256Hex, type RunManifest } from '../../../lambda/store/manifest';
+import { type RunManifest, RunManifestSchema, sha256Hex } from '../../../lambda/store/manifest';
 import { createReportArchive } from '../../../lambda/store/report-archive';
 import { createStateStore } from '../../../lambda/store/state-store';
 import type { ArchiveRunInput } from '../../../lambda/store/store';
@@ -45,7 +45,11 @@ describe('createReportArchive', () => {
     const prefix = `reports/tenant=${TENANT}/date=2026-03-02/run=2026-03-02T06-00-00.000Z/`;
     expect(result.written).toBe(true);
     expect(result.location).toBe(store.location(prefix));
-    expect(await store.list(prefix)).toEqual([`${prefix}findings.csv`, `${prefix}manifest.json`, `${prefix}report.json`]);
+    expect(await store.list(prefix)).toEqual([
+      `${prefix}findings.csv`,
+      `${prefix}manifest.json`,
+      `${prefix}report.json`,
+    ]);
 
     const manifestBytes = await store.get(`${prefix}manifest.json`);
     expect(result.manifestSha256).toBe(sha256Hex(manifestBytes!));
@@ -58,7 +62,11 @@ describe('createReportArchive', () => {
       previousManifest: null,
       createdAt: '2026-03-02T06:00:05.000Z',
     });
-    expect(manifest.files).toContainEqual({ name: 'report.json', sha256: sha256Hex(reportBytes!), bytes: reportBytes!.byteLength });
+    expect(manifest.files).toContainEqual({
+      name: 'report.json',
+      sha256: sha256Hex(reportBytes!),
+      bytes: reportBytes!.byteLength,
+    });
     expect(manifest.files.map((f) => f.name)).toEqual(['report.json', 'findings.csv']);
   });
 
@@ -145,13 +153,19 @@ describe('createReportArchive', () => {
     await rm(join(root, 'reports', `tenant=${TENANT}`, 'latest.json'));
     await archive.archiveRun(runInput('2026-03-02T06:00:00.000Z'));
     const keys = (await store.list(`reports/tenant=${TENANT}/`)).filter((k) => k.endsWith('/manifest.json'));
-    expect((await readManifest(store, keys[1]!)).previousManifest).toEqual({ key: keys[0], sha256: first.manifestSha256 });
+    expect((await readManifest(store, keys[1]!)).previousManifest).toEqual({
+      key: keys[0],
+      sha256: first.manifestSha256,
+    });
   });
 
   it('rejects file names that are not plain names or that would replace the manifest', async () => {
     const archive = createReportArchive(store);
     const bad = (name: string) =>
-      archive.archiveRun({ ...runInput('2026-03-02T06:00:00.000Z'), files: [{ name, body: 'x', contentType: 'text/plain' }] });
+      archive.archiveRun({
+        ...runInput('2026-03-02T06:00:00.000Z'),
+        files: [{ name, body: 'x', contentType: 'text/plain' }],
+      });
     await expect(bad('manifest.json')).rejects.toThrow(/cannot be archived/);
     await expect(bad('../x.json')).rejects.toThrow(/cannot be archived/);
     await expect(

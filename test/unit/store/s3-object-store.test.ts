@@ -27,14 +27,23 @@ describe('S3ObjectStore', () => {
     const store = new S3ObjectStore(client, BUCKET, { keyPrefix: 'qag/' });
     expect(await store.put('a/b.json', '{}', { contentType: 'application/json' })).toBe('written');
     expect(await store.put('a/manifest.json', '{}', { ifNoneMatch: true })).toBe('written');
-    expect(s3).toHaveReceivedNthCommandWith(PutObjectCommand, 1, { Bucket: BUCKET, Key: 'qag/a/b.json', ContentType: 'application/json' });
+    expect(s3).toHaveReceivedNthCommandWith(PutObjectCommand, 1, {
+      Bucket: BUCKET,
+      Key: 'qag/a/b.json',
+      ContentType: 'application/json',
+    });
     expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.IfNoneMatch).toBeUndefined();
     expect(s3).toHaveReceivedNthCommandWith(PutObjectCommand, 2, { Key: 'qag/a/manifest.json', IfNoneMatch: '*' });
   });
 
   it('answers "exists" when S3 refuses If-None-Match with 412', async () => {
     s3.on(PutObjectCommand).rejects(
-      new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 }, message: 'At least one of the pre-conditions you specified did not hold' }),
+      new S3ServiceException({
+        name: 'PreconditionFailed',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 412 },
+        message: 'At least one of the pre-conditions you specified did not hold',
+      }),
     );
     const store = new S3ObjectStore(client, BUCKET);
     expect(await store.put('m.json', '{}', { ifNoneMatch: true })).toBe('exists');
@@ -61,22 +70,30 @@ describe('S3ObjectStore', () => {
     // The SDK's stream body, reduced to the one method the store uses.
     const body = { transformToByteArray: async () => new TextEncoder().encode('héllo') };
     s3.on(GetObjectCommand, { Key: 'there.json' }).resolves({ Body: body as never });
-    s3.on(GetObjectCommand, { Key: 'gone.json' }).rejects(new NoSuchKey({ message: 'no', $metadata: { httpStatusCode: 404 } }));
+    s3.on(GetObjectCommand, { Key: 'gone.json' }).rejects(
+      new NoSuchKey({ message: 'no', $metadata: { httpStatusCode: 404 } }),
+    );
     const store = new S3ObjectStore(client, BUCKET);
     expect(new TextDecoder().decode(await store.get('there.json'))).toBe('héllo');
     expect(await store.get('gone.json')).toBeUndefined();
   });
 
   it('fails loudly when the bucket is missing, naming the location', async () => {
-    s3.on(GetObjectCommand).rejects(new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: { httpStatusCode: 404 } }));
+    s3.on(GetObjectCommand).rejects(
+      new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: { httpStatusCode: 404 } }),
+    );
     const error = await new S3ObjectStore(client, BUCKET).get('k.json').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ObjectStoreError);
-    expect((error as Error).message).toBe(`get s3://${BUCKET}/k.json failed: NoSuchBucket (The specified bucket does not exist)`);
+    expect((error as Error).message).toBe(
+      `get s3://${BUCKET}/k.json failed: NoSuchBucket (The specified bucket does not exist)`,
+    );
   });
 
   it('heads size, and undefined for a missing key', async () => {
     s3.on(HeadObjectCommand, { Key: 'a' }).resolves({ ContentLength: 12 });
-    s3.on(HeadObjectCommand, { Key: 'b' }).rejects(new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+    s3.on(HeadObjectCommand, { Key: 'b' }).rejects(
+      new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }),
+    );
     const store = new S3ObjectStore(client, BUCKET);
     expect(await store.head('a')).toEqual({ bytes: 12 });
     expect(await store.head('b')).toBeUndefined();
@@ -94,12 +111,16 @@ describe('S3ObjectStore', () => {
   });
 
   it('lists folders from common prefixes', async () => {
-    s3.on(ListObjectsV2Command).resolves({ CommonPrefixes: [{ Prefix: 'reports/tenant=a/' }, { Prefix: 'reports/tenant=b/' }] });
+    s3.on(ListObjectsV2Command).resolves({
+      CommonPrefixes: [{ Prefix: 'reports/tenant=a/' }, { Prefix: 'reports/tenant=b/' }],
+    });
     expect(await new S3ObjectStore(client, BUCKET).listFolders('reports/')).toEqual(['tenant=a', 'tenant=b']);
     expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Prefix: 'reports/', Delimiter: '/' });
   });
 
   it('describes locations as s3 URLs', () => {
-    expect(new S3ObjectStore(client, BUCKET, { keyPrefix: 'qag/' }).location('reports/x/')).toBe(`s3://${BUCKET}/qag/reports/x/`);
+    expect(new S3ObjectStore(client, BUCKET, { keyPrefix: 'qag/' }).location('reports/x/')).toBe(
+      `s3://${BUCKET}/qag/reports/x/`,
+    );
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../../lambda/store/fs-object-store';
-import { RunManifestSchema, encodeJson, sha256Hex } from '../../../lambda/store/manifest';
+import { encodeJson, RunManifestSchema, sha256Hex } from '../../../lambda/store/manifest';
 import { createReportArchive } from '../../../lambda/store/report-archive';
 import { createStateStore } from '../../../lambda/store/state-store';
 import { listTenants, verifyChain } from '../../../lambda/verify';
@@ -51,7 +51,12 @@ describe('verifyChain', () => {
     const result = await verifyChain(store, TENANT);
     expect(result.ok).toBe(false);
     expect(result.problems).toEqual([
-      expect.objectContaining({ kind: 'altered-file', key, runId: RUNS[1], detail: expect.stringContaining('report.json does not match') }),
+      expect.objectContaining({
+        kind: 'altered-file',
+        key,
+        runId: RUNS[1],
+        detail: expect.stringContaining('report.json does not match'),
+      }),
     ]);
   });
 
@@ -76,7 +81,11 @@ describe('verifyChain', () => {
     const result = await verifyChain(store, TENANT);
     expect(result.runs).toBe(2);
     expect(result.problems).toEqual([
-      expect.objectContaining({ kind: 'missing-manifest', key: manifestKeys[1], detail: expect.stringContaining(RUNS[2]) }),
+      expect.objectContaining({
+        kind: 'missing-manifest',
+        key: manifestKeys[1],
+        detail: expect.stringContaining(RUNS[2]),
+      }),
     ]);
   });
 
@@ -91,7 +100,12 @@ describe('verifyChain', () => {
     await rm(pathOf(folderOf(manifestKeys[2]!)), { recursive: true });
     const result = await verifyChain(store, TENANT);
     expect(result.problems).toEqual([
-      expect.objectContaining({ kind: 'missing-manifest', key: manifestKeys[2], runId: RUNS[2], detail: expect.stringContaining('latest.json') }),
+      expect.objectContaining({
+        kind: 'missing-manifest',
+        key: manifestKeys[2],
+        runId: RUNS[2],
+        detail: expect.stringContaining('latest.json'),
+      }),
     ]);
   });
 
@@ -117,7 +131,11 @@ describe('verifyChain', () => {
     const manifest = JSON.parse(new TextDecoder().decode(await store.get(manifestKeys[2]!)));
     await writeFile(pathOf(manifestKeys[2]!), encodeJson({ ...manifest, createdAt: '2020-01-01T00:00:00.000Z' }));
     expect((await verifyChain(store, TENANT)).problems).toEqual([
-      expect.objectContaining({ kind: 'broken-link', key: manifestKeys[2], detail: expect.stringContaining('latest.json') }),
+      expect.objectContaining({
+        kind: 'broken-link',
+        key: manifestKeys[2],
+        detail: expect.stringContaining('latest.json'),
+      }),
     ]);
   });
 

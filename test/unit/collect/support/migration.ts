@@ -5,12 +5,12 @@
  */
 import {
   objectId,
+  type TenantData,
+  type Wire,
   wireGroup,
   wireKey,
   wireRole,
   wireUser,
-  type TenantData,
-  type Wire,
 } from '../../qlik/support/fake-tenant';
 
 export interface Migration {
@@ -18,7 +18,14 @@ export interface Migration {
   readonly roles: Record<'tenantAdmin' | 'developer' | 'allowKeys' | 'userDefault' | 'sharedSpace', Wire>;
   readonly groups: Record<'biDevelopers' | 'finance' | 'legacyDevs', Wire>;
   readonly users: Record<
-    'me' | 'migrated' | 'unmigrated' | 'disabledOwner' | 'deletedOwner' | 'formerDeveloper' | 'byEmail' | 'legacyMember',
+    | 'me'
+    | 'migrated'
+    | 'unmigrated'
+    | 'disabledOwner'
+    | 'deletedOwner'
+    | 'formerDeveloper'
+    | 'byEmail'
+    | 'legacyMember',
     Wire
   >;
   readonly missingOwnerId: string;
@@ -37,11 +44,16 @@ export function migrationTenant(options: { fillerUsers?: number; fillerGroups?: 
     finance: wireGroup('Finance', []),
     legacyDevs: wireGroup('Legacy Devs', [roles.developer]),
   };
-  const fillerGroups = Array.from({ length: options.fillerGroups ?? 6 }, (_, i) => wireGroup(`Team ${i}`, [roles.sharedSpace]));
+  const fillerGroups = Array.from({ length: options.fillerGroups ?? 6 }, (_, i) =>
+    wireGroup(`Team ${i}`, [roles.sharedSpace]),
+  );
   const users = {
     me: wireUser('Checker Bot', { roles: [roles.tenantAdmin], fields: { clientId: 'bot-client' } }),
     migrated: wireUser('Jane Doe', { groups: [groups.biDevelopers, groups.finance], roles: [roles.sharedSpace] }),
-    unmigrated: wireUser('Integration Svc', { roles: [roles.developer], fields: { roles: ['Developer'], clientId: '' } }),
+    unmigrated: wireUser('Integration Svc', {
+      roles: [roles.developer],
+      fields: { roles: ['Developer'], clientId: '' },
+    }),
     disabledOwner: wireUser('Gone Girl', { status: 'disabled', groups: [fillerGroups[0] as Wire] }),
     deletedOwner: wireUser('Old Timer', { status: 'deleted' }),
     formerDeveloper: wireUser('Former Dev', { groups: [groups.finance] }),
@@ -49,7 +61,10 @@ export function migrationTenant(options: { fillerUsers?: number; fillerGroups?: 
     legacyMember: wireUser('Legacy Member', { groups: [groups.legacyDevs] }),
   };
   const filler = Array.from({ length: options.fillerUsers ?? 40 }, (_, i) =>
-    wireUser(`Filler ${i}`, { groups: [fillerGroups[i % fillerGroups.length] as Wire], status: i % 7 === 0 ? 'invited' : 'active' }),
+    wireUser(`Filler ${i}`, {
+      groups: [fillerGroups[i % fillerGroups.length] as Wire],
+      status: i % 7 === 0 ? 'invited' : 'active',
+    }),
   );
   const missingOwnerId = objectId();
   const apiKeys = [
@@ -72,7 +87,12 @@ export function migrationTenant(options: { fillerUsers?: number; fillerGroups?: 
       roles: Object.values(roles),
       apiKeys,
       everyoneRoles: [],
-      config: { max_api_key_expiry: 'P365D', max_keys_per_user: 5, scim_externalClient_expiry: 'P365D', api_keys_enabled: true },
+      config: {
+        max_api_key_expiry: 'P365D',
+        max_keys_per_user: 5,
+        scim_externalClient_expiry: 'P365D',
+        api_keys_enabled: true,
+      },
       meId: users.me.id,
       tenantName: 'Acme EU',
     },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { apiKeyConfigOutOfPolicy as rule } from '../../../../lambda/policy/rules/api-key-config-out-of-policy';
 import type { ApiKeysConfig } from '../../../../lambda/collect/snapshot';
-import { SnapshotBuilder, TENANT_ID, policyWith, runRule } from '../builders';
+import { apiKeyConfigOutOfPolicy as rule } from '../../../../lambda/policy/rules/api-key-config-out-of-policy';
+import { policyWith, runRule, SnapshotBuilder, TENANT_ID } from '../builders';
 
 function withConfig(config: ApiKeysConfig | undefined) {
   const b = new SnapshotBuilder();
@@ -46,21 +46,27 @@ describe('api-key-config-out-of-policy', () => {
   it('compares durations by length, not as text', () => {
     // "PT8761H" sorts before "P365D" as text but is one hour longer.
     const [finding] = runRule(rule, withConfig({ maxApiKeyExpiry: 'PT8761H' }));
-    expect(finding?.evidence.violations).toEqual([expect.objectContaining({ setting: 'max_api_key_expiry' })]);
-    expect(runRule(rule, withConfig({ maxApiKeyExpiry: 'P12M' }), {
-      policy: policyWith({ rules: { 'api-key-config-out-of-policy': { maxKeyExpiry: 'P1Y' } } }),
-    })).toEqual([]);
-    expect(runRule(rule, withConfig({ maxApiKeyExpiry: 'P13M' }), {
-      policy: policyWith({ rules: { 'api-key-config-out-of-policy': { maxKeyExpiry: 'P1Y' } } }),
-    })).toHaveLength(1);
+    expect(finding!.evidence.violations).toEqual([expect.objectContaining({ setting: 'max_api_key_expiry' })]);
+    expect(
+      runRule(rule, withConfig({ maxApiKeyExpiry: 'P12M' }), {
+        policy: policyWith({ rules: { 'api-key-config-out-of-policy': { maxKeyExpiry: 'P1Y' } } }),
+      }),
+    ).toEqual([]);
+    expect(
+      runRule(rule, withConfig({ maxApiKeyExpiry: 'P13M' }), {
+        policy: policyWith({ rules: { 'api-key-config-out-of-policy': { maxKeyExpiry: 'P1Y' } } }),
+      }),
+    ).toHaveLength(1);
   });
 
   it('applies the policy limits', () => {
     const snapshot = withConfig({ maxApiKeyExpiry: 'P90D', maxKeysPerUser: 5 });
     expect(runRule(rule, snapshot)).toEqual([]);
-    const strict = policyWith({ rules: { 'api-key-config-out-of-policy': { maxKeyExpiry: 'P30D', maxKeysPerUser: 2 } } });
+    const strict = policyWith({
+      rules: { 'api-key-config-out-of-policy': { maxKeyExpiry: 'P30D', maxKeysPerUser: 2 } },
+    });
     const [finding] = runRule(rule, snapshot, { policy: strict });
-    expect((finding?.evidence.violations as unknown[]).length).toBe(2);
+    expect((finding!.evidence.violations as unknown[]).length).toBe(2);
   });
 
   it('reports a value it cannot read rather than passing it', () => {

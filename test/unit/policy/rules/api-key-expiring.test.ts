@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { apiKeyExpiring as rule } from '../../../../lambda/policy/rules/api-key-expiring';
-import { NOW, SnapshotBuilder, daysFromNow, policyWith, runRule } from '../builders';
+import { daysFromNow, NOW, policyWith, runRule, SnapshotBuilder } from '../builders';
 
 describe('api-key-expiring', () => {
   it('passes when keys expire after the window', () => {
@@ -25,7 +25,9 @@ describe('api-key-expiring', () => {
     expect(findings[0]?.message).toContain('owned by Jane Doe <jane.doe@example.com>');
     expect(findings[0]?.message).toContain('in 5 days');
     expect(findings[0]?.remediation).toContain(`DELETE /api/v1/api-keys/${soon.id}`);
-    expect(findings[0]?.remediation).toContain('POST /api/v1/api-keys {"description":"reload trigger","expiry":"P90D"}');
+    expect(findings[0]?.remediation).toContain(
+      'POST /api/v1/api-keys {"description":"reload trigger","expiry":"P90D"}',
+    );
   });
 
   it('uses the policy window', () => {

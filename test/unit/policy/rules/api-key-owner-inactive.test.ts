@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { apiKeyOwnerInactive as rule } from '../../../../lambda/policy/rules/api-key-owner-inactive';
-import { SnapshotBuilder, daysFromNow, runRule } from '../builders';
+import { daysFromNow, runRule, SnapshotBuilder } from '../builders';
 
 const MISSING_ID = '65aaaaaaaaaaaaaaaaaaaaaa';
 

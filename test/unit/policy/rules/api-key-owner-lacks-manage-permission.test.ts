@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { apiKeyOwnerLacksManagePermission as rule } from '../../../../lambda/policy/rules/api-key-owner-lacks-manage-permission';
-import { SnapshotBuilder, daysFromNow, policyWith, runRule } from '../builders';
+import { daysFromNow, policyWith, runRule, SnapshotBuilder } from '../builders';
 
 describe('api-key-owner-lacks-manage-permission', () => {
   it('passes when the owner holds api-keys through a direct custom role', () => {
@@ -48,7 +48,7 @@ describe('api-key-owner-lacks-manage-permission', () => {
     const keys = [b.key(owner), b.key(owner), b.key(owner), b.key(owner)];
     const findings = runRule(rule, b.build());
     expect(findings).toHaveLength(1);
-    expect((findings[0]?.evidence.keys as { id: string }[]).map((k) => k.id)).toEqual(keys.map((k) => k.id));
+    expect((findings[0]!.evidence.keys as { id: string }[]).map((k) => k.id)).toEqual(keys.map((k) => k.id));
     expect(findings[0]?.message).toContain('4 active API keys');
     expect(findings[0]?.message).toContain('and 1 more');
   });
@@ -76,7 +76,10 @@ describe('api-key-owner-lacks-manage-permission', () => {
   });
 
   it.each([
-    ['a group role only', (b: SnapshotBuilder) => ({ groups: [b.group('BI Integrations', [b.role('Keys', ['api-keys'])])] })],
+    [
+      'a group role only',
+      (b: SnapshotBuilder) => ({ groups: [b.group('BI Integrations', [b.role('Keys', ['api-keys'])])] }),
+    ],
     ['the Everyone group', (b: SnapshotBuilder) => (b.everyone(b.role('Keys', ['api-keys'])), {})],
     ['UserDefault', (b: SnapshotBuilder) => (b.userDefault(['api-keys']), {})],
   ])('passes when the permission comes through %s', (_, arrange) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EVERYONE_GROUP_ID } from '../../../../lambda/collect/snapshot';
 import { deprecatedDeveloperRoleAssigned as rule } from '../../../../lambda/policy/rules/deprecated-developer-role-assigned';
-import { SnapshotBuilder, runRule } from '../builders';
+import { runRule, SnapshotBuilder } from '../builders';
 
 describe('deprecated-developer-role-assigned', () => {
   it('passes on a tenant where nobody holds Developer', () => {
@@ -30,7 +30,10 @@ describe('deprecated-developer-role-assigned', () => {
     expect(finding).toMatchObject({
       severity: 'high',
       subject: { type: 'user', id: user.id, name: 'Jane Doe' },
-      evidence: { assignedVia: ['assignedRoles'], developerRole: { id: developer.id, name: 'Developer', type: 'default' } },
+      evidence: {
+        assignedVia: ['assignedRoles'],
+        developerRole: { id: developer.id, name: 'Developer', type: 'default' },
+      },
     });
     expect(finding?.message).toContain('fail with 401 Authorization Required');
     expect(finding?.remediation).toContain(
@@ -79,7 +82,7 @@ describe('deprecated-developer-role-assigned', () => {
     expect(findings[0]?.remediation).toContain(`PATCH /api/v1/groups/${group.id}`);
   });
 
-  it('reports a group known only from its members\' records', () => {
+  it("reports a group known only from its members' records", () => {
     const b = new SnapshotBuilder();
     const developer = b.developerRole({ listed: false });
     const group = b.group('Old IdP Group', [developer], { listed: false });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EVERYONE_GROUP_ID } from '../../../../lambda/collect/snapshot';
 import { formerDeveloperNotMigrated as rule } from '../../../../lambda/policy/rules/former-developer-not-migrated';
-import { SnapshotBuilder, policyWith, runRule } from '../builders';
+import { policyWith, runRule, SnapshotBuilder } from '../builders';
 
 describe('former-developer-not-migrated', () => {
   it('passes when former Developers hold api-keys', () => {
@@ -17,7 +17,9 @@ describe('former-developer-not-migrated', () => {
     const b = new SnapshotBuilder();
     const user = b.user('Jane Doe');
     const key = b.key(user);
-    const [finding, ...rest] = runRule(rule, b.build(), { known: { users: [{ id: user.id, name: 'Jane' }], groups: [] } });
+    const [finding, ...rest] = runRule(rule, b.build(), {
+      known: { users: [{ id: user.id, name: 'Jane' }], groups: [] },
+    });
     expect(rest).toEqual([]);
     expect(finding).toMatchObject({
       severity: 'high',
@@ -43,7 +45,13 @@ describe('former-developer-not-migrated', () => {
   it('skips inactive and missing users', () => {
     const b = new SnapshotBuilder();
     const disabled = b.user('Gone', { status: 'disabled' });
-    const known = { users: [{ id: disabled.id, name: 'Gone' }, { id: '65cccccccccccccccccccccc', name: 'Deleted' }], groups: [] };
+    const known = {
+      users: [
+        { id: disabled.id, name: 'Gone' },
+        { id: '65cccccccccccccccccccccc', name: 'Deleted' },
+      ],
+      groups: [],
+    };
     expect(runRule(rule, b.build(), { known })).toEqual([]);
   });
 
@@ -67,7 +75,9 @@ describe('former-developer-not-migrated', () => {
     });
     expect(finding?.message).toContain('1 member owns active keys');
     // The fix keeps the group's current roles and adds the existing granting role by id.
-    expect(finding?.remediation).toMatch(new RegExp(`"value":\\[\\{"id":"${viewer.id}"\\},\\{"id":"[0-9a-f]{24}"\\}\\]`));
+    expect(finding?.remediation).toMatch(
+      new RegExp(`"value":\\[\\{"id":"${viewer.id}"\\},\\{"id":"[0-9a-f]{24}"\\}\\]`),
+    );
   });
 
   it('leaves principals still holding Developer to deprecated-developer-role-assigned', () => {
@@ -88,7 +98,13 @@ describe('former-developer-not-migrated', () => {
     const b = new SnapshotBuilder();
     const disabled = b.group('Old Devs', [], { status: 'disabled' });
     b.group('com.qlik.Everyone', [], { id: EVERYONE_GROUP_ID });
-    const known = { users: [], groups: [{ id: disabled.id, name: 'Old Devs' }, { id: EVERYONE_GROUP_ID, name: 'Everyone' }] };
+    const known = {
+      users: [],
+      groups: [
+        { id: disabled.id, name: 'Old Devs' },
+        { id: EVERYONE_GROUP_ID, name: 'Everyone' },
+      ],
+    };
     expect(runRule(rule, b.build(), { known })).toEqual([]);
   });
 });

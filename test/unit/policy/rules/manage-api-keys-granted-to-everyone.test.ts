@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EVERYONE_GROUP_ID } from '../../../../lambda/collect/snapshot';
 import { manageApiKeysGrantedToEveryone as rule } from '../../../../lambda/policy/rules/manage-api-keys-granted-to-everyone';
-import { SnapshotBuilder, findingsOf, policyWith, runRule } from '../builders';
+import { findingsOf, policyWith, runRule, SnapshotBuilder } from '../builders';
 
 describe('manage-api-keys-granted-to-everyone', () => {
   it('passes when api-keys comes from a dedicated role', () => {

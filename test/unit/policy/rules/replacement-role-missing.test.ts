@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { replacementRoleMissing as rule } from '../../../../lambda/policy/rules/replacement-role-missing';
-import { SnapshotBuilder, TENANT_ID, policyWith, runRule } from '../builders';
+import { policyWith, runRule, SnapshotBuilder, TENANT_ID } from '../builders';
 
 describe('replacement-role-missing', () => {
   it('passes when a role grants api-keys, even before it is assigned', () => {

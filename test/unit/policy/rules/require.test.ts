@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy, ruleTitle } from '../../../../lambda/policy/evaluate';
 import type { PolicyDocument } from '../../../../lambda/policy/schema';
-import { NOW, SnapshotBuilder, policyWith } from '../builders';
+import { NOW, policyWith, SnapshotBuilder } from '../builders';
 
 type RequireEntry = NonNullable<PolicyDocument['require']>[number];
 
 function requirePolicy(entry: Partial<RequireEntry> & Pick<RequireEntry, 'select'>) {
   return policyWith({
-    require: [{ id: 'bi-team-can-manage-api-keys', title: 'The BI team can manage API keys', severity: 'high', scopes: ['api-keys'], ...entry }],
+    require: [
+      {
+        id: 'bi-team-can-manage-api-keys',
+        title: 'The BI team can manage API keys',
+        severity: 'high',
+        scopes: ['api-keys'],
+        ...entry,
+      },
+    ],
   });
 }
 
@@ -49,9 +57,11 @@ describe('custom require rules', () => {
     const byEmail = b.user('By Email', { email: 'by.email@example.com' });
     b.user('Not Selected');
     const policy = requirePolicy({ select: { users: ['BY.EMAIL@example.com'], roles: ['Analyst'] } });
-    expect(customFindings(b.build(), policy).map((f) => f.subject.id).sort()).toEqual(
-      [direct.id, viaGroup.id, byEmail.id].sort(),
-    );
+    expect(
+      customFindings(b.build(), policy)
+        .map((f) => f.subject.id)
+        .sort(),
+    ).toEqual([direct.id, viaGroup.id, byEmail.id].sort());
 
     const everyoneTenant = new SnapshotBuilder();
     const everyoneRole = everyoneTenant.role('Analyst', []);
@@ -61,7 +71,7 @@ describe('custom require rules', () => {
     expect(customFindings(everyoneTenant.build(), requirePolicy({ select: { roles: ['Analyst'] } }))).toHaveLength(2);
   });
 
-  it('skips inactive users and uses the rule\'s own remediation text when given', () => {
+  it("skips inactive users and uses the rule's own remediation text when given", () => {
     const b = new SnapshotBuilder();
     b.user('Disabled', { status: 'disabled', email: 'disabled@example.com' });
     const active = b.user('Active', { email: 'active@example.com' });

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { QlikClient, type QlikClientOptions } from '../../../../lambda/qlik/client';
 import type { QlikCredentials } from '../../../../lambda/qlik/credentials';
-import { ORIGIN, type FakeTenant } from './fake-tenant';
+import { type FakeTenant, ORIGIN } from './fake-tenant';
 
 export const API_KEY = 'qag-test-api-key-5f2c9e1b7d';
 

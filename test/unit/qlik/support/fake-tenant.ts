@@ -102,7 +102,9 @@ export class FakeTenant {
   /** Requests to `pathname` (any query), optionally of one method. */
   calls(pathname: string | RegExp, method = 'GET'): RecordedRequest[] {
     return this.requests.filter(
-      (r) => r.method === method && (typeof pathname === 'string' ? r.url.pathname === pathname : pathname.test(r.url.pathname)),
+      (r) =>
+        r.method === method &&
+        (typeof pathname === 'string' ? r.url.pathname === pathname : pathname.test(r.url.pathname)),
     );
   }
 
@@ -139,7 +141,10 @@ export class FakeTenant {
     if (pathname === '/api/v1/users/me') return redirect(301, `/api/v1/users/${d.meId}`);
     if (pathname === '/api/v1/tenants/me') return redirect(302, `/api/v1/tenants/${TENANT_ID}`);
     if (pathname === `/api/v1/tenants/${TENANT_ID}`) {
-      return { status: 200, json: { id: TENANT_ID, name: d.tenantName ?? 'acme', hostnames: ['acme.eu.qlikcloud.com'] } };
+      return {
+        status: 200,
+        json: { id: TENANT_ID, name: d.tenantName ?? 'acme', hostnames: ['acme.eu.qlikcloud.com'] },
+      };
     }
     if (pathname === '/api/v1/users') {
       const filter = request.url.searchParams.get('filter');
@@ -164,18 +169,24 @@ export class FakeTenant {
         json: {
           autoCreateGroups: true,
           tenantId: TENANT_ID,
-          systemGroups: { [EVERYONE_ID]: { id: EVERYONE_ID, name: 'com.qlik.Everyone', assignedRoles: d.everyoneRoles } },
+          systemGroups: {
+            [EVERYONE_ID]: { id: EVERYONE_ID, name: 'com.qlik.Everyone', assignedRoles: d.everyoneRoles },
+          },
         },
       };
     }
     if (pathname === `/api/v1/groups/${EVERYONE_ID}`) {
-      return { status: 200, json: { id: EVERYONE_ID, name: 'com.qlik.Everyone', tenantId: TENANT_ID, assignedRoles: d.everyoneRoles } };
+      return {
+        status: 200,
+        json: { id: EVERYONE_ID, name: 'com.qlik.Everyone', tenantId: TENANT_ID, assignedRoles: d.everyoneRoles },
+      };
     }
     const group = /^\/api\/v1\/groups\/([^/]+)$/.exec(pathname);
     if (group) return entity(d.groups.find((g) => g.id === group[1]));
     if (pathname === '/api/v1/roles') return this.#cursorPage(request, d.roles);
     if (pathname === '/api/v1/api-keys') return this.#keysPage(request);
-    if (pathname === `/api/v1/api-keys/configs/${TENANT_ID}`) return d.config ? { status: 200, json: d.config } : notFound();
+    if (pathname === `/api/v1/api-keys/configs/${TENANT_ID}`)
+      return d.config ? { status: 200, json: d.config } : notFound();
     return notFound();
   }
 
@@ -222,7 +233,10 @@ export function redirect(status: number, location: string): FakeResponse {
 }
 
 export function notFound(): FakeResponse {
-  return { status: 404, json: { errors: [{ code: 'HTTP-404', title: 'Not found', status: 404 }], traceId: 'trace-404' } };
+  return {
+    status: 404,
+    json: { errors: [{ code: 'HTTP-404', title: 'Not found', status: 404 }], traceId: 'trace-404' },
+  };
 }
 
 function entity(item: Wire | undefined): FakeResponse {
@@ -239,7 +253,8 @@ function normalizeHeaders(headers: unknown): Record<string, string> {
       out[key.toLowerCase()] = value;
     });
   } else {
-    for (const [key, value] of Object.entries(headers as Record<string, unknown>)) out[key.toLowerCase()] = String(value);
+    for (const [key, value] of Object.entries(headers as Record<string, unknown>))
+      out[key.toLowerCase()] = String(value);
   }
   return out;
 }

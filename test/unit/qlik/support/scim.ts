@@ -5,11 +5,11 @@
  */
 import {
   bindFilter,
-  matches,
-  parseFilter,
   type FilterNode,
   type FilterOperator,
   type FilterSchema,
+  matches,
+  parseFilter,
 } from '../../../sim/scim-filter';
 
 type Entity = Record<string, unknown>;
@@ -35,7 +35,9 @@ function requireCollectorSubset(node: FilterNode, fields: FilterSchema<Entity>, 
       return;
     case 'compare':
       if (!Object.hasOwn(fields.attributes, node.attribute)) {
-        throw new Error(`unknown ${fields.resource} field "${node.attribute}" (names are case-sensitive here): ${filter}`);
+        throw new Error(
+          `unknown ${fields.resource} field "${node.attribute}" (names are case-sensitive here): ${filter}`,
+        );
       }
   }
 }
@@ -52,7 +54,8 @@ function eqFields(
   };
 }
 
-const text = (field: string) => (entity: Entity) => (typeof entity[field] === 'string' ? [entity[field] as string] : []);
+const text = (field: string) => (entity: Entity) =>
+  typeof entity[field] === 'string' ? [entity[field] as string] : [];
 const roles = (user: Entity) => (user['assignedRoles'] as { name: string; id: string }[] | undefined) ?? [];
 const groups = (user: Entity) =>
   (user['assignedGroups'] as { id: string; assignedRoles?: { name: string }[] }[] | undefined) ?? [];

@@ -5,6 +5,8 @@
  * deployment twenty minutes later, and the heartbeat alarm needs the longest gap between two runs.
  */
 
+import { DAY_MS } from '../lambda/util/time';
+
 export class ScheduleExpressionError extends Error {
   override readonly name = 'ScheduleExpressionError';
   constructor(readonly expected: string) {
@@ -174,7 +176,7 @@ function longestGapMinutes(
   let previous: number | undefined;
   let longest = 0;
   for (let d = 0; d < days; d++) {
-    const date = new Date(start + d * 86_400_000);
+    const date = new Date(start + d * DAY_MS);
     if (!months.has(date.getUTCMonth() + 1)) continue;
     if (daysOfMonth && !daysOfMonth.has(date.getUTCDate())) continue;
     if (daysOfWeek && !daysOfWeek.has(date.getUTCDay() + 1)) continue;

@@ -2,8 +2,10 @@
  * Drift: compares this run's findings with the tenant's previous state and decides, per finding, whether it is new,
  * ongoing, reopened or resolved, and whether an exception suppresses it.
  */
+
 import { type ExceptionRecord, type Finding, type FindingDraft, findingId, SEVERITY_RANK } from '../report/model';
 import { compareText } from '../util/text';
+import { DAY_MS } from '../util/time';
 import {
   EXCEPTION_WITHOUT_EXPIRY_RULE,
   EXCEPTION_WITHOUT_EXPIRY_TITLE,
@@ -24,7 +26,6 @@ import {
 
 /** Resolved findings are forgotten after a year; one that comes back later is simply new again. */
 export const RESOLVED_RETENTION_DAYS = 365;
-const DAY_MS = 86_400_000;
 
 export interface NamedPrincipal {
   readonly id: string;

@@ -2,7 +2,9 @@
  * Exceptions (accepted risks) from the policy file: which findings they suppress, whether they are still in force,
  * and a warning for those that never end.
  */
+
 import type { ExceptionRecord, FindingDraft, Subject } from '../report/model';
+import { DAY_MS } from '../util/time';
 
 /**
  * An exception as the policy file states it: the same fields the report records. The policy schema owns validation.
@@ -15,7 +17,6 @@ export const EXCEPTION_WITHOUT_EXPIRY_TITLE = 'Exceptions end on a set date';
 /** An open-ended exception older than this is flagged: accepted risks should be reviewed. */
 export const OPEN_ENDED_EXCEPTION_MAX_AGE_DAYS = 90;
 
-const DAY_MS = 86_400_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** True when the exception names this rule and subject. */

@@ -2,12 +2,13 @@
  * Health issues: the checker itself cannot do its job for a tenant. Each says what happened, what it means and what
  * to do, because the person reading it at 6 am should not need the runbook to act.
  */
+
 import type { ReportError, Severity } from '../report/model';
+import { DAY_MS } from '../util/time';
 import type { HealthIssue } from './content';
 
 const NOT_A_PASS =
   'Nothing was checked in this run: this is not a pass. The findings of the last successful run still stand.';
-const DAY_MS = 86_400_000;
 
 interface ErrorAdvice {
   readonly headline: string;

@@ -6,9 +6,11 @@
  *
  * Pure: the same input gives the same messages, so the orchestrator may plan again (e.g. after archiving failed).
  */
+
 import { byImportance } from '../drift/apply';
 import type { TenantState } from '../drift/state';
 import { type Finding, type Severity, type TenantReport, worstSeverity } from '../report/model';
+import { DAY_MS } from '../util/time';
 import { renderChat } from './chat';
 import type { AlertContent, AlertContext, HealthIssue } from './content';
 import { renderEmail } from './email';
@@ -16,7 +18,6 @@ import { archiveFailureIssue, credentialExpiryIssue, tenantErrorIssue } from './
 import type { OutboundMessage } from './message';
 import { oneLine } from './text';
 
-const DAY_MS = 86_400_000;
 /**
  * Scheduled runs start a few seconds (or minutes, after a retry) late. Without slack a weekly reminder due at 06:00:00
  * would miss the run at 06:00:00 a week later that actually started 3 seconds early, and slip a whole day.

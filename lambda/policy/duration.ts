@@ -6,6 +6,8 @@
  * key created now may live until `now + max_api_key_expiry`.
  */
 
+import { DAY_MS, HOUR_MS } from '../util/time';
+
 export interface IsoDuration {
   readonly years: number;
   readonly months: number;
@@ -55,7 +57,7 @@ export function addIsoDuration(start: Date, duration: IsoDuration): Date {
     start.getUTCMilliseconds(),
   );
   const exactMs =
-    ((duration.weeks * 7 + duration.days) * 24 + duration.hours) * 3_600_000 +
+    ((duration.weeks * 7 + duration.days) * 24 + duration.hours) * HOUR_MS +
     duration.minutes * 60_000 +
     duration.seconds * 1000;
   return new Date(calendar + exactMs);
@@ -69,5 +71,5 @@ export function compareIsoDurations(a: IsoDuration, b: IsoDuration, relativeTo: 
 /** Length in days from `relativeTo`, rounded to two decimals, for evidence people can read. */
 export function durationInDays(duration: IsoDuration, relativeTo: Date): number {
   const ms = addIsoDuration(relativeTo, duration).getTime() - relativeTo.getTime();
-  return Math.round((ms / 86_400_000) * 100) / 100;
+  return Math.round((ms / DAY_MS) * 100) / 100;
 }

@@ -10,9 +10,11 @@
  * compact row each; long groups start collapsed in <details>; evidence is capped per finding. The JSON and CSV files
  * of the same run carry everything.
  */
+
 import { OPEN_ENDED_EXCEPTION_MAX_AGE_DAYS } from '../drift/exceptions';
 import { CHECK_ERROR_CODES, type CheckErrorCode } from '../errors';
 import { compareText, plural } from '../util/text';
+import { DAY_MS } from '../util/time';
 import { html, type SafeHtml, trustedHtml } from './escape';
 import { REPORT_CSS } from './html-style';
 import { bigintAsText } from './json';
@@ -48,7 +50,6 @@ const EVIDENCE_LIMITS = { entries: 25, items: 12, chars: 600, depth: 3 } as cons
 const LONG_KEY = 24;
 /** Groups longer than this start collapsed. */
 const OPEN_GROUP_LIMIT = 100;
-const DAY_MS = 86_400_000;
 const EXCEPTION_ENDS_SOON_DAYS = 14;
 
 const SEVERITY_LABEL: Record<Severity, string> = {

@@ -5,6 +5,7 @@
  */
 
 import { compareText } from '../util/text';
+import { DAY_MS } from '../util/time';
 import { html, type SafeHtml } from './escape';
 import type { RunReport, TenantReport } from './model';
 
@@ -65,7 +66,7 @@ function niceMax(value: number): number {
 function labelsFor(points: readonly TrendPoint[]): string[] {
   const times = points.map((p) => Date.parse(p.at));
   const valid = times.filter((t) => !Number.isNaN(t));
-  const spanDays = valid.length > 1 ? (Math.max(...valid) - Math.min(...valid)) / 86_400_000 : 0;
+  const spanDays = valid.length > 1 ? (Math.max(...valid) - Math.min(...valid)) / DAY_MS : 0;
   return points.map((p, i) => {
     const t = times[i]!;
     if (Number.isNaN(t)) return p.runId.slice(0, 10);

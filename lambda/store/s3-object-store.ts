@@ -2,6 +2,7 @@
  * Object store in an S3 bucket (the Lambda's report archive). Retention comes from the bucket's default Object Lock
  * rule; an explicit per-object retention is only set when configured.
  */
+
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -12,6 +13,7 @@ import {
   type PutObjectCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { DAY_MS } from '../util/time';
 import {
   assertValidKey,
   type ListOptions,
@@ -33,8 +35,6 @@ export interface S3ObjectStoreOptions {
   /** Clock for the explicit retention date. */
   readonly now?: () => Date;
 }
-
-const DAY_MS = 86_400_000;
 
 export class S3ObjectStore implements ObjectStore {
   private readonly keyPrefix: string;

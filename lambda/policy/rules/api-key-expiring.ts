@@ -1,12 +1,11 @@
 import type { SnapshotApiKey } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
 import { plural } from '../../util/text';
+import { DAY_MS } from '../../util/time';
 import { describeKey, describeUser, keyEvidence, keySubject, userEvidence } from '../evidence';
 import { numberedSteps } from '../remediation';
 import { ISO27001, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 import { isLiveKey } from '../tenant-index';
-
-const DAY_MS = 86_400_000;
 
 const metadata: RuleMetadata = {
   id: 'api-key-expiring',

@@ -40,6 +40,12 @@ export interface SimSettings {
   readonly scimSubPrefix: string;
   /** Accept `add` / `remove-value` on a user's `/assignedRoles` (typed, documented as unsupported). §3 */
   readonly allowAddRemoveOnAssignedRoles: boolean;
+  /**
+   * A user PATCH replacing `/assignedRoles` with a reference to an unknown role: refuse the whole patch (400), or
+   * assign the known roles and answer 207 with an `Errors` item per unknown one (the "partial success with non-critical
+   * failures" the Users API documents without saying which failures qualify). §3
+   */
+  readonly unknownRoleInUserPatch: 'reject' | 'partial';
   /** Roles allowed to read the API-key config. §6 */
   readonly apiKeysConfigAllowedRoles: readonly string[];
   /** Serve the undocumented `POST /api/v1/accesscontrol/evaluation`. §11 */
@@ -86,6 +92,7 @@ export const DEFAULT_SIM_SETTINGS: SimSettings = Object.freeze({
   rejectKeysOfOwnersWithoutScope: true,
   scimSubPrefix: 'SCIM\\',
   allowAddRemoveOnAssignedRoles: false,
+  unknownRoleInUserPatch: 'reject',
   apiKeysConfigAllowedRoles: Object.freeze(['TenantAdmin']),
   accessControlEvaluation: false,
   unauthorizedBody: 'json',

@@ -154,15 +154,26 @@ export function isReply(value: unknown): value is Reply {
 
 /** Resolves `[{ id }]` or `[{ name }]` role references; names match exactly (case-sensitive, as Qlik's names). */
 export function resolveRoleRefs(state: TenantState, value: unknown): SimRole[] | string {
+  const resolved = resolveRoleRefsLeniently(state, value);
+  if (typeof resolved === 'string') return resolved;
+  return resolved.unknown.length > 0 ? `unknown role ${resolved.unknown[0]}` : resolved.roles;
+}
+
+/** As {@link resolveRoleRefs}, but unknown references are listed (as JSON text) instead of failing the whole list. */
+export function resolveRoleRefsLeniently(
+  state: TenantState,
+  value: unknown,
+): { roles: SimRole[]; unknown: string[] } | string {
   if (!Array.isArray(value)) return 'value must be an array of { id } or { name } role references';
   const roles: SimRole[] = [];
+  const unknown: string[] = [];
   for (const ref of value) {
     if (typeof ref !== 'object' || ref === null) return 'each role reference must be an object with id or name';
     const { id, name } = ref as { id?: unknown; name?: unknown };
-    const role =
-      typeof id === 'string' ? state.role(id) : typeof name === 'string' ? state.roleByName(name) : undefined;
-    if (!role) return `unknown role ${JSON.stringify(ref)}`;
-    if (!roles.includes(role)) roles.push(role);
+    if (typeof id !== 'string' && typeof name !== 'string') return 'each role reference must have an id or a name';
+    const role = typeof id === 'string' ? state.role(id) : state.roleByName(name as string);
+    if (!role) unknown.push(JSON.stringify(ref));
+    else if (!roles.includes(role)) roles.push(role);
   }
-  return roles;
+  return { roles, unknown };
 }

@@ -4,16 +4,25 @@
  */
 
 import type { Reply } from '../http';
-import { badRequest, forbidden, notFound } from '../http';
+import { badRequest, forbidden, notFound, traceId } from '../http';
 import { cursorPage, parseLimit } from '../paging';
 import type { SimUser } from '../scenario';
 import type { FilterNode, FilterSchema } from '../scim-filter';
 import { bindFilter, indexCandidates, matches, parseFilter, splitStatusCondition } from '../scim-filter';
 import type { TenantState } from '../tenant-state';
-import type { WireUser, WireUsers } from '../wire';
+import type { WireErrors, WireUser, WireUsers } from '../wire';
 import { renderUser } from '../wire';
 import type { HandlerContext, Route } from './route';
-import { isAdmin, isReply, parsePatch, parseSort, requireIdentity, resolveRoleRefs, route, sortBy } from './route';
+import {
+  isAdmin,
+  isReply,
+  parsePatch,
+  parseSort,
+  requireIdentity,
+  resolveRoleRefsLeniently,
+  route,
+  sortBy,
+} from './route';
 
 const USER_SORT_FIELDS = [
   'name',
@@ -192,6 +201,7 @@ function patchUser(ctx: HandlerContext): Reply {
   const ops = parsePatch(ctx, 'users');
   if (isReply(ops)) return ops;
   const changes: ((u: SimUser) => void)[] = [];
+  const partialFailures: string[] = [];
   for (const { op, path, value } of ops) {
     const p = path.startsWith('/') ? path : `/${path}`;
     if (!USER_PATCH_PATHS.has(p)) return badRequest('users', settings, `unsupported path ${JSON.stringify(path)}`);
@@ -204,9 +214,14 @@ function patchUser(ctx: HandlerContext): Reply {
           settings,
           `op ${JSON.stringify(op)} is not supported on /assignedRoles: read assignedRoles and send the full list with replace`,
         );
-      const roles = resolveRoleRefs(state, Array.isArray(value) ? value : [value]);
-      if (typeof roles === 'string') return badRequest('users', settings, roles);
-      const ids = roles.map((r) => r.id);
+      const resolved = resolveRoleRefsLeniently(state, Array.isArray(value) ? value : [value]);
+      if (typeof resolved === 'string') return badRequest('users', settings, resolved);
+      if (resolved.unknown.length > 0) {
+        if (settings.unknownRoleInUserPatch === 'reject')
+          return badRequest('users', settings, `unknown role ${resolved.unknown[0]}`);
+        partialFailures.push(...resolved.unknown.map((ref) => `unknown role ${ref} was not assigned`));
+      }
+      const ids = resolved.roles.map((r) => r.id);
       if (op === 'replace') changes.push((u) => (u.assignedRoles = ids));
       else if (op === 'add') changes.push((u) => (u.assignedRoles = [...new Set([...u.assignedRoles, ...ids])]));
       else changes.push((u) => (u.assignedRoles = u.assignedRoles.filter((id) => !ids.includes(id))));
@@ -227,7 +242,13 @@ function patchUser(ctx: HandlerContext): Reply {
     for (const change of changes) change(user);
     user.lastUpdatedAt = lastUpdatedAt;
   });
-  return { status: 204 };
+  if (partialFailures.length === 0) return { status: 204 };
+  // 207: what could be applied was; each non-critical failure is one Errors item.
+  const body: WireErrors = {
+    errors: partialFailures.map((detail) => ({ code: 'USERS-207', title: 'Partial success', detail, status: 207 })),
+    traceId: traceId(),
+  };
+  return { status: 207, json: body };
 }
 
 export const userRoutes: readonly Route[] = [

@@ -36,7 +36,9 @@ describe('POST /api/v1/roles', () => {
     });
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe(`/api/v1/roles/${created.json().id}`);
-    const listed = (await call(t, '/api/v1/roles?limit=100', { token })).json().data.map((r: { name: string }) => r.name);
+    const listed = (await call(t, '/api/v1/roles?limit=100', { token }))
+      .json()
+      .data.map((r: { name: string }) => r.name);
     expect(listed).toContain('Manage API keys');
   });
 

@@ -1,5 +1,5 @@
 /**
- * Error codes of the run report contract (design.md). A tenant that cannot be checked ends with one of these,
+ * Error codes of the run report contract (docs/architecture.md). A tenant that cannot be checked ends with one of these,
  * never with a pass.
  */
 export const CHECK_ERROR_CODES = [

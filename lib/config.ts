@@ -79,7 +79,7 @@ const ScheduleSchema = z
       .string()
       .default('UTC')
       .refine(isTimeZone, { error: 'an IANA time zone such as Europe/Berlin, America/New_York or UTC' }),
-    /** Scheduler retries when it cannot hand the event to Lambda (not when the function fails: see design.md). */
+    /** Scheduler retries when it cannot hand the event to Lambda (not when the function fails: see docs/architecture.md, "The flow"). */
     retryAttempts: z.number().int().min(0).max(185).default(3),
     maxEventAgeMinutes: z.number().int().min(1).max(1440).default(60),
   })

@@ -1,5 +1,5 @@
 /**
- * The Qlik calls that fix findings (qlik-cloud-api.md §12), written out with the tenant's real ids and names so a
+ * The Qlik calls that fix findings (docs/qlik-cloud-api.md §12), written out with the tenant's real ids and names so a
  * platform engineer can paste them.
  */
 import { MANAGE_API_KEYS_SCOPE, type SnapshotUser } from '../collect/snapshot';

@@ -1,5 +1,5 @@
 /**
- * Effective scopes of a user (qlik-cloud-api.md §5), with every path that grants each one.
+ * Effective scopes of a user (docs/qlik-cloud-api.md §5), with every path that grants each one.
  *
  * A scope holds when a role carrying it reaches the user through (1) UserDefault, (2) a direct role, (3) a role of one
  * of the user's groups, or (4) a role of the Everyone group. Roles only add permissions. The removed built-in

@@ -56,6 +56,6 @@ export interface RuleDefinition {
   evaluate(context: RuleContext): FindingDraft[];
 }
 
-/** The frameworks every built-in rule maps to (expectations.md, "Rule metadata"). */
+/** The frameworks every built-in rule maps to (docs/architecture.md, "Rule ids"). */
 export const SOC2 = 'SOC 2';
 export const ISO27001 = 'ISO 27001:2022';

@@ -167,7 +167,7 @@ export type QlikTenant = z.infer<typeof tenantSchema>;
 export type OAuthTokenResponse = z.infer<typeof oauthTokenSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Contract with @qlik/api: fields Qlik returns but does not type (qlik-cloud-api.md §1, §3, §6).
+// Contract with @qlik/api: fields Qlik returns but does not type (docs/qlik-cloud-api.md §1, §3, §6).
 
 /** `clientId` is set on bot / OAuth-client users; `roles`, `created`, `lastUpdated` are the legacy fields. */
 export type UserExtension = {

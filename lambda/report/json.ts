@@ -1,5 +1,5 @@
 /**
- * The run report as JSON (design.md, "Run report JSON"), and a zod schema of that contract so tests and consumers can
+ * The run report as JSON (docs/architecture.md, "Run report JSON"), and a zod schema of that contract so tests and consumers can
  * validate what they read.
  *
  * Unknown fields are accepted (and left out of the parsed value): the report is schema-versioned and "extend freely",

@@ -1,5 +1,5 @@
 /**
- * The run report contract (design.md, "Run report JSON"). Fields may be added; existing names never change.
+ * The run report contract (docs/architecture.md, "Run report JSON"). Fields may be added; existing names never change.
  */
 import { createHash } from 'node:crypto';
 import type { CheckErrorCode } from '../errors';

@@ -1,6 +1,6 @@
 /**
  * Qlik's built-in (type `default`) roles as the simulator lists them. Ids seen in several independent examples are
- * used as-is (qlik-cloud-api.md §5); the others are invented but fixed, so scenarios and tests can name them.
+ * used as-is (docs/qlik-cloud-api.md §5); the others are invented but fixed, so scenarios and tests can name them.
  */
 import type { SimRole, TenantMode } from './scenario';
 import { DEVELOPER_NAME, USER_DEFAULT_NAME } from './scenario';

@@ -1,5 +1,5 @@
 /**
- * Replies and error bodies in Qlik's forms. Error `status` differs per service (qlik-cloud-api.md §9): a number for
+ * Replies and error bodies in Qlik's forms. Error `status` differs per service (docs/qlik-cloud-api.md §9): a number for
  * users, groups and api-keys, a string for tenants and 401s, absent for roles; api-keys bodies carry no `traceId`.
  */
 import { randomBytes } from 'node:crypto';
@@ -105,7 +105,7 @@ export function unauthorizedReply(settings: SimSettings, title: string): Reply {
   }
 }
 
-/** The 429 body of qlik-cloud-api.md §13.6: no status, no traceId. */
+/** The 429 body of docs/qlik-cloud-api.md §13.6: no status, no traceId. */
 export function rateLimitedReply(retryAfterSeconds: number): Reply {
   return {
     status: 429,

@@ -1,5 +1,5 @@
 /**
- * Both of Qlik's paging styles (qlik-cloud-api.md §2), always with absolute links built from the request's Host:
+ * Both of Qlik's paging styles (docs/qlik-cloud-api.md §2), always with absolute links built from the request's Host:
  * opaque `next` / `prev` cursors (users, groups, roles) and key-id `startingAfter` / `endingBefore` (api-keys).
  * Cursors carry a digest of the query they belong to, so reusing one with another filter or sort is a 400.
  */

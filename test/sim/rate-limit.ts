@@ -1,5 +1,5 @@
 /**
- * Qlik's per-tier budgets (qlik-cloud-api.md §9): each caller has one window per tier; past its budget every endpoint
+ * Qlik's per-tier budgets (docs/qlik-cloud-api.md §9): each caller has one window per tier; past its budget every endpoint
  * of that tier answers 429 until the window ends, while other tiers keep working. Uses the wall clock, not the sim
  * clock, so a frozen sim clock cannot block a test forever.
  */

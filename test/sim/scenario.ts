@@ -127,7 +127,7 @@ export interface SimEveryone {
   lastUpdatedAt: TimeRef;
 }
 
-/** One finding the default policy must give on this scenario (design.md rule table). */
+/** One finding the default policy must give on this scenario (the rule table in docs/rules.md). */
 export interface ExpectedFinding {
   ruleId: string;
   subjectType: 'user' | 'group' | 'apiKey' | 'role' | 'tenant';
@@ -136,7 +136,7 @@ export interface ExpectedFinding {
 }
 
 /**
- * What a check of this scenario with the DEFAULT policy and `--fail-on high` must give, written from design.md's rule
+ * What a check of this scenario with the DEFAULT policy and `--fail-on high` must give, written from docs/rules.md's rule
  * table, assuming the checker runs with the scenario's OAuth client.
  */
 export interface ScenarioExpectation {

@@ -1,5 +1,5 @@
 /**
- * The RFC 7644 (SCIM) filter subset Qlik's users, groups and roles endpoints take (qlik-cloud-api.md §2): `eq` and
+ * The RFC 7644 (SCIM) filter subset Qlik's users, groups and roles endpoints take (docs/qlik-cloud-api.md §2): `eq` and
  * `co`, `and` / `or` / `not`, parentheses, both quote styles, matched case-insensitively. `and` binds tighter than `or`.
  * Chains are kept flat (n-ary) so a batched `id eq "a" or id eq "b" or …` of hundreds of terms neither recurses deeply
  * nor costs more than one pass.

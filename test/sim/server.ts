@@ -53,7 +53,7 @@ export { DEFAULT_SIM_SETTINGS } from './settings';
 export interface SimulatedTenantOptions {
   /** From {@link loadScenario} or {@link generateTenant}. The server works on its own copy. */
   readonly scenario: Scenario;
-  /** Every *Unverified* switch of qlik-cloud-api.md; over the scenario's own settings, over the defaults. */
+  /** Every *Unverified* switch of docs/qlik-cloud-api.md; over the scenario's own settings, over the defaults. */
   readonly settings?: Partial<SimSettings>;
   readonly faults?: FaultPlan;
   /** Delay before every response starts. */

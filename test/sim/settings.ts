@@ -1,5 +1,5 @@
 /**
- * Switches for every behaviour qlik-cloud-api.md marks *Unverified*. The defaults follow that document; tests flip
+ * Switches for every behaviour docs/qlik-cloud-api.md marks *Unverified*. The defaults follow that document; tests flip
  * them to prove the client copes with each plausible live behaviour.
  */
 export interface SimSettings {

@@ -135,7 +135,7 @@ export class TenantState {
     return [...this.directRoles(u), ...this.groupRoles(u), ...this.everyoneRoles()].some((r) => names.includes(r.name));
   }
 
-  /** Scopes from every path: UserDefault, direct roles, group roles, Everyone (qlik-cloud-api.md §5). */
+  /** Scopes from every path: UserDefault, direct roles, group roles, Everyone (docs/qlik-cloud-api.md §5). */
   effectiveScopes(user: SimUser): ReadonlySet<string> {
     let scopes = this.effectiveScopeMemo.get(user.id);
     if (scopes) return scopes;

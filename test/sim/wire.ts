@@ -46,7 +46,7 @@ export type WireApiKeyPage = ApiKeyPage;
 export type WireApiKeysConfig = ApiKeysConfig & { api_keys_enabled?: boolean };
 export type WireTenant = Tenant;
 
-/** `POST /oauth/token` response (not typed by @qlik/api; qlik-cloud-api.md §8, §13.7). */
+/** `POST /oauth/token` response (not typed by @qlik/api; docs/qlik-cloud-api.md §8, §13.7). */
 export interface WireOAuthToken {
   access_token: string;
   token_type: 'bearer';
@@ -55,7 +55,7 @@ export interface WireOAuthToken {
   scope?: string;
 }
 
-/** Error bodies: `status` is a number, a string or absent depending on the service (qlik-cloud-api.md §9). */
+/** Error bodies: `status` is a number, a string or absent depending on the service (docs/qlik-cloud-api.md §9). */
 export interface WireErrorItem {
   code: string;
   title: string;

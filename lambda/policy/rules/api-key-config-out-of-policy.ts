@@ -3,7 +3,7 @@ import { tenantSubject } from '../evidence';
 import { numberedSteps } from '../remediation';
 import { ISO27001, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 
-/** Qlik's documented defaults when the config omits a field (qlik-cloud-api.md §6). */
+/** Qlik's documented defaults when the config omits a field (docs/qlik-cloud-api.md §6). */
 const QLIK_DEFAULT_MAX_EXPIRY = 'PT24H';
 const QLIK_DEFAULT_MAX_KEYS_PER_USER = 5;
 

@@ -1,7 +1,7 @@
 /**
  * `qlik-access-guard check --json` end to end: the CLI in-process over real HTTP against every simulator scenario, with
  * the scenario's OAuth client and with its caller's API key. The report on stdout must hold exactly the findings the
- * scenario's `expect:` block states (from design.md's rule table) and the exit code it names.
+ * scenario's `expect:` block states (from the rule table in docs/rules.md) and the exit code it names.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { listScenarios, loadScenario } from '../../sim/server';

@@ -1,5 +1,5 @@
 /**
- * API keys and their tenant config (qlik-cloud-api.md §6). Keys page by key id (`startingAfter` / `endingBefore`);
+ * API keys and their tenant config (docs/qlik-cloud-api.md §6). Keys page by key id (`startingAfter` / `endingBefore`);
  * a caller without TenantAdmin sees only its own keys and gets 403 asking for anyone else's.
  */
 

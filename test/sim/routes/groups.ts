@@ -1,5 +1,5 @@
 /**
- * Groups and the Everyone system group (qlik-cloud-api.md §4). Everyone is reachable three ways: `systemGroups=true`,
+ * Groups and the Everyone system group (docs/qlik-cloud-api.md §4). Everyone is reachable three ways: `systemGroups=true`,
  * `GET /groups/000000000000000000000001` and `GET /groups/settings`; the regular listing never contains it.
  */
 

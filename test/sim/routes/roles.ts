@@ -1,5 +1,5 @@
 /**
- * Roles (qlik-cloud-api.md §5, §12): TenantAdmin only since 2024-04-09; everyone else gets 403. Custom roles can be
+ * Roles (docs/qlik-cloud-api.md §5, §12): TenantAdmin only since 2024-04-09; everyone else gets 403. Custom roles can be
  * created, patched (`assignedScopes` replace / add / remove-value) and deleted once unassigned everywhere.
  */
 

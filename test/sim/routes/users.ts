@@ -1,5 +1,5 @@
 /**
- * Users (qlik-cloud-api.md §3): list with SCIM filter, fields, sort and cursors; the filter action; one user; the 301
+ * Users (docs/qlik-cloud-api.md §3): list with SCIM filter, fields, sort and cursors; the filter action; one user; the 301
  * of `/users/me`; and the `replace` of `/assignedRoles` that remediation uses.
  */
 

@@ -65,7 +65,7 @@ describe('scenario files', () => {
 });
 
 /**
- * An independent reading of design.md's rule table over the scenario model, to catch mistakes in the hand-written
+ * An independent reading of the rule table in docs/rules.md over the scenario model, to catch mistakes in the hand-written
  * expect blocks (a wrong id, a forgotten key). It covers the default policy's rules except
  * former-developer-not-migrated, which needs earlier runs' state.
  */

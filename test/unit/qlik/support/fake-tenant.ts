@@ -260,7 +260,7 @@ function normalizeHeaders(headers: unknown): Record<string, string> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Wire builders (shapes of qlik-cloud-api.md §13)
+// Wire builders (shapes of docs/qlik-cloud-api.md §13)
 
 let counter = 0;
 /** A 24-hex id, unique within the test run. */

@@ -65,5 +65,7 @@ describe('evaluation at tenant limits', () => {
     const holders = developerHolders(snapshot);
     expect(holders.users).toHaveLength(developerUsers.length);
     expect(holders.groups).toHaveLength(developerGroups.length);
-  });
+    // A correctness test at tenant scale, not a timing one: the generous timeout keeps it from failing on a busy
+    // machine (speed is measured in test/bench).
+  }, 60_000);
 });

@@ -379,7 +379,7 @@ class Collection {
     const names = this.needs.memberGroups.filter((group) => !OBJECT_ID.test(group));
     if (names.length > 0) {
       const { items } = await this.client.listGroups({ filter: anyEquals(['name'], names) });
-      ids.push(...items.map((group) => group.id));
+      for (const group of items) ids.push(group.id);
     }
     for (const id of ids) this.#memberGroupIds.add(id);
     await this.#inParallel(
@@ -418,7 +418,7 @@ class Collection {
     let pageCount = 0;
     for await (const page of pages) {
       pageCount += 1;
-      listed.push(...page.items);
+      for (const group of page.items) listed.push(group);
       this.progress({ phase: 'groups', done: listed.length });
       if (!page.hasMore) return { groups: listed, scope: 'all' };
       if (pageCount === 1) {

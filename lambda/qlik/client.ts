@@ -164,7 +164,8 @@ export class QlikClient {
     const start = this.transport.url(path, { limit: this.pageSize, filter: options.filter || undefined });
     for await (const page of this.#pages(start, schema, hints)) {
       pages += 1;
-      items.push(...(page.items as Item[]));
+      // One by one: spreading a hostile page into push() overflows the call stack.
+      for (const item of page.items as Item[]) items.push(item);
       options.onPage?.(items.length);
     }
     return { items, pages };

@@ -68,13 +68,20 @@ export interface ErrorBodySummary {
 }
 
 const EXCERPT_LENGTH = 160;
+/**
+ * The most of an error body the transport reads (the rest is not downloaded) and the most of any body this module
+ * looks at: Qlik's error JSON is a few hundred bytes, and nothing past this could reach a 160-character excerpt.
+ */
+export const ERROR_BODY_MAX_BYTES = 16 * 1024;
 
 /**
  * Reads an error body defensively: Qlik's `{ errors: [{ code, title, detail?, status? }], traceId? }` with `status`
- * as a number, a string or absent; or an edge proxy's HTML or plain text.
+ * as a number, a string or absent; or an edge proxy's HTML or plain text. Only the first
+ * {@link ERROR_BODY_MAX_BYTES} characters are read, and every step is linear in them, so a hostile body costs
+ * microseconds whatever its size.
  */
 export function summarizeErrorBody(text: string, secrets: readonly string[]): ErrorBodySummary {
-  const trimmed = text.trim();
+  const trimmed = text.slice(0, ERROR_BODY_MAX_BYTES).trim();
   if (trimmed === '') return {};
   let parsed: unknown;
   try {
@@ -117,11 +124,37 @@ function statusOf(value: unknown): number | undefined {
 }
 
 function excerptOf(text: string, secrets: readonly string[]): string {
-  const withoutMarkup = text
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;/g, ' ');
-  return safe(withoutMarkup, secrets, EXCERPT_LENGTH);
+  return safe(withoutMarkup(text).replaceAll('&nbsp;', ' '), secrets, EXCERPT_LENGTH);
+}
+
+/**
+ * Text with HTML tags, scripts and styles replaced by spaces; an unclosed tag drops the rest. One forward scan (each
+ * `indexOf` starts where the last one ended), where the regular expressions it replaces backtracked quadratically.
+ */
+function withoutMarkup(text: string): string {
+  const lower = text.toLowerCase();
+  const parts: string[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const open = text.indexOf('<', at);
+    if (open < 0) {
+      parts.push(text.slice(at));
+      break;
+    }
+    parts.push(text.slice(at, open), ' ');
+    const element = ['script', 'style'].find((name) => isElementStart(lower, open, name));
+    const end = element === undefined ? open : lower.indexOf(`</${element}`, open + 1);
+    const close = end < 0 ? -1 : text.indexOf('>', end + 1);
+    if (close < 0) break;
+    at = close + 1;
+  }
+  return parts.join('');
+}
+
+function isElementStart(lower: string, at: number, name: string): boolean {
+  if (!lower.startsWith(name, at + 1)) return false;
+  const next = lower.charAt(at + 1 + name.length);
+  return next === '' || next === '>' || next === '/' || /\s/.test(next);
 }
 
 function safe(text: string, secrets: readonly string[], maxLength: number): string {
@@ -147,10 +180,26 @@ export function redact(text: string, secrets: readonly string[]): string {
   }
   return out
     .replace(/\bbearer\s+[^\s"'<>,;]+/gi, `Bearer ${REDACTED}`)
-    .replace(/\beyJ[\w-]*\.[\w-]+(?:\.[\w-]*)?/g, REDACTED)
+    .replace(/[\w.-]+/g, withoutJwt)
     .replace(
       // Only token-like values (long, no spaces): our own messages say "access_token: expected string".
       /\b(access_token|refresh_token|id_token|client_secret|api[_-]?key|token|authorization|password)("?\s*[:=]\s*"?)[\w.~+/=-]{12,}/gi,
       `$1$2${REDACTED}`,
     );
+}
+
+/**
+ * One run of word characters, dots and dashes with any JWT-shaped part (`eyJ…` at a word start, then a dot) and
+ * everything after it redacted. Runs do not overlap and each is scanned once: linear, unlike a pattern that retries
+ * `\beyJ[\w-]*\.` at every dash of `eyJ-eyJ-eyJ-…`.
+ */
+function withoutJwt(run: string): string {
+  for (let at = run.indexOf('eyJ'); at >= 0; at = run.indexOf('eyJ', at + 3)) {
+    const startsWord = at === 0 || run[at - 1] === '.' || run[at - 1] === '-';
+    if (!startsWord) continue;
+    const dot = run.indexOf('.', at + 3);
+    if (dot < 0) return run;
+    if (dot + 1 < run.length && run[dot + 1] !== '.') return `${run.slice(0, at)}${REDACTED}`;
+  }
+  return run;
 }

@@ -61,9 +61,13 @@ export class HostPolicy {
   }
 }
 
+/**
+ * Literal loopback only: `localhost` exactly, 127.0.0.0/8 and ::1 as literals. A name such as `api.localhost` is
+ * resolved through DNS like any other, so it could point anywhere and never counts as loopback.
+ */
 export function isLoopback(hostname: string): boolean {
   const host = normalizeHost(hostname);
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === 'localhost') return true;
   if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
   const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
   if (v4) return v4.slice(1).every((octet) => Number(octet) <= 255);

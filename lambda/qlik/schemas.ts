@@ -16,18 +16,71 @@ import type { Tenant } from '@qlik/api/tenants';
 import type { User, Users } from '@qlik/api/users';
 import * as z from 'zod';
 
-const link = z.looseObject({ href: z.string() });
+// Caps on every string a tenant sends, applied while parsing (tenant strings are hostile: a 25 MB user name must not
+// reach the resolver, the reports or the archive). Text people read (names, descriptions, emails) is truncated with a
+// note in the value itself; anything the checker compares or looks up (ids, scopes, dates, links) is never cut: an
+// over-long one fails the tenant as a bad response naming the field.
+
+/** Ids: Qlik's are 24 hex characters (users, groups, roles), a UUID (keys) or a short tenant id. */
+export const MAX_ID_LENGTH = 256;
+/** Names, emails, subjects: what a directory would ever hold, with room to spare. */
+export const MAX_NAME_LENGTH = 512;
+/** Free text (descriptions). */
+export const MAX_DESCRIPTION_LENGTH = 2048;
+/** ISO dates, durations, enum-like settings. */
+const MAX_SHORT_LENGTH = 64;
+/** `links.*.href`: a URL with a cursor. */
+const MAX_HREF_LENGTH = 8192;
+/** An OAuth access token (a JWT). */
+const MAX_TOKEN_LENGTH = 16 * 1024;
+/**
+ * Items in one list page. The checker asks for at most 100 (Qlik's maximum); a page ten times longer is a server
+ * that ignores `limit`, not a tenant.
+ */
+export const MAX_ITEMS_PER_PAGE = 1000;
+
+/** Marks a value cut at parse time; the note says how long the original was. */
+export const TRUNCATION_NOTE = '… [truncated by qlik-access-guard';
+
+/** `value` cut to `max` characters (never inside a surrogate pair) with a note of its original length. */
+export function truncated(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const end = isHighSurrogate(value.charCodeAt(max - 1)) ? max - 1 : max;
+  return `${value.slice(0, end)}${TRUNCATION_NOTE}: ${value.length} characters]`;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/** A string the checker compares or looks up: longer than `max` is a bad response, never a silent cut. */
+const exact = (max: number, what: string) =>
+  z.string().max(max, { error: (issue) => `${what} of at most ${max} characters, got ${lengthOf(issue.input)}` });
+/** Text people read: longer than `max` is truncated with a note. */
+const readable = (max: number) => z.string().transform((value) => truncated(value, max));
+
+function lengthOf(input: unknown): string {
+  return typeof input === 'string' ? `${input.length}` : 'another type';
+}
+
+const id = exact(MAX_ID_LENGTH, 'an id');
+const name = readable(MAX_NAME_LENGTH);
+const description = readable(MAX_DESCRIPTION_LENGTH);
+const shortText = exact(MAX_SHORT_LENGTH, 'a short value (a date, duration or setting)');
+const scope = exact(MAX_ID_LENGTH, 'a scope or permission');
+
+const link = z.looseObject({ href: exact(MAX_HREF_LENGTH, 'a link') });
 
 export const roleRefSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
+  id,
+  name,
   type: z.enum(['default', 'custom']),
   level: z.enum(['admin', 'user']).optional(),
 });
 
 export const groupRefSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
+  id,
+  name,
   providerType: z.enum(['idp', 'custom']).optional(),
   assignedRoles: z.array(roleRefSchema).optional(),
 });
@@ -35,44 +88,44 @@ export const groupRefSchema = z.looseObject({
 export const USER_STATUSES = ['active', 'invited', 'disabled', 'deleted', 'provisioned'] as const;
 
 export const userSchema = z.looseObject({
-  id: z.string(),
-  tenantId: z.string(),
+  id,
+  tenantId: id,
   // Qlik types name and subject as required; an invited user without a name is still a user to check.
-  name: z.string().optional(),
-  subject: z.string().optional(),
-  email: z.string().optional(),
+  name: name.optional(),
+  subject: exact(MAX_NAME_LENGTH, 'a subject').optional(),
+  email: name.optional(),
   status: z.enum(USER_STATUSES).optional(),
   assignedRoles: z.array(roleRefSchema).optional(),
   assignedGroups: z.array(groupRefSchema).optional(),
-  assignedScopes: z.array(z.string()).optional(),
-  createdAt: z.string().optional(),
-  lastUpdatedAt: z.string().optional(),
+  assignedScopes: z.array(scope).optional(),
+  createdAt: shortText.optional(),
+  lastUpdatedAt: shortText.optional(),
   links: z.looseObject({ self: link }).optional(),
   // Returned but untyped by @qlik/api: see UserExtension.
-  clientId: z.string().optional(),
-  roles: z.array(z.string()).optional(),
-  created: z.string().optional(),
-  lastUpdated: z.string().optional(),
+  clientId: id.optional(),
+  roles: z.array(name).optional(),
+  created: shortText.optional(),
+  lastUpdated: shortText.optional(),
 });
 
 export const groupSchema = z.looseObject({
-  id: z.string(),
-  tenantId: z.string().optional(),
-  name: z.string(),
+  id,
+  tenantId: id.optional(),
+  name,
   status: z.enum(['active', 'disabled']).optional(),
   providerType: z.enum(['idp', 'custom']).optional(),
-  description: z.string().optional(),
+  description: description.optional(),
   assignedRoles: z.array(roleRefSchema).optional(),
-  createdAt: z.string().optional(),
-  lastUpdatedAt: z.string().optional(),
+  createdAt: shortText.optional(),
+  lastUpdatedAt: shortText.optional(),
   links: z.looseObject({ self: link }).optional(),
-  idpId: z.string().optional(),
+  idpId: id.optional(),
 });
 
 export const EVERYONE_SETTINGS_KEY = '000000000000000000000001';
 
 export const groupSettingsSchema = z.looseObject({
-  tenantId: z.string().optional(),
+  tenantId: id.optional(),
   autoCreateGroups: z.boolean().optional(),
   systemGroups: z
     .looseObject({
@@ -88,52 +141,52 @@ export const groupSettingsSchema = z.looseObject({
 });
 
 export const roleSchema = z.looseObject({
-  id: z.string(),
-  tenantId: z.string().optional(),
-  name: z.string(),
-  description: z.string().optional(),
+  id,
+  tenantId: id.optional(),
+  name,
+  description: description.optional(),
   type: z.enum(['default', 'custom']),
   level: z.enum(['admin', 'user']).optional(),
-  permissions: z.array(z.string()).optional(),
-  assignedScopes: z.array(z.string()).optional(),
-  createdAt: z.string().optional(),
-  lastUpdatedAt: z.string().optional(),
+  permissions: z.array(scope).optional(),
+  assignedScopes: z.array(scope).optional(),
+  createdAt: shortText.optional(),
+  lastUpdatedAt: shortText.optional(),
   links: z.looseObject({ self: link }).optional(),
 });
 
 export const apiKeySchema = z.looseObject({
-  id: z.string(),
-  tenantId: z.string().optional(),
-  description: z.string().optional(),
-  sub: z.string(),
+  id,
+  tenantId: id.optional(),
+  description: description.optional(),
+  sub: id,
   subType: z.enum(['user', 'externalClient']),
   status: z.enum(['active', 'expired', 'revoked']),
-  expiry: z.string().optional(),
-  createdByUser: z.string().optional(),
-  created: z.string().optional(),
-  lastUpdated: z.string().optional(),
+  expiry: shortText.optional(),
+  createdByUser: id.optional(),
+  created: shortText.optional(),
+  lastUpdated: shortText.optional(),
 });
 
 export const apiKeysConfigSchema = z.looseObject({
-  max_api_key_expiry: z.string().optional(),
+  max_api_key_expiry: shortText.optional(),
   max_keys_per_user: z.number().optional(),
-  scim_externalClient_expiry: z.string().optional(),
+  scim_externalClient_expiry: shortText.optional(),
   // Legacy toggle, untyped by @qlik/api since January 2026: see ApiKeysConfigExtension.
   api_keys_enabled: z.boolean().optional(),
 });
 
 export const tenantSchema = z.looseObject({
-  id: z.string(),
-  name: z.string().optional(),
-  hostnames: z.array(z.string()).optional(),
+  id,
+  name: name.optional(),
+  hostnames: z.array(exact(MAX_ID_LENGTH, 'a host name')).optional(),
   status: z.enum(['active', 'disabled', 'deleted', 'user-access-disabled']).optional(),
 });
 
 export const oauthTokenSchema = z.looseObject({
-  access_token: z.string().min(1),
-  token_type: z.string().optional(),
+  access_token: exact(MAX_TOKEN_LENGTH, 'an access token').min(1),
+  token_type: shortText.optional(),
   expires_in: z.number().optional(),
-  expires_at: z.string().optional(),
+  expires_at: shortText.optional(),
 });
 
 const pageLinks = z.looseObject({ self: link.optional(), next: link.optional(), prev: link.optional() });
@@ -143,7 +196,9 @@ const pageLinks = z.looseObject({ self: link.optional(), next: link.optional(), 
  * them); roles and api-keys type them as required, and a key list without `data` must never read as "no keys".
  */
 export function pageSchema<Item extends z.ZodType>(item: Item, options: { optionalData: boolean }) {
-  const data = z.array(item);
+  const data = z.array(item).max(MAX_ITEMS_PER_PAGE, {
+    error: `at most ${MAX_ITEMS_PER_PAGE} items per page (the checker asks for 100 at most)`,
+  });
   return z.looseObject({
     data: options.optionalData ? data.optional() : data,
     links: options.optionalData ? pageLinks.optional() : pageLinks,

@@ -10,7 +10,14 @@ import { formatPath } from '../util/path';
 import { TOOL_VERSION } from '../version';
 import { type Authenticator, createAuthenticator, tokenExpiry } from './auth';
 import type { QlikCredentials } from './credentials';
-import { describeErrorBody, QlikApiError, redact, summarizeErrorBody, TransportFailure } from './errors';
+import {
+  describeErrorBody,
+  ERROR_BODY_MAX_BYTES,
+  QlikApiError,
+  redact,
+  summarizeErrorBody,
+  TransportFailure,
+} from './errors';
 import { HostPolicy } from './host-policy';
 import { RequestLimiter } from './limiter';
 import { createRetryPolicy, DEFAULT_RETRY_SETTINGS, headerValue, type RetrySettings, retryAfterMs } from './retry';
@@ -43,7 +50,10 @@ export interface TransportOptions {
   readonly now?: () => number;
   /** Schedules a retry (undici clears the returned handle on abort). Injected by tests to observe delays. */
   readonly scheduleRetry?: (callback: () => void, delayMs: number) => unknown;
-  /** Largest body read, in bytes. @default 32 MiB */
+  /**
+   * Largest successful response body read, in bytes; a larger one fails the request as a bad response and is not
+   * read further. Qlik pages of 100 items are tens of kilobytes. @default 4 MiB
+   */
   readonly maxBodyBytes?: number;
 }
 
@@ -75,7 +85,7 @@ interface RawResponse {
 }
 
 const MAX_REDIRECTS = 5;
-const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 export class Transport {
@@ -154,7 +164,7 @@ export class Transport {
   }
 
   /**
-   * GETs `target`, following same-tenant redirects (`/users/me` answers 301, `/tenants/me` 302), and returns the
+   * GETs `target`, following same-origin redirects (`/users/me` answers 301, `/tenants/me` 302), and returns the
    * body validated by `schema`. `endpoint` names the request in errors.
    */
   async getJson<Schema extends z.ZodType>(
@@ -221,6 +231,14 @@ export class Transport {
     }
     const problem = this.#policy.violation(next);
     if (problem) throw this.#badResponse(endpoint, `redirect not followed: ${problem}`);
+    // Another host, even an allowed one, gets no credential, so its answer would be unauthenticated data trusted as
+    // the tenant's: only the tenant's own origin is followed.
+    if (next.origin !== this.origin) {
+      throw this.#badResponse(
+        endpoint,
+        `redirect not followed: ${next.protocol}//${next.host} is not the tenant ${this.origin}`,
+      );
+    }
     return next;
   }
 
@@ -250,7 +268,11 @@ export class Transport {
           signal: this.#signal,
           ...(body !== undefined ? { body } : {}),
         });
-        const text = await this.#readBody(response.body, endpoint);
+        // Only a success is data; of anything else (an error, a redirect) a short excerpt is all we ever use.
+        const success = response.statusCode >= 200 && response.statusCode <= 299;
+        const text = success
+          ? await this.#readBody(response.body, endpoint)
+          : await readPrefix(response.body, ERROR_BODY_MAX_BYTES);
         this.#noteDeprecation(endpoint, response.headers);
         return { status: response.statusCode, headers: response.headers, text };
       })
@@ -259,6 +281,7 @@ export class Transport {
       });
   }
 
+  /** The whole body, up to the cap; past it, reading stops and the request fails as a bad response. */
   async #readBody(body: Dispatcher.ResponseData['body'], endpoint: string): Promise<string> {
     const limit = this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     const chunks: Buffer[] = [];
@@ -268,7 +291,10 @@ export class Transport {
       size += buffer.length;
       if (size > limit) {
         body.destroy();
-        throw this.#badResponse(endpoint, `response body larger than ${limit} bytes`);
+        throw this.#badResponse(
+          endpoint,
+          `response body larger than ${describeBytes(limit)}, the most read per response; not read further`,
+        );
       }
       chunks.push(buffer);
     }
@@ -394,6 +420,30 @@ export class Transport {
       },
     );
   }
+}
+
+/** The first `limit` bytes of a body (decoded), the rest never downloaded: the connection is closed instead. */
+async function readPrefix(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    chunks.push(buffer.subarray(0, limit - size));
+    size += buffer.length;
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  // A multi-byte character cut at the limit decodes as U+FFFD: harmless in an excerpt.
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `4 MiB`, `16 KiB`, `100 bytes`. */
+function describeBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
 }
 
 function failureCode(error: unknown): string | undefined {

@@ -91,12 +91,18 @@ export class Alerting extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // Alarm notifications are published by CloudWatch itself; without this, an encrypted topic drops them silently.
+    // Only for alarms of this account and region: the service principal alone would serve any account's alarms
+    // (confused deputy).
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+        },
       }),
     );
 

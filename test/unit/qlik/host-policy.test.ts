@@ -67,12 +67,18 @@ describe('HostPolicy', () => {
 });
 
 describe('isLoopback', () => {
-  it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', 'api.localhost', '::ffff:7f00:1'])(
+  it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', 'localhost.', '::ffff:7f00:1'])(
     '%s is loopback',
     (host) => expect(isLoopback(host)).toBe(true),
   );
-  it.each(['128.0.0.1', '127.0.0.1.nip.io', '127.0.0.256', '0.0.0.0', '::2', 'localhost.example.com'])(
-    '%s is not',
-    (host) => expect(isLoopback(host)).toBe(false),
-  );
+  it.each([
+    '128.0.0.1',
+    '127.0.0.1.nip.io',
+    '127.0.0.256',
+    '0.0.0.0',
+    '::2',
+    'localhost.example.com',
+    'api.localhost',
+    'evil.localhost.',
+  ])('%s is not', (host) => expect(isLoopback(host)).toBe(false));
 });

@@ -34,7 +34,7 @@ describe('redirects', () => {
     expect(tenant.requests.map((r) => r.url.pathname)).toEqual(['/api/v1/tenants/me', `/api/v1/tenants/${TENANT_ID}`]);
   });
 
-  it('follows a redirect to another allowed host without the credential', async () => {
+  it('refuses a redirect to another allowed host: its unauthenticated answer is not the tenant', async () => {
     const alias = 'https://acme-alias.eu.qlikcloud.com';
     tenant = new FakeTenant(data(), { origins: [ORIGIN, alias] });
     tenant.override('GET', '/api/v1/tenants/me', (r) =>
@@ -42,11 +42,11 @@ describe('redirects', () => {
     );
     const { client } = clientFor(tenant);
 
-    await client.myTenant();
+    const error = await failure(client.myTenant());
 
-    const hop = tenant.requests[1];
-    expect(hop?.origin).toBe(alias);
-    expect(hop?.headers['authorization']).toBeUndefined();
+    expect(error).toMatchObject({ code: 'bad-response', endpoint: 'GET /api/v1/tenants/me' });
+    expect(error.message).toContain(`redirect not followed: ${alias} is not the tenant ${ORIGIN}`);
+    expect(tenant.requests.map((r) => r.origin)).toEqual([ORIGIN]);
   });
 
   it.each([

@@ -2,27 +2,20 @@
  * The Lambda door into `run`: EventBridge Scheduler invokes it with `{ runId?, scheduledTime? }`. Everything it needs
  * is built once per cold start; each invocation only names the run, bounds the tenants' time and reports.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { type AwsClients, createAwsClients } from './aws/clients';
 import { readTenantCredentials } from './aws/secrets';
-import {
-  CONFIG_ENVIRONMENT_VARIABLE as CONFIG_VARIABLE,
-  RUNTIME_CONFIG_FILE,
-  type RuntimeConfig,
-  RuntimeConfigSchema,
-  TenantConfigSchema,
-} from './config/runtime';
+import { type LoadRuntimeConfigOptions, loadRuntimeConfig as loadConfig, loadRuntime } from './config/load';
+import { RUNTIME_CONFIG_FILE, type RuntimeConfig } from './config/runtime';
 import { CheckerMetric, METRICS_NAMESPACE, SERVICE_NAME } from './config/telemetry';
 import { InputError, messageOf } from './errors';
 import { SnsPublisher } from './notify/sns';
-import { defaultPolicy, type LoadedPolicy, policyFromDocument } from './policy/load';
+import type { LoadedPolicy } from './policy/load';
 import type { TenantReport } from './report/model';
-import { type RunDeps, type RunLog, type RunOutcome, run } from './run';
+import type { AlertDeliveryError } from './run/errors';
+import { type RunDeps, type RunLog, type RunOutcome, run } from './run/run';
 import { createReportArchive, createStateStore } from './store/archive';
 import { S3ObjectStore } from './store/s3-object-store';
 
@@ -99,13 +92,12 @@ export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
     let config: RuntimeConfig;
     let policy: LoadedPolicy;
     try {
-      const allowHttpLoopback = overrides.allowHttpLoopback === true;
-      const { document, sourceOf, note } =
-        overrides.config !== undefined
-          ? { document: overrides.config, sourceOf: () => CONFIG_VARIABLE, note: '' }
-          : readRuntimeConfigDocument(env, overrides.configFile ?? DEFAULT_CONFIG_FILE);
-      config = parseConfig(document, allowHttpLoopback, sourceOf, note);
-      policy = config.policy ? policyFromDocument(config.policy, `${sourceOf('policy')} policy`) : defaultPolicy();
+      ({ config, policy } = loadRuntime({
+        env,
+        configFile: overrides.configFile ?? DEFAULT_CONFIG_FILE,
+        ...(overrides.config !== undefined ? { document: overrides.config } : {}),
+        allowHttpLoopback: overrides.allowHttpLoopback === true,
+      }));
     } catch (error) {
       logger.error('configuration is invalid; no tenant was checked', { error: messageOf(error) });
       throw error;
@@ -161,10 +153,11 @@ export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
 
       publishMetrics(metrics, outcome);
       const summary = summarize(runId, outcome);
-      if (outcome.publishFailure) {
+      if (outcome.deliveryFailures.length > 0) {
         // The reports are stored; failing the invocation is what reaches the on-failure destination and the alarm.
-        logger.error('run finished but alerts were not delivered', { publishFailure: outcome.publishFailure });
-        throw new AlertDeliveryError(runId, outcome.publishFailure);
+        const error = new UndeliveredAlertsError(runId, outcome.deliveryFailures);
+        logger.error('run finished but alerts were not delivered', { error: error.message });
+        throw error;
       }
       logger.info('run summary', { ...summary });
       return summary;
@@ -174,14 +167,14 @@ export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
   };
 }
 
-/** The run finished and its reports are stored, but some alerts were not delivered. */
-export class AlertDeliveryError extends Error {
-  override readonly name = 'AlertDeliveryError';
+/** The run finished and its reports are stored, but some tenants' alerts were not delivered. */
+export class UndeliveredAlertsError extends AggregateError {
+  override readonly name = 'UndeliveredAlertsError';
   constructor(
     readonly runId: string,
-    readonly publishFailure: string,
+    readonly failures: readonly AlertDeliveryError[],
   ) {
-    super(`run ${runId}: alerts were not delivered: ${publishFailure}`);
+    super(failures, `run ${runId}: alerts were not delivered: ${failures.map((f) => f.message).join('; ')}`);
   }
 }
 
@@ -190,147 +183,9 @@ export const handler: CheckHandler = createHandler();
 /** Where the CDK stack puts the synth-time part of the config: next to the bundled handler, in the code asset. */
 const DEFAULT_CONFIG_FILE = new URL(`./${RUNTIME_CONFIG_FILE}`, import.meta.url);
 
-export interface LoadRuntimeConfigOptions {
-  /** @default process.env */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** @default {@link RUNTIME_CONFIG_FILE} beside this module */
-  readonly configFile?: string | URL;
-}
-
-/**
- * The runtime config the deployed function runs with: {@link RUNTIME_CONFIG_FILE} (tenants, policy, settings; absent
- * when a local run passes the whole document in `QAG_CONFIG`) merged with `QAG_CONFIG` (the resource names
- * CloudFormation resolves at deploy time), validated with {@link RuntimeConfigSchema}. A key set in both is an error:
- * neither part may quietly override the other.
- */
-export function loadRuntimeConfig(options: LoadRuntimeConfigOptions = {}): RuntimeConfig {
-  const { document, sourceOf, note } = readRuntimeConfigDocument(
-    options.env ?? process.env,
-    options.configFile ?? DEFAULT_CONFIG_FILE,
-  );
-  return parseConfig(document, false, sourceOf, note);
-}
-
-interface RuntimeConfigDocument {
-  readonly document: Record<string, unknown>;
-  /** The file or variable a top-level key came from, for error messages. */
-  readonly sourceOf: (key: string | undefined) => string;
-  /** Added to an error about a missing key: what was not there to read. */
-  readonly note: string;
-}
-
-function readRuntimeConfigDocument(
-  env: Readonly<Record<string, string | undefined>>,
-  configFile: string | URL,
-): RuntimeConfigDocument {
-  const filePath = typeof configFile === 'string' ? configFile : fileURLToPath(configFile);
-  const fromFile = readConfigFile(filePath);
-  const fromVariable = readConfigVariable(env[CONFIG_VARIABLE]);
-  const sources = new Map<string, string>();
-  for (const key of Object.keys(fromVariable)) sources.set(key, CONFIG_VARIABLE);
-  for (const key of Object.keys(fromFile ?? {})) {
-    if (sources.has(key)) {
-      throw new InputError(
-        filePath,
-        key,
-        `a key that ${CONFIG_VARIABLE} does not also set; both set it, and neither may override the other`,
-      );
-    }
-    sources.set(key, filePath);
-  }
-  return {
-    document: { ...fromFile, ...fromVariable },
-    sourceOf: (key) => (key !== undefined && sources.get(key)) || CONFIG_VARIABLE,
-    note: fromFile ? '' : ` (${filePath} was not found, so ${CONFIG_VARIABLE} alone was read)`,
-  };
-}
-
-/** The file's JSON object; undefined when there is no such file. */
-function readConfigFile(path: string): Record<string, unknown> | undefined {
-  const expected =
-    'the runtime config known at synth as a JSON object (the CDK stack writes this file into the code asset)';
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InputError(path, '', `${expected}; it cannot be read: ${messageOf(error)}`, { cause: error });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(path, '', `${expected}; the file is not valid JSON`, { cause: error });
-  }
-  if (!isPlainObject(parsed)) throw new InputError(path, '', `${expected}; the file holds ${describe(parsed)}`);
-  return parsed;
-}
-
-function readConfigVariable(value: string | undefined): Record<string, unknown> {
-  if (value === undefined || value.trim() === '') {
-    throw new InputError(
-      CONFIG_VARIABLE,
-      '',
-      'the runtime config as JSON (the CDK stack sets this variable); it is not set',
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw new InputError(CONFIG_VARIABLE, '', 'the runtime config as JSON; the value is not valid JSON');
-  }
-  if (!isPlainObject(parsed)) {
-    throw new InputError(CONFIG_VARIABLE, '', `the runtime config as a JSON object; the value is ${describe(parsed)}`);
-  }
-  return parsed;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  return Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
-}
-
-/** Only for tests through {@link createHandler}: tenant URLs may also be plain http to a loopback address. */
-const LoopbackRuntimeConfigSchema = RuntimeConfigSchema.extend({
-  tenants: z
-    .array(
-      TenantConfigSchema.extend({
-        url: z.union([
-          TenantConfigSchema.shape.url,
-          z.url({ protocol: /^http$/, hostname: /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/ }),
-        ]),
-      }),
-    )
-    .min(1, 'at least one tenant'),
-});
-
-function parseConfig(
-  document: unknown,
-  allowHttpLoopback: boolean,
-  sourceOf: (key: string | undefined) => string,
-  note: string,
-): RuntimeConfig {
-  const parsed = (allowHttpLoopback ? LoopbackRuntimeConfigSchema : RuntimeConfigSchema).safeParse(document);
-  if (parsed.success) return parsed.data;
-  const [first, ...rest] = parsed.error.issues;
-  const pathOf = (issue: { path: readonly PropertyKey[] }) => issue.path.map(String).join('.');
-  const sourceOfIssue = (issue: { path: readonly PropertyKey[] }) => sourceOf(issue.path[0]?.toString());
-  const firstSource = first ? sourceOfIssue(first) : CONFIG_VARIABLE;
-  const given = isPlainObject(document) ? document : {};
-  const missesKey = parsed.error.issues.some((issue) => issue.path.length === 1 && !(String(issue.path[0]) in given));
-  const also = rest.map((issue) => {
-    const source = sourceOfIssue(issue);
-    return `${source === firstSource ? '' : `${source} at `}${pathOf(issue) || '(top level)'}: ${issue.message}`;
-  });
-  throw new InputError(
-    firstSource,
-    first ? pathOf(first) : '',
-    `${first?.message ?? 'a valid runtime config'}${also.length ? `; also ${also.join('; ')}` : ''}${missesKey ? note : ''}`,
-  );
+/** The runtime config the deployed function runs with (see lambda/config/load.ts), read from beside the handler. */
+export function loadRuntimeConfig(options: Partial<LoadRuntimeConfigOptions> = {}): RuntimeConfig {
+  return loadConfig({ ...options, configFile: options.configFile ?? DEFAULT_CONFIG_FILE });
 }
 
 /** The scheduled time, normalised so every retry of one schedule names the same run; else this invocation's time. */
@@ -372,7 +227,7 @@ function publishMetrics(metrics: Metrics, outcome: RunOutcome): void {
   }
   metrics.addMetric(CheckerMetric.RunsCompleted, MetricUnit.Count, 1);
   metrics.addMetric(CheckerMetric.ArchiveFailures, MetricUnit.Count, outcome.archiveFailures.length);
-  metrics.addMetric(CheckerMetric.PublishFailures, MetricUnit.Count, outcome.publishFailure ? 1 : 0);
+  metrics.addMetric(CheckerMetric.PublishFailures, MetricUnit.Count, outcome.deliveryFailures.length > 0 ? 1 : 0);
   metrics.publishStoredMetrics();
 }
 

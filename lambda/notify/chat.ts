@@ -156,6 +156,7 @@ function additionalContext(content: AlertContent): Record<string, string> {
     runId: context.runId,
     severity: content.severity,
   };
+  if (context.trigger) entries.trigger = context.trigger;
   if (content.kind === 'drift') {
     Object.assign(entries, {
       new: String(content.counts.new),

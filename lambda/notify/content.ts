@@ -9,6 +9,8 @@ export interface AlertContext {
   readonly tenantId: string;
   readonly tenantUrl: string;
   readonly runId: string;
+  /** What triggered the check, when it was not the schedule (e.g. an event about the tenant). */
+  readonly trigger?: string;
   /** Where the stored report of this run can be opened. */
   readonly reportLink?: string;
   /** Why the report of this run could not be stored, when it could not. */

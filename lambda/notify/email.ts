@@ -51,6 +51,7 @@ function header(content: AlertContent): string[] {
     '',
     `Tenant: ${field(context.tenantName, 200)} (${field(context.tenantUrl, 300)}, id ${field(context.tenantId, 100)})`,
     `Run:    ${field(context.runId, 100)}`,
+    ...(context.trigger ? [`Trigger: ${field(context.trigger, 500)}`] : []),
     ...reportLines(context),
   ];
 }

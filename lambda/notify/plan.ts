@@ -9,7 +9,7 @@
 
 import { byImportance } from '../drift/apply';
 import type { TenantState } from '../drift/state';
-import { type Finding, type Severity, type TenantReport, worstSeverity } from '../report/model';
+import { type CheckTrigger, type Finding, type Severity, type TenantReport, worstSeverity } from '../report/model';
 import { DAY_MS } from '../util/time';
 import { renderChat } from './chat';
 import type { AlertContent, AlertContext, HealthIssue } from './content';
@@ -39,6 +39,8 @@ export interface PlanInput {
   /** Short name people use for the tenant; the `tenant` message attribute. */
   readonly tenantName: string;
   readonly runId: string;
+  /** Why the tenant was checked; alerts name an event trigger. @default { kind: 'schedule' } */
+  readonly trigger?: CheckTrigger;
   readonly now: Date;
   /** State as loaded before this run: reminder and warning cadences count from it. */
   readonly previous: TenantState | undefined;
@@ -66,6 +68,7 @@ export function planNotifications(input: PlanInput): NotificationPlan {
     tenantId: tenant.tenantId,
     tenantUrl: tenant.tenantUrl,
     runId: input.runId,
+    ...(input.trigger?.kind === 'event' && { trigger: eventTriggerText(input.trigger) }),
     maxItemsPerSection: Math.max(1, Math.floor(settings.maxItemsPerSection)),
     ...(input.reportLink && { reportLink: input.reportLink }),
     ...(input.archiveFailed && { archiveFailed: input.archiveFailed }),
@@ -147,6 +150,11 @@ export function planNotifications(input: PlanInput): NotificationPlan {
       ...(lastCredentialWarningAt !== undefined && { lastCredentialWarningAt }),
     },
   };
+}
+
+/** How an alert names the event that triggered the check (a scheduled run, the usual case, goes unmentioned). */
+function eventTriggerText(trigger: Extract<CheckTrigger, { kind: 'event' }>): string {
+  return `event ${oneLine(trigger.eventType)} (id ${oneLine(trigger.eventId)}), received ${oneLine(trigger.receivedAt)}`;
 }
 
 /** When the reminder period started, if a reminder is due now; undefined otherwise. */

@@ -94,12 +94,27 @@ const NotificationRecordSchema = z.object({
   subject: z.string(),
 });
 
+/** Why the tenant was checked: `schedule` (every scheduled or manual run) or `event` (one tenant, on an event). */
+export const CheckTriggerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('schedule') }),
+  z.object({
+    kind: z.literal('event'),
+    /** The event's type as its sender named it, e.g. `com.qlik.v1.user.updated`. */
+    eventType: z.string().min(1),
+    /** The sender's id of the event, for tracing it back. */
+    eventId: z.string().min(1),
+    /** When the checker received the event. */
+    receivedAt: isoTimestamp,
+  }),
+]);
+
 export const TenantReportSchema = z
   .object({
     tenantUrl: z.string().min(1),
     tenantId: z.string().min(1),
     tenantName: z.string().optional(),
     name: z.string().optional(),
+    trigger: CheckTriggerSchema.optional(),
     status: z.enum(['ok', 'error']),
     errors: z.array(ReportErrorSchema),
     findings: z.array(FindingSchema),

@@ -114,6 +114,14 @@ export interface TenantSummary {
   [extra: string]: unknown;
 }
 
+/**
+ * Why a tenant was checked: the run's schedule (also a manual run), or an event about the tenant (e.g. a webhook),
+ * named by its type and id as the sender gave them, and when the checker received it.
+ */
+export type CheckTrigger =
+  | { readonly kind: 'schedule' }
+  | { readonly kind: 'event'; readonly eventType: string; readonly eventId: string; readonly receivedAt: string };
+
 export interface TenantReport {
   readonly tenantUrl: string;
   /** Qlik's tenant id, or the host when the tenant could not be reached. */
@@ -121,6 +129,8 @@ export interface TenantReport {
   readonly tenantName?: string;
   /** The name the tenant was configured under (config or CLI): keys its drift state, metrics and alerts. */
   readonly name?: string;
+  /** Why this tenant was checked in this run; absent in reports written before it was recorded. */
+  readonly trigger?: CheckTrigger;
   readonly status: 'ok' | 'error';
   readonly errors: ReportError[];
   readonly findings: Finding[];

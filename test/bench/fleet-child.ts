@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPolicy } from '../../lambda/policy/load';
-import { type RunLog, run, type TenantTarget } from '../../lambda/run';
+import { type RunLog, run, type TenantTarget } from '../../lambda/run/run';
 import { createReportArchive, createStateStore } from '../../lambda/store/archive';
 import { FsObjectStore } from '../../lambda/store/fs-object-store';
 import { failInChild, inputFromParent, type MemorySample, memory, reportToParent } from './proc';

@@ -452,7 +452,7 @@ export function renderResults(r: BenchResults): string {
   out(
     `## 4. ${fleet.tenants} tenants of ${int(fleet.sizes.users)} users in one run`,
     '',
-    `\`run()\` of lambda/run.ts over ${fleet.tenants} simulated tenants (one process, ${fleet.tenants} loopback ports), each ${int(fleet.spec.users)} users, ${fleet.spec.groups} groups,`,
+    `\`run()\` of lambda/run/run.ts over ${fleet.tenants} simulated tenants (one process, ${fleet.tenants} loopback ports), each ${int(fleet.spec.users)} users, ${fleet.spec.groups} groups,`,
     `${fleet.spec.keys} keys of ${fleet.spec.keyOwners} owners (${fleet.spec.ownersLackingPermission} lacking the permission); default policy; report archive and drift state in a temporary`,
     "folder (the CLI's store); a publisher that sends nothing. Floor = ⌈tenants / concurrency⌉ × per-tenant chain ×",
     `${r.latencyMs} ms. Per-tenant chain as implemented: ${describe(fleet.plan.implemented)}; data dependencies only: ${describe(fleet.plan.dependencies)}.`,

@@ -17,11 +17,11 @@ import type { Message } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  AlertDeliveryError,
   type CheckEvent,
   type CheckSummary,
   createHandler,
   type HandlerOverrides,
+  UndeliveredAlertsError,
 } from '../../../lambda/handler';
 import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
 import { verifyChain } from '../../../lambda/verify';
@@ -266,7 +266,7 @@ describe('when alerts cannot be delivered', () => {
     });
 
     const error = await invoke(handler, { scheduledTime: RUN_1 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AlertDeliveryError);
+    expect(error).toBeInstanceOf(UndeliveredAlertsError);
     expect((error as Error).message).toMatch(/not delivered/);
     expect(await verifyChain(new S3ObjectStore(s3, bucket), sim.tenantId)).toEqual({ ok: true, runs: 1, problems: [] });
     expect(logLines.some((line) => line.includes('"RunsCompleted"') && line.includes('"PublishFailures":1'))).toBe(

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboundMessage, Publisher } from '../../../lambda/notify/message';
 import { defaultPolicy } from '../../../lambda/policy/load';
-import { type RunDeps, type RunLog, run, type TenantTarget } from '../../../lambda/run';
+import { RunReportSchema, renderJson } from '../../../lambda/report/json';
+import { AlertDeliveryError, ArchiveError } from '../../../lambda/run/errors';
+import { type RunDeps, type RunLog, run, type TenantTarget } from '../../../lambda/run/run';
 import { createReportArchive, createStateStore } from '../../../lambda/store/archive';
 import { FsObjectStore } from '../../../lambda/store/fs-object-store';
 import type { ReportArchive } from '../../../lambda/store/store';
@@ -116,6 +118,9 @@ describe('run', () => {
     const { deps, publisher } = await setup({ archive: failing });
     const outcome = await run(deps, input('2026-11-26T07:00:00Z', [target()]));
     expect(outcome.archiveFailures).toHaveLength(1);
+    expect(outcome.archiveFailures[0]).toBeInstanceOf(ArchiveError);
+    expect(outcome.archiveFailures[0]!.tenantId).toBe(sim.tenantId);
+    expect((outcome.archiveFailures[0]!.cause as Error).message).toBe('AccessDenied writing reports/');
     expect(outcome.report.tenants[0]!.reportLocation).toBeUndefined();
     const health = publisher.sent.filter((m) => m.eventType === 'health' && m.channel === 'email');
     expect(health).toHaveLength(1);
@@ -127,7 +132,10 @@ describe('run', () => {
     const { deps, publisher } = await setup();
     publisher.failWith = new Error('topic does not exist');
     const outcome = await run(deps, input('2026-11-26T08:00:00Z', [target()]));
-    expect(outcome.publishFailure).toMatch(/acme: topic does not exist/);
+    expect(outcome.deliveryFailures).toHaveLength(1);
+    expect(outcome.deliveryFailures[0]).toBeInstanceOf(AlertDeliveryError);
+    expect(outcome.deliveryFailures[0]!.message).toBe('acme: topic does not exist');
+    expect(outcome.deliveryFailures[0]!.cause).toBe(publisher.failWith);
     expect(outcome.archiveFailures).toEqual([]);
     expect(await deps.archive.hasRun(sim.tenantId, '2026-11-26T08:00:00Z')).toBe(true);
   });
@@ -138,6 +146,32 @@ describe('run', () => {
     const outcome = await run(deps, input('2026-11-26T09:00:00Z', [target()]));
     expect(outcome.exitCode).toBe(2);
     expect(outcome.report.tenants[0]!.errors[0]!.message).toMatch(/belongs to tenant SomeOtherTenantId/);
+  });
+
+  it('records why each tenant was checked: the schedule by default, or the event that triggered the check', async () => {
+    const { deps, publisher } = await setup();
+    const scheduled = await run(deps, input('2026-11-26T11:00:00Z', [target()]));
+    expect(scheduled.report.tenants[0]!.trigger).toEqual({ kind: 'schedule' });
+    expect(publisher.sent.find((m) => m.channel === 'email')!.body).not.toMatch(/Trigger:/);
+
+    const trigger = {
+      kind: 'event',
+      eventType: 'com.qlik.v1.user.updated\nURGENT: forged line',
+      eventId: 'evt-42',
+      receivedAt: '2026-11-26T11:30:00.000Z',
+    } as const;
+    sim.setFaults([{ kind: 'unauthorized' }]);
+    const triggered = await run(deps, { ...input('2026-11-26T11:30:00Z', [target()]), trigger });
+    const tenant = RunReportSchema.parse(JSON.parse(renderJson(triggered.report))).tenants[0]!;
+    expect(tenant.trigger).toEqual(trigger);
+    const email = triggered.messages.find((m) => m.channel === 'email')!;
+    expect(email.body).toContain(
+      'Trigger: event com.qlik.v1.user.updated URGENT: forged line (id evt-42), received 2026-11-26T11:30:00.000Z',
+    );
+    const chat = JSON.parse(triggered.messages.find((m) => m.channel === 'chat')!.body) as {
+      metadata: { additionalContext: Record<string, string> };
+    };
+    expect(chat.metadata.additionalContext.trigger).toMatch(/^event com\.qlik\.v1\.user\.updated URGENT/);
   });
 
   it('isolates tenants: one failing credential does not stop the other tenant', async () => {

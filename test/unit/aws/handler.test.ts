@@ -8,11 +8,12 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RunInput, RunOutcome } from '../../../lambda/run';
+import { AlertDeliveryError } from '../../../lambda/run/errors';
+import type { RunInput, RunOutcome } from '../../../lambda/run/run';
 
-vi.mock('../../../lambda/run', () => ({ run: vi.fn() }));
-const { run } = await import('../../../lambda/run');
-const { createHandler, runIdOf, AlertDeliveryError, loadRuntimeConfig } = await import('../../../lambda/handler');
+vi.mock('../../../lambda/run/run', () => ({ run: vi.fn() }));
+const { run } = await import('../../../lambda/run/run');
+const { createHandler, runIdOf, UndeliveredAlertsError, loadRuntimeConfig } = await import('../../../lambda/handler');
 const runMock = vi.mocked(run);
 
 const CONFIG = {
@@ -93,6 +94,7 @@ function outcome(overrides: Partial<RunOutcome> = {}): RunOutcome {
     messages: [],
     exitCode: 2,
     archiveFailures: [],
+    deliveryFailures: [],
     trends: {},
     ...overrides,
   };
@@ -221,10 +223,12 @@ describe('handler', () => {
   });
 
   it('throws when alerts were not delivered, after flushing metrics', async () => {
-    runMock.mockResolvedValue(outcome({ publishFailure: 'acme: 1 of 2 alert messages were not delivered' }));
+    const failure = new AlertDeliveryError('acme', new Error('1 of 2 alert messages were not delivered'));
+    runMock.mockResolvedValue(outcome({ deliveryFailures: [failure] }));
     const handler = createHandler({ config: CONFIG, clients: clients(), env: {} });
     const error = await handler({}, context()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AlertDeliveryError);
+    expect(error).toBeInstanceOf(UndeliveredAlertsError);
+    expect((error as InstanceType<typeof UndeliveredAlertsError>).errors).toEqual([failure]);
     expect((error as Error).message).toContain('acme: 1 of 2 alert messages were not delivered');
     expect(out.json().find((line) => 'RunsCompleted' in line)).toMatchObject({ PublishFailures: 1 });
   });

@@ -1,0 +1,128 @@
+/**
+ * One run over many tenants: the single piece of orchestration behind both doors (Lambda handler and CLI).
+ *
+ * Each tenant goes through its own {@link TenantPipeline} (./tenant-pipeline.ts: the stages and where new ones plug
+ * in). Tenants are checked concurrently (bounded) and isolated: one tenant's failure becomes that tenant's `error`
+ * with a health alert, never the run's crash and never a pass.
+ */
+import type { Dispatcher } from 'undici';
+import type { OutboundMessage, Publisher } from '../notify/message';
+import type { LoadedPolicy } from '../policy/load';
+import type { QlikCredentials } from '../qlik/credentials';
+import { type CheckTrigger, type RunReport, SEVERITY_RANK, type Severity } from '../report/model';
+import type { TrendPoint } from '../report/trend';
+import type { ReportArchive, StateStore } from '../store/store';
+import { mapWithConcurrency } from '../util/concurrency';
+import type { AlertDeliveryError, ArchiveError } from './errors';
+import { runReport } from './reports';
+import { type TenantCheckContext, type TenantOutcome, TenantPipeline } from './tenant-pipeline';
+
+export interface TenantTarget {
+  /** A short name for people (email subjects, metrics). */
+  readonly name: string;
+  readonly url: string;
+  /** Custom domains, besides *.qlikcloud.com, the credential may be sent to. */
+  readonly allowedHosts: readonly string[];
+  /** Resolved lazily per tenant, so a missing secret is that tenant's error, not the run's. */
+  readonly credentials: () => Promise<QlikCredentials>;
+}
+
+export interface RunInput {
+  /** The scheduled time (Lambda) or the start time (CLI); names the run everywhere. */
+  readonly runId: string;
+  readonly tenants: readonly TenantTarget[];
+  readonly policy: LoadedPolicy;
+  readonly tenantConcurrency: number;
+  readonly tenantDeadlineMs: number;
+  readonly allowHttpLoopback?: boolean;
+  /** Why the tenants are checked; recorded in each tenant report and named in alerts. @default { kind: 'schedule' } */
+  readonly trigger?: CheckTrigger;
+  /** Severity at or above which a failing finding makes exit code 1. @default 'high' */
+  readonly failOn?: Severity;
+  /** Turns a stored location into a link for alerts. @default the location itself */
+  readonly reportLink?: (tenantId: string, location: string) => string;
+}
+
+export interface RunLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface RunDeps {
+  readonly now: () => Date;
+  readonly archive: ReportArchive;
+  readonly state: StateStore;
+  readonly publisher: Publisher;
+  readonly log: RunLog;
+  /** Tests inject a dispatcher; by default the client keeps one keep-alive pool per tenant. */
+  readonly dispatcher?: (tenantUrl: string) => Dispatcher | undefined;
+  /** Progress of long crawls, for the CLI's stderr. */
+  readonly onProgress?: (tenant: string, phase: string, done: number) => void;
+}
+
+export interface RunOutcome {
+  readonly report: RunReport;
+  /** Every message sent (or attempted), in tenant order. */
+  readonly messages: readonly OutboundMessage[];
+  readonly exitCode: 0 | 1 | 2;
+  /** Tenants that were checked but whose report could not be stored (each names its `tenantId`). */
+  readonly archiveFailures: readonly ArchiveError[];
+  /** Tenants whose alerts could not (all) be delivered (each names its `tenant`). */
+  readonly deliveryFailures: readonly AlertDeliveryError[];
+  /** Trend points per tenant id (from drift history), for renderers outside the run (the CLI's run folder). */
+  readonly trends: Record<string, TrendPoint[]>;
+}
+
+const SCHEDULED: CheckTrigger = { kind: 'schedule' };
+
+export async function run(deps: RunDeps, input: RunInput): Promise<RunOutcome> {
+  const startedAt = deps.now().toISOString();
+  deps.log.info('run started', { runId: input.runId, tenants: input.tenants.length, policy: input.policy.name });
+  const context: TenantCheckContext = {
+    runId: input.runId,
+    runStartedAt: startedAt,
+    trigger: input.trigger ?? SCHEDULED,
+    policy: input.policy,
+    tenantDeadlineMs: input.tenantDeadlineMs,
+    allowHttpLoopback: input.allowHttpLoopback ?? false,
+    ...(input.reportLink ? { reportLink: input.reportLink } : {}),
+  };
+
+  const outcomes = await mapWithConcurrency(input.tenants, input.tenantConcurrency, (target) =>
+    new TenantPipeline(deps, context, target).check(),
+  );
+
+  const report = runReport(
+    input,
+    startedAt,
+    deps.now(),
+    outcomes.map((o) => o.report),
+  );
+  const exitCode = exitCodeOf(report, input.failOn ?? 'high');
+  deps.log.info('run finished', { runId: input.runId, exitCode });
+  return {
+    report,
+    messages: outcomes.flatMap((o) => o.messages),
+    exitCode,
+    archiveFailures: outcomes.flatMap((o) => (o.kind === 'checked' && o.archiveFailure ? [o.archiveFailure] : [])),
+    deliveryFailures: outcomes.flatMap((o) => (o.kind !== 'duplicate' && o.deliveryFailure ? [o.deliveryFailure] : [])),
+    trends: trendsOf(outcomes),
+  };
+}
+
+/** 2 when any tenant could not be checked; 1 when a failing finding is at or above `failOn`; else 0. */
+export function exitCodeOf(report: RunReport, failOn: Severity): 0 | 1 | 2 {
+  if (report.tenants.some((t) => t.status === 'error')) return 2;
+  const threshold = SEVERITY_RANK[failOn];
+  const failing = report.tenants.some((t) =>
+    t.findings.some((f) => f.status === 'fail' && SEVERITY_RANK[f.severity] >= threshold),
+  );
+  return failing ? 1 : 0;
+}
+
+function trendsOf(outcomes: readonly TenantOutcome[]): Record<string, TrendPoint[]> {
+  const trends: Record<string, TrendPoint[]> = {};
+  for (const o of outcomes) trends[o.report.tenantId] = o.trend;
+  return trends;
+}

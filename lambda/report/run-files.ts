@@ -1,5 +1,4 @@
 /** The four report files of one run, rendered from one report object so ids match across formats. */
-import type { ReportFile } from '../store/store';
 import { TOOL_VERSION } from '../version';
 import { renderCsv } from './csv';
 import { renderHtml } from './html';
@@ -8,7 +7,15 @@ import type { RunReport } from './model';
 import { renderOcsf } from './ocsf';
 import type { TrendPoint } from './trend';
 
-export function renderRunFiles(report: RunReport, trends: Record<string, TrendPoint[]>): ReportFile[] {
+/** One rendered file of a run folder (what the archive stores as a report file). */
+export interface RunFile {
+  /** File name inside the run folder, e.g. `report.json`. */
+  readonly name: string;
+  readonly body: string;
+  readonly contentType: string;
+}
+
+export function renderRunFiles(report: RunReport, trends: Record<string, TrendPoint[]>): RunFile[] {
   return [
     { name: 'report.json', body: renderJson(report), contentType: 'application/json' },
     {

@@ -9,6 +9,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AwsClients } from './aws/clients';
+import { evidenceCommand } from './cli/commands/evidence';
 import { PreviewPublisher } from './cli/preview-publisher';
 import { formatSummary } from './cli/summary';
 import { loadTenantsFile, type TenantsFileEntry } from './cli/tenants-file';
@@ -41,6 +42,8 @@ const USAGE = `Usage:
                           [--out <dir>] [--state <dir>] [--json] [--fail-on <severity>]
                           [--allow-http-loopback] [--allow-host <host>] [--concurrency <n>] [--deadline <seconds>]
   qlik-access-guard verify [--out <dir> | --bucket <name>] [--tenant-id <id>]
+  qlik-access-guard evidence (--out <dir> | --bucket <name>) --from <date> --to <date> [--tenant-id <id>]
+                             [--schedule <rate(…)>] [--output <file.html>] [--json]
 
 Credentials come from the environment: QLIK_CLIENT_ID + QLIK_CLIENT_SECRET (OAuth client, preferred: the
 API-key permission cannot disable it) or QLIK_API_KEY. A tenants file names an environment variable or a
@@ -57,6 +60,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await checkCommand(rest, io);
       case 'verify':
         return await verifyCommand(rest, io);
+      case 'evidence':
+        return await evidenceCommand(rest, io, (where) => openArchive(where, io));
       case undefined:
       case 'help':
       case '--help':
@@ -193,9 +198,7 @@ async function verifyCommand(argv: readonly string[], io: CliIo): Promise<number
   });
   if (values.out && values.bucket)
     throw new InputError('command line', '--bucket', 'either --out or --bucket, not both');
-  const store: ObjectStore = values.bucket
-    ? await s3Store(values.bucket, io)
-    : new FsObjectStore(resolve(io.cwd, values.out ?? 'qlik-access-guard-reports'));
+  const store = await openArchive(values, io);
   const tenantIds = values['tenant-id'] ?? (await listTenants(store));
   if (tenantIds.length === 0) {
     io.stderr('error: no archived runs found\n');
@@ -216,6 +219,16 @@ async function verifyCommand(argv: readonly string[], io: CliIo): Promise<number
   }
   if (values.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
   return ok ? 0 : 1;
+}
+
+/** The archive named by `--bucket`, else by `--out` (default `qlik-access-guard-reports`). */
+async function openArchive(
+  where: { readonly out?: string; readonly bucket?: string },
+  io: CliIo,
+): Promise<ObjectStore> {
+  return where.bucket
+    ? await s3Store(where.bucket, io)
+    : new FsObjectStore(resolve(io.cwd, where.out ?? 'qlik-access-guard-reports'));
 }
 
 async function s3Store(bucket: string, io: CliIo): Promise<ObjectStore> {

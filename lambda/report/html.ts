@@ -626,7 +626,8 @@ function overview(report: RunReport): SafeHtml {
 const COMPACT_NOTE = 'evidence and fix are in report.json and findings.csv';
 const FOOTER_NOTE =
   'the same run is stored as report.json, findings.csv and findings.ocsf.jsonl with the same finding ids.';
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+export const REPORT_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 export function renderHtml(report: RunReport, options: HtmlOptions = {}): string {
   const generated = [`${report.tool.name} ${report.tool.version}`, options.generatedBy].filter(Boolean).join(' · ');
@@ -635,7 +636,7 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="${generated}">
 <title>Qlik access compliance report — ${report.runId}</title>

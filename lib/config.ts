@@ -7,12 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { RuntimeConfigSchema, TenantConfigSchema } from '../lambda/config/runtime';
 import { InputError } from '../lambda/errors';
 import { SEVERITIES } from '../lambda/report/model';
-import { formatPath } from '../lambda/util/path';
+import { parseDocumentText } from '../lambda/util/document';
+import { inputErrorsOf } from '../lambda/util/zod-input';
 import { parseScheduleExpression, ScheduleExpressionError } from './schedule-expression';
 
 export const EXAMPLE_CONFIG_FILE = fileURLToPath(new URL('./config/example.config.yaml', import.meta.url));
@@ -222,94 +222,25 @@ export function loadDeployConfig(file: string): DeployConfig {
 }
 
 export function parseDeployConfig(text: string, file: string): DeployConfig {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
+  let document: unknown;
+  try {
+    document = parseDocumentText(text, file);
+  } catch (error) {
+    throw new DeployConfigError(file, [error as InputError]);
+  }
+  const result = DeployConfigSchema.safeParse(document ?? {}, { reportInput: true });
+  if (!result.success) {
     throw new DeployConfigError(
       file,
-      document.errors.map((e) => new InputError(file, '', `valid YAML (${e.message.split('\n')[0]})`, { cause: e })),
+      inputErrorsOf(file, result.error, DeployConfigSchema, { path: { quoteOddKeys: false } }),
     );
   }
-  const result = DeployConfigSchema.safeParse(document.toJS() ?? {});
-  if (!result.success)
-    throw new DeployConfigError(
-      file,
-      result.error.issues.map((issue) => toInputError(file, issue)),
-    );
   return result.data;
 }
 
 /** Absolute path of the configured policy file, resolved against the config file's folder. */
 export function policyFilePath(config: DeployConfig, configFile: string): string | undefined {
   return config.policyFile === undefined ? undefined : resolve(dirname(configFile), config.policyFile);
-}
-
-function toInputError(file: string, issue: z.core.$ZodIssue): InputError {
-  if (issue.code === 'unrecognized_keys') {
-    const parent = configPath(issue.path);
-    const keys = issue.keys.map((k) => (parent ? `${parent}.${k}` : k));
-    const known = knownKeysAt(DeployConfigSchema, issue.path);
-    const hints = issue.keys.flatMap((key) => {
-      const match = known.find((k) => k.toLowerCase() === key.toLowerCase()) ?? closest(key, known);
-      return match ? [`did you mean "${match}"?`] : [];
-    });
-    const expected = known.length > 0 ? `one of ${known.join(', ')}` : 'no such key';
-    return new InputError(file, keys.join(', '), `no such key here (${[...hints, `expected ${expected}`].join('; ')})`);
-  }
-  const expected =
-    issue.code === 'invalid_type' && issue.input === undefined ? `a value (${issue.message})` : issue.message;
-  return new InputError(file, configPath(issue.path), expected);
-}
-
-/** `tenants[0].url`, `schedule.expression`. */
-function configPath(path: readonly PropertyKey[]): string {
-  return formatPath(path, { quoteOddKeys: false });
-}
-
-/** The keys an object schema accepts at `path` (array indexes skipped), for "did you mean" hints. */
-function knownKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
-  let current: z.core.$ZodType | undefined = unwrap(schema);
-  for (const key of path) {
-    if (!current) return [];
-    const def = current._zod.def as {
-      type: string;
-      shape?: Record<string, z.core.$ZodType>;
-      element?: z.core.$ZodType;
-    };
-    if (typeof key === 'number' && def.type === 'array') current = unwrap(def.element!);
-    else if (typeof key === 'string' && def.type === 'object') current = def.shape?.[key] && unwrap(def.shape[key]);
-    else return [];
-  }
-  const def = current?._zod.def as { type: string; shape?: Record<string, unknown> } | undefined;
-  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
-}
-
-function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
-  let current = schema;
-  for (;;) {
-    const def = current._zod.def as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
-    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType)
-      current = def.innerType;
-    else if (def.type === 'pipe' && def.in) current = def.in;
-    else return current;
-  }
-}
-
-/** The known key within edit distance 2 of `key`, if exactly one is that close. */
-function closest(key: string, known: readonly string[]): string | undefined {
-  const near = known.filter((k) => editDistance(key.toLowerCase(), k.toLowerCase()) <= 2);
-  return near.length === 1 ? near[0] : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(row[j - 1]! + 1, previous[j]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length]!;
 }
 
 function isTimeZone(name: string): boolean {

@@ -2,10 +2,9 @@
  * The CLI's tenants file: several tenants in one run, each naming where its credential comes from (an environment
  * variable or a Secrets Manager secret) — never the credential itself.
  */
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import * as z from 'zod';
-import { InputError } from '../errors';
+import { parseDocumentText, readDocumentText } from '../util/document';
+import { inputErrorOf } from '../util/zod-input';
 
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
 
@@ -37,32 +36,12 @@ export const TenantsFileSchema = z.object({ tenants: z.array(TenantsFileEntrySch
 export type TenantsFileEntry = z.infer<typeof TenantsFileEntrySchema>;
 
 export function parseTenantsFile(text: string, file: string): TenantsFileEntry[] {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (error) {
-    if (error instanceof YAMLParseError) {
-      const where = error.linePos?.[0];
-      throw new InputError(file, where ? `line ${where.line}, column ${where.col}` : '', `valid YAML (${error.code})`, {
-        cause: error,
-      });
-    }
-    throw error;
-  }
-  const parsed = TenantsFileSchema.safeParse(doc);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InputError(file, issue.path.join('.') || '(top level)', issue.message);
-  }
+  const parsed = TenantsFileSchema.safeParse(parseDocumentText(text, file), { reportInput: true });
+  // A tenants file names where credentials are; a value in the wrong place may be a pasted credential: never echoed.
+  if (!parsed.success) throw inputErrorOf(file, parsed.error, TenantsFileSchema, { echoValues: false });
   return parsed.data.tenants;
 }
 
 export async function loadTenantsFile(file: string): Promise<TenantsFileEntry[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new InputError(file, '', 'a readable tenants file', { cause: error });
-  }
-  return parseTenantsFile(text, file);
+  return parseTenantsFile(await readDocumentText(file, 'tenants file'), file);
 }

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { InputError } from '../errors';
 import { SEVERITIES, SUBJECT_TYPES } from '../report/model';
 import { formatPath } from '../util/path';
+import { inputErrorOf } from '../util/zod-input';
 
 export const STATE_SCHEMA_VERSION = 1;
 /** Runs kept in `history`: enough for a month of daily runs. */
@@ -114,13 +115,9 @@ export function parseState(raw: unknown, source: string, tenantId?: string): Ten
       `state schema version ${STATE_SCHEMA_VERSION}; found ${version}, written by a newer qlik-access-guard — upgrade this one`,
     );
   }
-  const parsed = TenantStateSchema.safeParse(value);
+  const parsed = TenantStateSchema.safeParse(value, { reportInput: true });
   if (!parsed.success) {
-    const [first, ...rest] = parsed.error.issues;
-    const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})` : '';
-    throw new InputError(source, statePath(first?.path ?? []), `${first?.message ?? 'a drift state'}${more}`, {
-      cause: parsed.error,
-    });
+    throw inputErrorOf(source, parsed.error, TenantStateSchema, { path: { dashesInNames: false }, alsoShown: 0 });
   }
   if (tenantId !== undefined && parsed.data.tenantId !== tenantId) {
     throw new InputError(source, 'tenantId', `the state of tenant ${tenantId}, not of ${parsed.data.tenantId}`);

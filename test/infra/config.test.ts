@@ -72,14 +72,14 @@ describe('deploy config', () => {
     expect(rest).toEqual([]);
     expect(problem).toMatchObject({ file: '/configs/prod.yaml', path: 'schedule.expression' });
     expect(problem!.message).toBe(
-      '/configs/prod.yaml at schedule.expression: cron hours field "25": values 0-23, with "*", "," "-" and "/"',
+      '/configs/prod.yaml at schedule.expression: cron hours field "25": values 0-23, with "*", "," "-" and "/" (got "cron(0 25 * * ? *)")',
     );
   });
 
   it('rejects a tenant URL that is not https', () => {
     const [problem] = problemsOf(VALID.replace('https://acme', 'http://acme'));
     expect(problem!.message).toBe(
-      '/configs/prod.yaml at tenants[0].url: an https URL such as https://acme.eu.qlikcloud.com',
+      '/configs/prod.yaml at tenants[0].url: an https URL such as https://acme.eu.qlikcloud.com (got "http://acme.eu.qlikcloud.com")',
     );
   });
 

@@ -130,7 +130,7 @@ describe('a mistake on the command line or in a file is one clear line, exit 2',
     const lines = stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(file);
-    expect(lines[0]).toContain('tenants.0');
+    expect(lines[0]).toContain('tenants[0].apiKeyEnvv: no such key here (did you mean "apiKeyEnv"?');
     expect(lines[0]).toContain('apiKeyEnvv');
     expect(sim.log).toEqual([]);
   });

@@ -32,7 +32,7 @@ describe('parseTenantsFile', () => {
   it('names the file and the path of an unknown key', () => {
     const parse = () => parseTenantsFile('tenants:\n  - url: https://a.eu.qlikcloud.com\n    apiKey: xyz\n', 't.yaml');
     expect(parse).toThrow(InputError);
-    expect(parse).toThrow(/t\.yaml at tenants\.0/);
+    expect(parse).toThrow(/t\.yaml at tenants\[0\]\.apiKey: no such key here \(expected one of name, url, apiKeyEnv/);
     // The value of an unexpected key (it could be a pasted credential) is never echoed.
     expect(() => parse()).not.toThrow(/xyz/);
   });
@@ -51,7 +51,7 @@ describe('parseTenantsFile', () => {
 
   it('reports YAML syntax errors with line and column', () => {
     expect(() => parseTenantsFile('tenants:\n  - url: [unclosed\n', 'bad.yaml')).toThrow(
-      /bad\.yaml at line \d+, column \d+/,
+      /bad\.yaml: valid YAML or JSON \(line \d+, column \d+/,
     );
   });
 

@@ -90,7 +90,7 @@ describe('loading a policy', () => {
   it('names an unknown key and the keys that are allowed there', async () => {
     const error = await rejectionOf(loadPolicyFile(join(FIXTURES, 'unknown-rule-option.yaml')));
     expect(error.path).toBe('rules.api-key-expiring.windowDay');
-    expect(error.expected).toBe('no key "windowDay" here (allowed keys: enabled, severity, windowDays)');
+    expect(error.expected).toBe('no such key here (allowed keys: enabled, severity, windowDays)');
   });
 
   it('rejects an unknown rule id and an unknown top-level key', () => {

@@ -4,8 +4,19 @@
  * Lists always follow `links.next.href` verbatim until it is absent (cursor `next` for users, groups and roles,
  * `startingAfter` for api-keys): the client never builds a cursor URL, and a next link seen before is a cursor loop.
  */
-import type * as z from 'zod';
+import * as z from 'zod';
 import { QlikApiError } from './errors';
+import {
+  auditsPageSchema,
+  deliveriesPageSchema,
+  type QlikAuditEvent,
+  type QlikDelivery,
+  type QlikWebhook,
+  type WebhookSpec,
+  webhookEventTypesSchema,
+  webhookSchema,
+  webhooksPageSchema,
+} from './event-schemas';
 import {
   apiKeysConfigSchema,
   apiKeysPageSchema,
@@ -48,6 +59,17 @@ const MAX_PAGES = 20_000;
 
 const TENANT_ADMIN_NEEDED = 'the checker needs the TenantAdmin role (or an OAuth M2M client) to read';
 const GROUPS_HINTS: EndpointHints = { forbidden: `${TENANT_ADMIN_NEEDED} groups` };
+const WEBHOOK_HINTS: EndpointHints = { forbidden: `${TENANT_ADMIN_NEEDED} and change tenant-level webhooks` };
+
+function webhookBody(spec: WebhookSpec) {
+  return {
+    name: spec.name,
+    url: spec.url,
+    eventTypes: [...spec.eventTypes],
+    secret: spec.secret,
+    ...(spec.description !== undefined ? { description: spec.description } : {}),
+  };
+}
 
 type PageSchema = z.ZodType<{
   data?: unknown[] | undefined;
@@ -151,6 +173,96 @@ export class QlikClient {
       apiKeysConfigSchema,
       { forbidden: `${TENANT_ADMIN_NEEDED} the API-key configuration` },
     );
+  }
+
+  /** Every webhook the caller can see (a TenantAdmin: all of the tenant's). */
+  listWebhooks(): Promise<ListResult<QlikWebhook>> {
+    return this.#list<QlikWebhook>('/api/v1/webhooks', webhooksPageSchema, {}, WEBHOOK_HINTS);
+  }
+
+  /** The event types this tenant offers as webhook subscriptions. */
+  async webhookEventTypes(): Promise<string[]> {
+    const body = await this.transport.getJson(
+      this.transport.url('/api/v1/webhooks/event-types'),
+      webhookEventTypesSchema,
+      WEBHOOK_HINTS,
+    );
+    return (body.data ?? []).flatMap((t) => (typeof t.name === 'string' ? [t.name] : []));
+  }
+
+  /** A tenant-level webhook (TenantAdmin); the secret travels only in this request's body. */
+  async createWebhook(spec: WebhookSpec): Promise<QlikWebhook> {
+    const created = await this.transport.sendJson(
+      'POST',
+      this.transport.url('/api/v1/webhooks'),
+      { ...webhookBody(spec), level: 'tenant', enabled: true },
+      webhookSchema,
+      WEBHOOK_HINTS,
+    );
+    if (!created)
+      throw new QlikApiError('bad-response', 'POST /api/v1/webhooks: empty reply', {
+        endpoint: 'POST /api/v1/webhooks',
+      });
+    return created;
+  }
+
+  /** Replaces name, URL, event types and secret, and enables the webhook (JSON Patch `replace`). */
+  async updateWebhook(id: string, spec: WebhookSpec): Promise<void> {
+    const body = { ...webhookBody(spec), enabled: true };
+    await this.transport.sendJson(
+      'PATCH',
+      this.transport.url(`/api/v1/webhooks/${encodeURIComponent(id)}`),
+      Object.entries(body).map(([field, value]) => ({ op: 'replace', path: `/${field}`, value })),
+      z.unknown(),
+      WEBHOOK_HINTS,
+    );
+  }
+
+  async deleteWebhook(id: string): Promise<void> {
+    await this.transport.sendJson(
+      'DELETE',
+      this.transport.url(`/api/v1/webhooks/${encodeURIComponent(id)}`),
+      undefined,
+      z.unknown(),
+      WEBHOOK_HINTS,
+    );
+  }
+
+  /** The newest deliveries of a webhook (one page, newest first). */
+  async recentDeliveries(id: string, limit = 10): Promise<QlikDelivery[]> {
+    const page = await this.transport.getJson(
+      this.transport.url(`/api/v1/webhooks/${encodeURIComponent(id)}/deliveries`, { limit }),
+      deliveriesPageSchema,
+      WEBHOOK_HINTS,
+    );
+    return page.data ?? [];
+  }
+
+  /**
+   * Audit events of `eventTypes` in [since, until), newest first, at most `maxEvents` (one request when they fit in a
+   * page). The event types go as one comma list (a single `eventType` per request is what Qlik documents).
+   */
+  async auditEvents(query: {
+    readonly eventTypes: readonly string[];
+    readonly since: Date;
+    readonly until: Date;
+    readonly maxEvents: number;
+  }): Promise<{ events: QlikAuditEvent[]; truncated: boolean }> {
+    const start = this.transport.url('/api/v1/audits', {
+      eventType: query.eventTypes.join(','),
+      eventTime: `${query.since.toISOString()}/${query.until.toISOString()}`,
+      sort: '-eventTime',
+      limit: Math.min(this.pageSize, query.maxEvents),
+    });
+    const events: QlikAuditEvent[] = [];
+    for await (const page of this.#pages(start, auditsPageSchema, {
+      forbidden: `${TENANT_ADMIN_NEEDED} the audit events`,
+    })) {
+      events.push(...(page.items as QlikAuditEvent[]));
+      if (events.length >= query.maxEvents)
+        return { events: events.slice(0, query.maxEvents), truncated: page.hasMore };
+    }
+    return { events, truncated: false };
   }
 
   async #list<Item>(

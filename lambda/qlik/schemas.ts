@@ -242,7 +242,7 @@ export type ApiKeysConfigExtension = { api_keys_enabled?: boolean };
  * may be optional for us, at any depth (`Ours` assignable to `DeepPartial<Theirs>`). Resolves to `true`, or to the
  * offending keys.
  */
-type Agrees<Ours, Theirs> = [NamedKeys<Ours>] extends [keyof Theirs]
+export type Agrees<Ours, Theirs> = [NamedKeys<Ours>] extends [keyof Theirs]
   ? Pick<Theirs, NamedKeys<Ours>> extends Pick<Ours, NamedKeys<Ours>>
     ? Pick<Ours, NamedKeys<Ours>> extends DeepPartial<Pick<Theirs, NamedKeys<Ours>>>
       ? true
@@ -258,7 +258,7 @@ type DeepPartial<T> = T extends readonly (infer Item)[]
     ? { [K in keyof T]?: DeepPartial<T[K]> }
     : T;
 type Disagreeing<From, To> = { [K in keyof From & keyof To]: From[K] extends To[K] ? never : K }[keyof From & keyof To];
-type Assert<T extends true> = T;
+export type Assert<T extends true> = T;
 
 type RoleRefOnUser = NonNullable<User['assignedRoles']>[number];
 type GroupRefOnUser = NonNullable<User['assignedGroups']>[number];

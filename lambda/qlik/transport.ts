@@ -242,7 +242,35 @@ export class Transport {
     return next;
   }
 
-  async #send(method: 'GET' | 'POST', url: URL, endpoint: string, body?: string): Promise<RawResponse> {
+  /**
+   * Sends a JSON body (or none) with the tenant credential and returns the parsed, validated reply, or undefined for
+   * an empty one (204). A stale OAuth token is renewed once, as for reads. Writes are not followed across redirects.
+   */
+  async sendJson<Schema extends z.ZodType>(
+    method: 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    target: URL,
+    body: unknown,
+    schema: Schema,
+    hints: EndpointHints = {},
+  ): Promise<z.infer<Schema> | undefined> {
+    const endpoint = `${method} ${target.pathname}`;
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    for (let reauthenticated = false; ; reauthenticated = true) {
+      const response = await this.#send(method, target, endpoint, text, true);
+      if (response.status === 401 && !reauthenticated && this.#auth.invalidate()) continue;
+      if (response.status < 200 || response.status > 299) throw this.#statusError(endpoint, response, hints);
+      if (response.text.trim() === '') return undefined;
+      return this.#parse(endpoint, response, schema);
+    }
+  }
+
+  async #send(
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    url: URL,
+    endpoint: string,
+    body?: string,
+    authorize = body === undefined,
+  ): Promise<RawResponse> {
     // Checked here too, not only where URLs are built: nothing reaches the wire without passing the policy.
     const problem = this.#policy.violation(url);
     if (problem) throw this.#badResponse(endpoint, `request not sent: ${problem}`);
@@ -254,7 +282,7 @@ export class Transport {
       ...(this.#options.apiVersion ? { 'qlik-api-version': this.#options.apiVersion } : {}),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     };
-    if (url.origin === this.origin && body === undefined) {
+    if (url.origin === this.origin && authorize) {
       headers['authorization'] = await this.#auth.authorization();
     }
 

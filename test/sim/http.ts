@@ -7,7 +7,17 @@ import type { IncomingMessage } from 'node:http';
 import type { SimSettings } from './settings';
 import type { WireErrorItem, WireErrors } from './wire';
 
-export type Service = 'users' | 'groups' | 'roles' | 'api-keys' | 'tenants' | 'oauth' | 'auth' | 'access-control';
+export type Service =
+  | 'users'
+  | 'groups'
+  | 'roles'
+  | 'api-keys'
+  | 'tenants'
+  | 'oauth'
+  | 'auth'
+  | 'access-control'
+  | 'webhooks'
+  | 'audits';
 
 export interface Reply {
   readonly status: number;
@@ -28,6 +38,8 @@ const CODE_PREFIX: Record<Service, string> = {
   oauth: 'OAUTH',
   auth: 'LOGIN',
   'access-control': 'ACCESSCONTROL',
+  webhooks: 'WEBHOOKS',
+  audits: 'AUDITS',
 };
 
 /** Invented but stable per-status codes; Qlik's own examples: USERS-7, GROUPS-7 and TENANTS-8 (404), IDENTITIES-10402. */

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SimEvents } from './events';
 import type { FaultDecision, FaultKind, FaultPlan, TerminalFault } from './faults';
 import { FaultInjector } from './faults';
 import type { Reply, Service } from './http';
@@ -26,11 +27,13 @@ import { PagingError } from './paging';
 import type { Tier } from './rate-limit';
 import { RateLimiter } from './rate-limit';
 import { apiKeyRoutes } from './routes/api-keys';
+import { auditRoutes } from './routes/audits';
 import { groupRoutes } from './routes/groups';
 import { roleRoutes } from './routes/roles';
 import type { HandlerContext, Identity, Route, SimServices } from './routes/route';
 import { tenantRoutes } from './routes/tenant';
 import { userRoutes } from './routes/users';
+import { webhookRoutes } from './routes/webhooks';
 import type { Scenario } from './scenario';
 import { cloneScenario, DEVELOPER_NAME, USER_DEFAULT_NAME } from './scenario';
 import { FilterSemanticError, FilterSyntaxError } from './scim-filter';
@@ -105,10 +108,20 @@ export interface SimulatedTenant {
   mutate(fn: (s: Scenario) => void): void;
   /** A bearer token for one of the scenario's user keys (or the caller's), e.g. to see a disabled owner's key fail. */
   apiKeyFor(keyId: string): string;
+  /** Audit log, webhooks and their deliveries (events.ts); `events.settle()` waits for deliveries in flight. */
+  readonly events: SimEvents;
   close(): Promise<void>;
 }
 
-const ROUTES: readonly Route[] = [...userRoutes, ...groupRoutes, ...roleRoutes, ...apiKeyRoutes, ...tenantRoutes];
+const ROUTES: readonly Route[] = [
+  ...userRoutes,
+  ...groupRoutes,
+  ...roleRoutes,
+  ...apiKeyRoutes,
+  ...tenantRoutes,
+  ...webhookRoutes,
+  ...auditRoutes,
+];
 const CURSOR_PARAMS = ['next', 'prev', 'startingAfter', 'endingBefore'];
 
 function serviceOf(pathname: string): Service {
@@ -119,6 +132,8 @@ function serviceOf(pathname: string): Service {
     case 'roles':
     case 'api-keys':
     case 'tenants':
+    case 'webhooks':
+    case 'audits':
       return segment;
     default:
       return pathname.startsWith('/oauth') ? 'oauth' : 'users';
@@ -153,6 +168,7 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
   applyRoleIdSettings(scenario, settings);
   const now = options.now ?? (() => new Date());
   const state = new TenantState(scenario, settings, now);
+  const events = new SimEvents(state, settings, now);
   const tokens = new TokenIssuer();
   const faults = new FaultInjector(options.faults ?? []);
   const limiter = new RateLimiter(() => settings);
@@ -523,6 +539,7 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
     },
     mutate: (fn) => state.mutate(fn),
     apiKeyFor,
+    events,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -72,6 +72,11 @@ export interface SimSettings {
   readonly oauthExpiresInSeconds: number;
   /** Scopes an OAuth token request may name; any other scope gets 400. §8 */
   readonly oauthAcceptedScopes: readonly string[];
+  /**
+   * Event types `GET /webhooks/event-types` offers and webhooks are delivered for; the rest reach only the audit log.
+   * Default: users and API keys only, as one secondary source says. §14
+   */
+  readonly webhookEventTypes: readonly string[];
 }
 
 export const DEFAULT_SIM_SETTINGS: SimSettings = Object.freeze({
@@ -106,6 +111,18 @@ export const DEFAULT_SIM_SETTINGS: SimSettings = Object.freeze({
   rateLimitWindowSeconds: 60,
   oauthExpiresInSeconds: 21600,
   oauthAcceptedScopes: Object.freeze(['admin_classic', 'user_default']),
+  webhookEventTypes: Object.freeze([
+    'com.qlik.core.user.created',
+    'com.qlik.core.user.deleted',
+    'com.qlik.core.user.updated',
+    'com.qlik.v1.user.created',
+    'com.qlik.v1.user.deleted',
+    'com.qlik.core.api-key.created',
+    'com.qlik.core.api-key.updated',
+    'com.qlik.core.api-key.deleted',
+    'com.qlik.v1.app.created',
+    'com.qlik.v1.app.reload.finished',
+  ]),
 } satisfies SimSettings);
 
 /** Later layers win; a key explicitly set to `undefined` keeps the value below it. */

@@ -22,6 +22,7 @@ export class TenantState {
   private effectiveScopeMemo = new Map<string, ReadonlySet<string>>();
   private memo = new Map<string, unknown>();
   private versionCounter = 0;
+  private readonly changeListeners: (() => void)[] = [];
 
   constructor(
     readonly scenario: Scenario,
@@ -42,6 +43,12 @@ export class TenantState {
   mutate(fn: (s: Scenario) => void): void {
     fn(this.scenario);
     this.rebuild();
+    for (const listener of this.changeListeners) listener();
+  }
+
+  /** Called after every mutation (the event log turns changes into audit events and webhook deliveries). */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
   }
 
   private rebuild(): void {

@@ -3,7 +3,7 @@
  * and a warning for those that never end.
  */
 
-import type { ExceptionRecord, FindingDraft, Subject } from '../report/model';
+import type { ExceptionRecord, FindingDraft, Subject, SubjectType } from '../report/model';
 import { DAY_MS } from '../util/time';
 
 /**
@@ -19,25 +19,54 @@ export const OPEN_ENDED_EXCEPTION_MAX_AGE_DAYS = 90;
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
-/** True when the exception names this rule and subject. */
+/**
+ * Subject types whose names only administrators set: roles (built in or created by a TenantAdmin), groups (created
+ * by an admin or synced from the identity provider) and the tenant itself. A name pattern may match these. Users
+ * choose their own display names and API-key descriptions, so user and API-key subjects are matched by id only:
+ * anyone could rename themselves `svc-etl-mallory` to fall under `svc-etl-*`.
+ */
+export const NAME_MATCHED_SUBJECT_TYPES: readonly SubjectType[] = ['role', 'group', 'tenant'];
+
+/**
+ * True when the exception names this rule and subject. An id, when given, decides alone (a name beside it is for
+ * people to read); a name pattern matches only subjects of a {@link NAME_MATCHED_SUBJECT_TYPES} type that the
+ * exception names, whatever an older state or policy file says.
+ */
 export function exceptionMatches(exception: PolicyException, ruleId: string, subject: Subject): boolean {
   if (exception.rule !== ruleId) return false;
   const { type, id, name } = exception.subject;
   if (type !== undefined && type !== subject.type) return false;
-  // No id and no name: the exception covers every subject of the rule (and type); the policy schema decides
-  // whether that is allowed.
-  if (id === undefined && name === undefined) return true;
-  if (id !== undefined && id === subject.id) return true;
-  return name !== undefined && globMatches(name, subject.name);
+  if (id !== undefined) return id === subject.id;
+  if (name === undefined) {
+    // No id and no name: the exception covers every subject of the rule (and type); the policy schema decides
+    // whether that is allowed.
+    return true;
+  }
+  return type !== undefined && NAME_MATCHED_SUBJECT_TYPES.includes(type) && globMatches(name, subject.name);
 }
 
-/** `*` matches any run of characters; everything else is literal; case-insensitive; the whole name must match. */
+/**
+ * `*` matches any run of characters; everything else is literal; case-insensitive; the whole name must match.
+ * No regular expression: the literal parts between stars are found left to right, each search starting where the
+ * previous one ended, so the time is linear in the name whatever the pattern (a backtracking `^a.*a.*a…$` took tens of
+ * seconds on long names).
+ */
 export function globMatches(pattern: string, value: string): boolean {
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`, 'isu').test(value);
+  const parts = pattern.toLowerCase().split('*');
+  const text = value.toLowerCase();
+  const first = parts[0] ?? '';
+  if (parts.length === 1) return text === first;
+  const last = parts[parts.length - 1] ?? '';
+  if (text.length < first.length + last.length || !text.startsWith(first) || !text.endsWith(last)) return false;
+  let at = first.length;
+  const end = text.length - last.length;
+  for (const part of parts.slice(1, -1)) {
+    if (part === '') continue;
+    const found = text.indexOf(part, at);
+    if (found < 0 || found + part.length > end) return false;
+    at = found + part.length;
+  }
+  return true;
 }
 
 /**

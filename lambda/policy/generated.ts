@@ -3,6 +3,7 @@
  * auditors). scripts/write-policy-schema.ts writes them; a unit test fails when the committed copies are stale.
  */
 import * as z from 'zod';
+import { NAME_MATCHED_SUBJECT_TYPES } from '../drift/exceptions';
 import type { RuleDefinition } from './rule';
 import { RULES } from './rules/index';
 import { PolicySchema } from './schema';
@@ -61,5 +62,22 @@ export function rulesMarkdown(rules: readonly RuleDefinition[] = RULES): string 
       ...metadata.references.map((reference) => `- ${reference.title} (${reference.source})`),
     );
   }
+  lines.push('', ...EXCEPTIONS_SECTION);
   return `${lines.join('\n')}\n`;
 }
+
+/** How exceptions pick their subjects: the rule behind the policy schema's check, for people writing policies. */
+const EXCEPTIONS_SECTION = [
+  '## Exceptions',
+  '',
+  'An exception (`exceptions:` in the policy) suppresses one rule for one subject, with a reason, an owner and',
+  'preferably an `expires` date. Its `subject` names the subject by `id`, or by a `name` pattern (`*` matches any run',
+  'of characters, case-insensitive, the whole name must match):',
+  '',
+  `- **By id** for every subject type. With an id, a \`name\` beside it is for people to read and never matched.`,
+  `- **By name pattern** only with \`type: ${NAME_MATCHED_SUBJECT_TYPES.join('`, `type: ')}\`: role, group and tenant names are set`,
+  '  by administrators (or the identity provider), not by the subjects themselves.',
+  '- **Never by name for users or API keys.** Users choose their own display names and key owners their key',
+  '  descriptions: an exception for `svc-etl-*` would also hide a user who renames themselves `svc-etl-mallory`. The',
+  '  policy loader refuses a user or API-key exception without an id, naming the file and the exception.',
+];

@@ -4,6 +4,7 @@
  * silently turns a check off. `z.toJSONSchema` of this schema is committed as policy.schema.json for editors.
  */
 import * as z from 'zod';
+import { NAME_MATCHED_SUBJECT_TYPES } from '../drift/exceptions';
 import { SEVERITIES, SUBJECT_TYPES } from '../report/model';
 import { ISO_DURATION_PATTERN } from './duration';
 import type { RuleMetadata } from './rule';
@@ -111,15 +112,45 @@ const dateOrDateTime = (what: string) =>
       error: `${what}: a date (YYYY-MM-DD) or an ISO-8601 date-time`,
     });
 
+/**
+ * What to write instead of a name-only subject that could match names users choose themselves (an exception for
+ * `svc-etl-*` would also hide a user who renames themselves `svc-etl-mallory`).
+ */
+function nameOnlySubjectProblem(type: string | undefined): string {
+  const nameTypes = NAME_MATCHED_SUBJECT_TYPES.join(', ');
+  if (type === 'user' || type === 'apiKey') {
+    return (
+      `an id for ${type === 'user' ? 'a user' : 'an API-key'} subject (e.g. id: "64a1…"): ${type === 'user' ? 'users choose their own names' : 'key owners write their own descriptions'}, ` +
+      'so a name never matches alone; keep the name beside the id for people to read'
+    );
+  }
+  return `an id, or a name pattern with a type whose names only administrators set (type: ${nameTypes})`;
+}
+
 const ExceptionSchema = strictObject({
   rule: z.string({ error: 'a rule id' }).regex(KEBAB_CASE, { error: 'a kebab-case rule id' }),
   subject: strictObject({
     type: z.enum(SUBJECT_TYPES, { error: `one of ${SUBJECT_TYPES.join(', ')}` }).optional(),
-    id: nonEmptyString('a subject id').optional(),
-    name: nonEmptyString('a subject name (may use * as a wildcard)').optional(),
-  }).refine((subject) => subject.id !== undefined || subject.name !== undefined, {
-    error: 'an id or a name of the subject',
-  }),
+    id: nonEmptyString('a subject id').optional().meta({ description: 'Matches the subject with exactly this id.' }),
+    name: nonEmptyString('a subject name (may use * as a wildcard)')
+      .optional()
+      .meta({
+        description:
+          `With an id: for people to read, never matched. Without one: a name pattern (* matches any run of ` +
+          `characters, case-insensitive) for subjects of type ${NAME_MATCHED_SUBJECT_TYPES.join(', ')}, whose ` +
+          'names only administrators set. Users and API keys choose their own names, so they are matched by id only.',
+      }),
+  })
+    .refine((subject) => subject.id !== undefined || subject.name !== undefined, {
+      error: 'an id or a name of the subject',
+    })
+    .refine(
+      (subject) =>
+        subject.id !== undefined || (subject.type !== undefined && NAME_MATCHED_SUBJECT_TYPES.includes(subject.type)),
+      {
+        error: (issue) => nameOnlySubjectProblem((issue.input as { type?: string }).type),
+      },
+    ),
   reason: nonEmptyString('why the risk is accepted'),
   owner: nonEmptyString('who owns the accepted risk'),
   ticket: z.string({ error: 'a ticket reference' }).optional(),

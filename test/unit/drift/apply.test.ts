@@ -140,10 +140,16 @@ describe('applyDrift exceptions', () => {
     expect(result?.expiredExceptions).toEqual([]);
   });
 
-  it('suppresses by name glob', () => {
-    const glob: PolicyException = { rule: LACKS, subject: { name: 'ali*' }, reason: 'r', owner: 'o' };
-    const [result] = runs({ drafts: [alice, bob], exceptions: [glob] });
-    expect(result?.findings.filter((f) => f.status === 'suppressed').map((f) => f.subject.name)).toEqual(['Alice']);
+  it('suppresses a group by name glob, never a user', () => {
+    const legacy = draft('g-legacy', 'Legacy ETL', { subject: { type: 'group', id: 'g-legacy', name: 'Legacy ETL' } });
+    const exceptions: PolicyException[] = [
+      { rule: LACKS, subject: { type: 'group', name: 'legacy*' }, reason: 'r', owner: 'o' },
+      { rule: LACKS, subject: { type: 'user', name: 'ali*' }, reason: 'r', owner: 'o' },
+    ];
+    const [result] = runs({ drafts: [alice, bob, legacy], exceptions });
+    expect(result?.findings.filter((f) => f.status === 'suppressed').map((f) => f.subject.name)).toEqual([
+      'Legacy ETL',
+    ]);
   });
 
   it('keeps a suppressed finding ongoing while the exception lasts (the date-only expiry day included)', () => {

@@ -210,6 +210,32 @@ describe('loading a policy', () => {
       'an id or a name',
     ],
     [
+      'a user exception by name only (users choose their own names)',
+      {
+        name: 'x',
+        exceptions: [
+          { rule: 'api-key-expiring', subject: { type: 'user', name: 'svc-etl-*' }, reason: 'r', owner: 'me' },
+        ],
+      },
+      'exceptions[0].subject',
+      'an id for a user subject (e.g. id: "64a1…"): users choose their own names, so a name never matches alone',
+    ],
+    [
+      'an API-key exception by description only',
+      {
+        name: 'x',
+        exceptions: [{ rule: 'api-key-expiring', subject: { type: 'apiKey', name: 'CI*' }, reason: 'r', owner: 'me' }],
+      },
+      'exceptions[0].subject',
+      'an id for an API-key subject',
+    ],
+    [
+      'a name-only exception without a type (it could match users)',
+      { name: 'x', exceptions: [{ rule: 'api-key-expiring', subject: { name: 'svc-*' }, reason: 'r', owner: 'me' }] },
+      'exceptions[0].subject',
+      'an id, or a name pattern with a type whose names only administrators set (type: role, group, tenant)',
+    ],
+    [
       'an exception for an unknown rule',
       { name: 'x', exceptions: [{ rule: 'no-such-rule', subject: { id: 'k' }, reason: 'r', owner: 'me' }] },
       'exceptions[0].rule',
@@ -248,12 +274,18 @@ describe('loading a policy', () => {
         name: 'x',
         require: [{ id: 'r', title: 't', severity: 'low', select: { roles: ['A'] }, scopes: ['s'] }],
         exceptions: [
-          { rule: 'r', subject: { name: 'svc-*' }, reason: 'r', owner: 'me', expires: '2026-04-01T00:00:00Z' },
+          {
+            rule: 'r',
+            subject: { type: 'group', name: 'svc-*' },
+            reason: 'r',
+            owner: 'me',
+            expires: '2026-04-01T00:00:00Z',
+          },
         ],
       },
       'policy.json',
     );
-    expect(policy.exceptions[0]?.subject).toEqual({ name: 'svc-*' });
+    expect(policy.exceptions[0]?.subject).toEqual({ type: 'group', name: 'svc-*' });
   });
 
   it('reports a missing file and a directory as input errors', async () => {

@@ -21,10 +21,10 @@ import { renderJson } from './report/json';
 import { SEVERITIES, type Severity } from './report/model';
 import { renderRunFiles } from './report/run-files';
 import { type RunLog, run, type TenantTarget } from './run/run';
-import { createReportArchive, createStateStore } from './store/archive';
 import { FsObjectStore } from './store/fs-object-store';
 import { keySegment } from './store/layout';
 import type { ObjectStore } from './store/object-store';
+import { createRunArchive, createStateStore } from './store/store';
 import { listTenants, verifyChain } from './verify';
 
 export interface CliIo {
@@ -140,7 +140,7 @@ async function checkCommand(argv: readonly string[], io: CliIo): Promise<number>
   const outcome = await run(
     {
       now,
-      archive: createReportArchive(new FsObjectStore(outDir)),
+      archive: createRunArchive(new FsObjectStore(outDir)),
       state: createStateStore(new FsObjectStore(stateDir)),
       publisher,
       log: stderrLog(progress),

@@ -16,8 +16,8 @@ import type { LoadedPolicy } from './policy/load';
 import type { TenantReport } from './report/model';
 import type { AlertDeliveryError } from './run/errors';
 import { type RunDeps, type RunLog, type RunOutcome, run } from './run/run';
-import { createReportArchive, createStateStore } from './store/archive';
 import { S3ObjectStore } from './store/s3-object-store';
+import { createRunArchive, createStateStore } from './store/store';
 
 /** EventBridge Scheduler input. A manual invocation may send nothing. */
 export interface CheckEvent {
@@ -105,7 +105,7 @@ export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
     const store = new S3ObjectStore(clients.s3, config.reportBucket);
     const deps: RunDeps = {
       now,
-      archive: createReportArchive(store, { now }),
+      archive: createRunArchive(store, { now }),
       state: createStateStore(store),
       publisher: new SnsPublisher({
         client: clients.sns,

@@ -1,23 +1,44 @@
 /**
- * Verifies a tenant's report archive: every file a manifest lists is there with the recorded SHA-256, and the
- * manifests form one unbroken chain in run order, so a run that was altered, removed or slipped in later shows up.
- * Works on any object store (a local `--out` folder or the S3 archive).
+ * Verifies a tenant's archive: every file a manifest lists is there with the recorded SHA-256; the manifests form one
+ * unbroken chain in the order of the tenant's write-once chain index; every index place names its manifest; and, on a
+ * store that keeps versions (S3), no object under the tenant's reports was ever replaced or hidden (each key has
+ * exactly one version and no delete marker). So an entry that was altered, removed, replaced or slipped in later shows
+ * up, named by its key. What this proves, and what it cannot, is in the README's "Security" section.
  */
 import {
-  LATEST_POINTER_NAME,
-  latestPointerKey,
+  chainEntryKey,
+  chainPrefix,
   MANIFEST_NAME,
   parseManifestKey,
   REPORTS_ROOT,
   runFolderOf,
   STATE_ROOT,
+  sequenceOfChainKey,
   tenantFromFolder,
   tenantReportsPrefix,
 } from './store/layout';
-import { decodeJson, LatestPointerSchema, type RunManifest, RunManifestSchema, sha256Hex } from './store/manifest';
-import type { ObjectStore } from './store/object-store';
+import {
+  type ChainEntry,
+  ChainEntrySchema,
+  decodeJson,
+  type RunManifest,
+  RunManifestSchema,
+  sha256Hex,
+} from './store/manifest';
+import type { ObjectStore, ObjectVersion } from './store/object-store';
 
-export type ChainProblemKind = 'missing-file' | 'altered-file' | 'missing-manifest' | 'broken-link' | 'reordered';
+export type ChainProblemKind =
+  | 'missing-file'
+  | 'altered-file'
+  | 'missing-manifest'
+  | 'broken-link'
+  | 'reordered'
+  /** The key has more than one version or a delete marker: it was replaced or hidden after it was first written. */
+  | 'rewritten'
+  /** The chain index has a gap, an unreadable entry, or disagrees with a manifest about its place. */
+  | 'chain-index'
+  /** An object under the tenant's reports that the archive never writes. */
+  | 'unexpected-object';
 
 export interface ChainProblem {
   readonly runId?: string;
@@ -29,12 +50,14 @@ export interface ChainProblem {
 
 export interface ChainVerification {
   readonly ok: boolean;
-  /** Manifests found (archived runs). */
+  /** Manifests found (archived entries: check runs and remediations). */
   readonly runs: number;
+  /** True when the store keeps versions (S3) and every version was checked; a local folder keeps none. */
+  readonly versionsChecked: boolean;
   readonly problems: ChainProblem[];
 }
 
-interface StoredManifest {
+interface StoredEntry {
   readonly key: string;
   readonly sha256: string;
   /** Undefined when the object is not a readable manifest. */
@@ -42,13 +65,16 @@ interface StoredManifest {
   readonly runId: string;
 }
 
+/** `latest.json` was a mutable pointer in archives written before the chain index: overwritten, and no longer read. */
+const LEGACY_POINTER = /^reports\/tenant=[^/]+\/latest\.json$/;
+
 export async function verifyChain(store: ObjectStore, tenantId: string): Promise<ChainVerification> {
   const problems = new ProblemList();
-  const keys = await store.list(tenantReportsPrefix(tenantId));
-  const manifestKeys = keys.filter((key) => parseManifestKey(key));
+  const prefix = tenantReportsPrefix(tenantId);
+  const keys = await store.list(prefix);
 
-  const manifests: StoredManifest[] = [];
-  for (const key of manifestKeys) {
+  const manifests: StoredEntry[] = [];
+  for (const key of keys.filter((key) => parseManifestKey(key))) {
     const bytes = await store.get(key);
     if (!bytes) continue; // removed between list and get: reported below through the links that name it
     const manifest = decodeJson(bytes, RunManifestSchema);
@@ -60,12 +86,21 @@ export async function verifyChain(store: ObjectStore, tenantId: string): Promise
   }
   const byKey = new Map(manifests.map((entry) => [entry.key, entry]));
 
+  const versions = store.listVersions ? await store.listVersions(prefix) : undefined;
+  if (versions) checkVersions(versions, (key) => runIdOfKey(key, byKey), problems);
+  checkUnexpectedKeys(keys, tenantId, problems);
   await checkFiles(store, keys, manifests, problems);
   checkRunFoldersHaveManifests(keys, byKey, problems);
-  checkLinksInRunOrder(manifests, byKey, problems);
-  await checkFromNewest(store, tenantId, byKey, problems);
+  checkLinksInChainOrder(chainOrder(manifests), byKey, problems);
+  const index = await readChainIndex(store, keys, problems);
+  checkChainIndex(tenantId, index, manifests, byKey, problems);
 
-  return { ok: problems.size === 0, runs: manifests.length, problems: problems.toArray() };
+  return {
+    ok: problems.size === 0,
+    runs: manifests.length,
+    versionsChecked: versions !== undefined,
+    problems: problems.toArray(),
+  };
 }
 
 /** Tenants with reports or state in the store, as their key segments (accepted by {@link verifyChain}). */
@@ -75,10 +110,56 @@ export async function listTenants(store: ObjectStore): Promise<string[]> {
   return [...tenants].sort();
 }
 
+/** Every archive object is written once with if-none-match: a second version or a delete marker is tampering. */
+function checkVersions(
+  versions: readonly ObjectVersion[],
+  runIdOf: (key: string) => string | undefined,
+  problems: ProblemList,
+): void {
+  const byKey = new Map<string, ObjectVersion[]>();
+  for (const version of versions) byKey.set(version.key, [...(byKey.get(version.key) ?? []), version]);
+  for (const [key, all] of byKey) {
+    if (LEGACY_POINTER.test(key)) continue;
+    const written = all.filter((version) => !version.deleteMarker);
+    const markers = all.length - written.length;
+    if (written.length === 1 && markers === 0) continue;
+    // Listed newest first, so the last written version is the one the archive wrote.
+    const first = written.at(-1);
+    const current = all.find((version) => version.isLatest);
+    const counts = [
+      `${written.length} version${written.length === 1 ? '' : 's'}`,
+      ...(markers > 0 ? [`${markers} delete marker${markers === 1 ? '' : 's'}`] : []),
+    ].join(' and ');
+    const state = current?.deleteMarker
+      ? 'the object is hidden behind a delete marker'
+      : current && first && current.versionId !== first.versionId
+        ? `the current version ${current.versionId} is not the first (${first.versionId})`
+        : 'the object was written more than once';
+    const original = first
+      ? `; the first version, ${first.versionId}${first.lastModified ? ` of ${first.lastModified.toISOString()}` : ''}, is the one archived`
+      : '';
+    problems.add({
+      runId: runIdOf(key),
+      key,
+      kind: 'rewritten',
+      detail: `${counts}: ${state}. Archive objects are written once, so it was replaced or hidden afterwards${original}`,
+    });
+  }
+}
+
+function checkUnexpectedKeys(keys: readonly string[], tenantId: string, problems: ProblemList): void {
+  const chain = chainPrefix(tenantId);
+  for (const key of keys) {
+    if (runFolderOf(key) !== undefined || LEGACY_POINTER.test(key)) continue;
+    if (key.startsWith(chain) && sequenceOfChainKey(key) !== undefined) continue;
+    problems.add({ key, kind: 'unexpected-object', detail: 'the archive never writes an object here' });
+  }
+}
+
 async function checkFiles(
   store: ObjectStore,
   keys: readonly string[],
-  manifests: readonly StoredManifest[],
+  manifests: readonly StoredEntry[],
   problems: ProblemList,
 ): Promise<void> {
   const present = new Set(keys);
@@ -120,7 +201,7 @@ async function checkFiles(
 
 function checkRunFoldersHaveManifests(
   keys: readonly string[],
-  byKey: ReadonlyMap<string, StoredManifest>,
+  byKey: ReadonlyMap<string, StoredEntry>,
   problems: ProblemList,
 ): void {
   const folders = new Set(keys.map(runFolderOf).filter((folder): folder is string => folder !== undefined));
@@ -136,10 +217,102 @@ function checkRunFoldersHaveManifests(
   }
 }
 
+async function readChainIndex(
+  store: ObjectStore,
+  keys: readonly string[],
+  problems: ProblemList,
+): Promise<Map<number, ChainEntry>> {
+  const index = new Map<number, ChainEntry>();
+  for (const key of keys) {
+    const sequence = sequenceOfChainKey(key);
+    if (sequence === undefined) continue;
+    const bytes = await store.get(key);
+    const entry = bytes ? decodeJson(bytes, ChainEntrySchema) : undefined;
+    if (!entry || entry.sequence !== sequence) {
+      problems.add({ key, kind: 'chain-index', detail: `chain place ${sequence} is not a readable index entry` });
+      continue;
+    }
+    index.set(sequence, entry);
+  }
+  return index;
+}
+
+/**
+ * The index and the manifests must agree: places 1..n without gaps (after the manifests written before the index
+ * existed), each naming a stored manifest with the recorded SHA-256 that claims the same place, and every manifest
+ * that claims a place named there. The highest place is the chain's head, so removing the newest entry shows too.
+ */
+function checkChainIndex(
+  tenantId: string,
+  index: ReadonlyMap<number, ChainEntry>,
+  manifests: readonly StoredEntry[],
+  byKey: ReadonlyMap<string, StoredEntry>,
+  problems: ProblemList,
+): void {
+  const legacy = manifests.filter((entry) => entry.manifest && entry.manifest.sequence === undefined).length;
+  const places = [...index.keys()];
+  const highest = Math.max(legacy, ...places);
+  for (let sequence = legacy + 1; sequence <= highest; sequence++) {
+    const entry = index.get(sequence);
+    if (!entry) {
+      const key = chainEntryKey(tenantId, sequence);
+      if (!problems.has('chain-index', key)) {
+        problems.add({ key, kind: 'chain-index', detail: `chain place ${sequence} is missing (it was removed)` });
+      }
+      continue;
+    }
+    const target = byKey.get(entry.key);
+    if (!target) {
+      problems.add({
+        runId: entry.runId,
+        key: entry.key,
+        kind: 'missing-manifest',
+        detail: `chain place ${sequence} names this manifest, which is missing: the entry was removed, or it stopped between taking its place and writing its manifest`,
+      });
+    } else if (target.sha256 !== entry.sha256) {
+      problems.add({
+        runId: target.runId,
+        key: entry.key,
+        kind: 'broken-link',
+        detail: `the manifest changed after it took chain place ${sequence}`,
+      });
+    } else if (target.manifest && target.manifest.sequence !== sequence) {
+      problems.add({
+        runId: target.runId,
+        key: entry.key,
+        kind: 'chain-index',
+        detail: `chain place ${sequence} names this manifest, which claims place ${target.manifest.sequence ?? 'none'}`,
+      });
+    }
+  }
+  for (const entry of manifests) {
+    const sequence = entry.manifest?.sequence;
+    if (sequence === undefined || index.get(sequence)?.key === entry.key) continue;
+    const holder = index.get(sequence);
+    problems.add({
+      runId: entry.runId,
+      key: entry.key,
+      kind: 'chain-index',
+      detail: holder
+        ? `claims chain place ${sequence}, which belongs to run ${holder.runId}: it was slipped in afterwards`
+        : `claims chain place ${sequence}, which the chain index does not record`,
+    });
+  }
+}
+
+/** Manifests written before the chain index in key (run) order, then the rest by the place each claims. */
+function chainOrder(manifests: readonly StoredEntry[]): StoredEntry[] {
+  const legacy = manifests.filter((entry) => entry.manifest?.sequence === undefined);
+  const placed = manifests
+    .filter((entry) => entry.manifest?.sequence !== undefined)
+    .sort((a, b) => a.manifest!.sequence! - b.manifest!.sequence!);
+  return [...legacy, ...placed];
+}
+
 /** Oldest to newest: each manifest must link to the one right before it. */
-function checkLinksInRunOrder(
-  manifests: readonly StoredManifest[],
-  byKey: ReadonlyMap<string, StoredManifest>,
+function checkLinksInChainOrder(
+  manifests: readonly StoredEntry[],
+  byKey: ReadonlyMap<string, StoredEntry>,
   problems: ProblemList,
 ): void {
   manifests.forEach((entry, index) => {
@@ -152,7 +325,7 @@ function checkLinksInRunOrder(
           runId: entry.runId,
           key: entry.key,
           kind: 'broken-link',
-          detail: `starts a new chain instead of linking to the run before it (${before.runId})`,
+          detail: `starts a new chain instead of linking to the entry before it (${before.runId})`,
         });
       }
       return;
@@ -177,46 +350,18 @@ function checkLinksInRunOrder(
         runId: entry.runId,
         key: entry.key,
         kind: 'reordered',
-        detail: `links to run ${target.runId}, but the run before it is ${before?.runId ?? 'none'}: runs were archived out of order`,
+        detail: `links to run ${target.runId}, but the entry before it in the chain is ${before?.runId ?? 'none'}`,
       });
     }
   });
 }
 
-/**
- * From the newest end: the links checked oldest to newest cannot show that the newest run was removed or altered, but
- * `latest.json` recorded it. (A stale pointer, left by a crash before its update, is not a problem.)
- */
-async function checkFromNewest(
-  store: ObjectStore,
-  tenantId: string,
-  byKey: ReadonlyMap<string, StoredManifest>,
-  problems: ProblemList,
-): Promise<void> {
-  const pointerKey = latestPointerKey(tenantId);
-  const pointerBytes = await store.get(pointerKey);
-  const pointer = pointerBytes ? decodeJson(pointerBytes, LatestPointerSchema) : undefined;
-  if (pointerBytes && !pointer) {
-    problems.add({ key: pointerKey, kind: 'altered-file', detail: `${LATEST_POINTER_NAME} is not a readable pointer` });
-  }
-  if (pointer) {
-    const target = byKey.get(pointer.key);
-    if (!target) {
-      problems.add({
-        runId: pointer.runId,
-        key: pointer.key,
-        kind: 'missing-manifest',
-        detail: `${LATEST_POINTER_NAME} names this manifest as the newest, and it is missing (the run was removed)`,
-      });
-    } else if (target.sha256 !== pointer.sha256) {
-      problems.add({
-        runId: target.runId,
-        key: pointer.key,
-        kind: 'broken-link',
-        detail: `the manifest changed after ${LATEST_POINTER_NAME} recorded it as the newest`,
-      });
-    }
-  }
+/** The run id of a key inside a run folder: the manifest's, else the folder's name. */
+function runIdOfKey(key: string, byKey: ReadonlyMap<string, StoredEntry>): string | undefined {
+  const folder = runFolderOf(key);
+  if (!folder) return undefined;
+  const manifestKey = `${folder}${MANIFEST_NAME}`;
+  return byKey.get(manifestKey)?.runId ?? parseManifestKey(manifestKey)?.run;
 }
 
 class ProblemList {
@@ -225,6 +370,10 @@ class ProblemList {
   add(problem: ChainProblem): void {
     const id = `${problem.kind}\u0000${problem.key}`;
     if (!this.problems.has(id)) this.problems.set(id, problem);
+  }
+
+  has(kind: ChainProblemKind, key: string): boolean {
+    return this.problems.has(`${kind}\u0000${key}`);
   }
 
   get size(): number {

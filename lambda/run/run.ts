@@ -11,7 +11,7 @@ import type { LoadedPolicy } from '../policy/load';
 import type { QlikCredentials } from '../qlik/credentials';
 import { type CheckTrigger, type RunReport, SEVERITY_RANK, type Severity } from '../report/model';
 import type { TrendPoint } from '../report/trend';
-import type { ReportArchive, StateStore } from '../store/store';
+import type { RunArchive, StateStore } from '../store/store';
 import { mapWithConcurrency } from '../util/concurrency';
 import type { AlertDeliveryError, ArchiveError } from './errors';
 import { runReport } from './reports';
@@ -51,7 +51,7 @@ export interface RunLog {
 
 export interface RunDeps {
   readonly now: () => Date;
-  readonly archive: ReportArchive;
+  readonly archive: RunArchive;
   readonly state: StateStore;
   readonly publisher: Publisher;
   readonly log: RunLog;

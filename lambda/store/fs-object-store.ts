@@ -86,12 +86,13 @@ export class FsObjectStore implements ObjectStore {
     } catch (error) {
       throw new ObjectStoreError('list', this.location(prefix), { cause: error });
     }
-    return keys
+    const matching = keys
       .filter(
         (key) =>
           key.startsWith(prefix) && (options.startAfter === undefined || compareKeys(key, options.startAfter) > 0),
       )
       .sort(compareKeys);
+    return options.limit === undefined ? matching : matching.slice(0, options.limit);
   }
 
   async listFolders(prefix: string): Promise<string[]> {

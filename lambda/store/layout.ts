@@ -2,17 +2,26 @@
  * Object keys of the report archive and the drift state. The same keys on every backend, so `verify` and the CLI read
  * a local folder and an S3 bucket alike.
  *
- * reports/tenant=<tenant>/date=<yyyy-mm-dd>/run=<run>/<file>     one folder per tenant per run
+ * reports/tenant=<tenant>/date=<yyyy-mm-dd>/run=<run>/<file>          one folder per archive entry, written once
  * reports/tenant=<tenant>/date=<yyyy-mm-dd>/run=<run>/manifest.json   written last, exactly once
- * reports/tenant=<tenant>/latest.json                               pointer to the newest manifest (a hint)
- * state/tenant=<tenant>/state.json
+ * reports/tenant=<tenant>/chain/<descending>.json                    write-once chain index, one per entry
+ * state/tenant=<tenant>/state.json                                    overwritten every run
+ *
+ * Every key under `reports/` is written once (if-none-match); only the drift state is replaced.
+ * Archives written before the chain index also hold a `reports/tenant=<tenant>/latest.json`; it is no longer read.
  */
 
 export const REPORTS_ROOT = 'reports/';
 export const STATE_ROOT = 'state/';
 export const MANIFEST_NAME = 'manifest.json';
-export const LATEST_POINTER_NAME = 'latest.json';
+/** Names that archive entries cannot use for their files. */
+export const RESERVED_FILE_NAMES: readonly string[] = [MANIFEST_NAME, 'latest.json'];
 export const STATE_NAME = 'state.json';
+
+/** Chain places are stored as `CHAIN_LIMIT - sequence`, zero-padded, so the newest entry is listed first. */
+const CHAIN_LIMIT = 1_000_000_000_000;
+const CHAIN_DIGITS = 12;
+const CHAIN_FOLDER = 'chain/';
 
 const TENANT_FOLDER = 'tenant=';
 const DATE_FOLDER = 'date=';
@@ -34,8 +43,24 @@ export function tenantReportsPrefix(tenantId: string): string {
   return `${REPORTS_ROOT}${TENANT_FOLDER}${keySegment(tenantId)}/`;
 }
 
-export function latestPointerKey(tenantId: string): string {
-  return `${tenantReportsPrefix(tenantId)}${LATEST_POINTER_NAME}`;
+export function chainPrefix(tenantId: string): string {
+  return `${tenantReportsPrefix(tenantId)}${CHAIN_FOLDER}`;
+}
+
+/** The chain index entry of place `sequence`; keys sort newest first, so one short listing finds the head. */
+export function chainEntryKey(tenantId: string, sequence: number): string {
+  if (!Number.isSafeInteger(sequence) || sequence < 1 || sequence >= CHAIN_LIMIT) {
+    throw new RangeError(`chain sequence ${sequence} is outside 1..${CHAIN_LIMIT - 1}`);
+  }
+  return `${chainPrefix(tenantId)}${String(CHAIN_LIMIT - sequence).padStart(CHAIN_DIGITS, '0')}.json`;
+}
+
+/** The place a chain index key stands for, or undefined when the key is not one. */
+export function sequenceOfChainKey(key: string): number | undefined {
+  const match = /^reports\/tenant=[^/]+\/chain\/(\d{12})\.json$/.exec(key);
+  if (!match) return undefined;
+  const sequence = CHAIN_LIMIT - Number(match[1]);
+  return sequence >= 1 && sequence < CHAIN_LIMIT ? sequence : undefined;
 }
 
 export function stateKey(tenantId: string): string {

@@ -1,16 +1,23 @@
 /**
- * The run manifest: the list of a run's files with their SHA-256, chained to the tenant's previous manifest. Written
- * last and exactly once, so its presence means "this run is archived" and the chain shows any file or run that was
- * altered or removed afterwards.
+ * The run manifest: the list of an archive entry's files with their SHA-256, chained to the tenant's previous
+ * manifest. Written last and exactly once, so its presence means "this entry is archived" and the chain shows any file
+ * or entry that was altered or removed afterwards.
+ *
+ * Schema versions: `1` had no `kind`, `sequence` or `stateSha256`; `2` adds them. Both parse and verify; a manifest
+ * without `kind` is a check run.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 
-export const MANIFEST_SCHEMA_VERSION = '1';
+export const MANIFEST_SCHEMA_VERSION = '2';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256');
 
 export const ManifestLinkSchema = z.object({ key: z.string().min(1), sha256: Sha256 });
+
+/** What an archive entry records: a check run, or one apply of a remediation plan. */
+export const ARCHIVE_ENTRY_KINDS = ['check', 'remediation'] as const;
+export type ArchiveEntryKind = (typeof ARCHIVE_ENTRY_KINDS)[number];
 
 export const RunManifestSchema = z.object({
   schemaVersion: z.string(),
@@ -20,14 +27,40 @@ export const RunManifestSchema = z.object({
   files: z.array(z.object({ name: z.string().min(1), sha256: Sha256, bytes: z.number().int().min(0) })),
   previousManifest: ManifestLinkSchema.nullable(),
   createdAt: z.string(),
+  /** Absent in schema 1: a check run. */
+  kind: z.enum(ARCHIVE_ENTRY_KINDS).optional(),
+  /** Position in the tenant's chain, from 1; matches the write-once `chain/<sequence>.json` entry. Absent in schema 1. */
+  sequence: z.number().int().min(1).optional(),
+  /** SHA-256 of the drift state the run saved ({@link stateSha256}), so the next run can tell the state was replaced. */
+  stateSha256: Sha256.optional(),
 });
 
 export type ManifestLink = z.infer<typeof ManifestLinkSchema>;
 export type RunManifest = z.infer<typeof RunManifestSchema>;
 
-/** The `latest.json` pointer: the manifest the next run chains to. A hint; `verify` never trusts it alone. */
-export const LatestPointerSchema = ManifestLinkSchema.extend({ runId: z.string() });
-export type LatestPointer = z.infer<typeof LatestPointerSchema>;
+/**
+ * One write-once entry of the tenant's chain index, `chain/<n>.json`: which manifest holds place `sequence`. Written
+ * with if-none-match before the manifest, so two entries can never claim one place and the order of a tenant's entries
+ * does not depend on how their run ids sort.
+ */
+export const ChainEntrySchema = ManifestLinkSchema.extend({
+  sequence: z.number().int().min(1),
+  runId: z.string().min(1),
+  kind: z.enum(ARCHIVE_ENTRY_KINDS),
+});
+export type ChainEntry = z.infer<typeof ChainEntrySchema>;
+
+/** A manifest as stored: its key, the SHA-256 of its bytes (what the next entry links to) and its content. */
+export interface StoredManifest {
+  readonly key: string;
+  readonly sha256: string;
+  readonly manifest: RunManifest;
+}
+
+/** The kind of an entry; manifests of schema 1 have none and are check runs. */
+export function entryKind(manifest: RunManifest): ArchiveEntryKind {
+  return manifest.kind ?? 'check';
+}
 
 export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');

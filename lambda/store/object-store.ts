@@ -8,8 +8,9 @@ export type ObjectBody = string | Uint8Array;
 export interface PutOptions {
   readonly contentType?: string;
   /**
-   * Write only when no object has this key yet (S3 `If-None-Match: *`). The report manifest uses it so a run is
-   * archived exactly once even when the same scheduled run is invoked twice.
+   * Write only when no object has this key yet (S3 `If-None-Match: *`; a local folder creates the file exclusively).
+   * Every archive write uses it: the bucket policy refuses unconditional writes under `reports/`, so nothing stored
+   * there can be replaced by a newer version.
    */
   readonly ifNoneMatch?: boolean;
 }
@@ -24,6 +25,17 @@ export interface ObjectHead {
 export interface ListOptions {
   /** Only keys that sort after this one (S3 `StartAfter`). */
   readonly startAfter?: string;
+  /** At most this many keys (the first ones in order; S3 `MaxKeys`, a single request when it is at most 1000). */
+  readonly limit?: number;
+}
+
+/** One stored version of a key (S3 ListObjectVersions), or a delete marker. */
+export interface ObjectVersion {
+  readonly key: string;
+  readonly versionId: string;
+  readonly isLatest: boolean;
+  readonly deleteMarker: boolean;
+  readonly lastModified?: Date;
 }
 
 export interface ObjectStore {
@@ -33,6 +45,11 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectHead | undefined>;
   /** Every key starting with `prefix`, in ascending (byte) order. */
   list(prefix: string, options?: ListOptions): Promise<string[]>;
+  /**
+   * Every version and delete marker of every key starting with `prefix`, the versions of one key newest first (as S3
+   * lists them), for stores that keep versions (S3); absent on stores that keep one object per key (a local folder).
+   */
+  listVersions?(prefix: string): Promise<ObjectVersion[]>;
   /** Names of the immediate "folders" under `prefix` (which ends with `/`), without the trailing `/`, sorted. */
   listFolders(prefix: string): Promise<string[]>;
   /** Where a key or prefix lives, for people: a file path or an `s3://bucket/key` URL. */

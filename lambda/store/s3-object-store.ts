@@ -8,6 +8,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
+  ListObjectVersionsCommand,
   type ObjectLockMode,
   PutObjectCommand,
   type PutObjectCommandInput,
@@ -21,6 +22,7 @@ import {
   type ObjectHead,
   type ObjectStore,
   ObjectStoreError,
+  type ObjectVersion,
   type PutOptions,
   type PutResult,
 } from './object-store';
@@ -35,6 +37,9 @@ export interface S3ObjectStoreOptions {
   /** Clock for the explicit retention date. */
   readonly now?: () => Date;
 }
+
+/** Tries of a conditional write that S3 answers with 409 (a concurrent conditional write of the same key). */
+const CONFLICT_ATTEMPTS = 3;
 
 export class S3ObjectStore implements ObjectStore {
   private readonly keyPrefix: string;
@@ -65,12 +70,17 @@ export class S3ObjectStore implements ObjectStore {
           }
         : {}),
     };
-    try {
-      await this.client.send(new PutObjectCommand(input));
-      return 'written';
-    } catch (error) {
-      if (options.ifNoneMatch && statusOf(error) === 412) return 'exists';
-      throw new ObjectStoreError('put', this.location(key), { cause: error });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new PutObjectCommand(input));
+        return 'written';
+      } catch (error) {
+        if (options.ifNoneMatch && statusOf(error) === 412) return 'exists';
+        // 409 ConditionalRequestConflict: another conditional write of this key was under way; S3 asks for a retry,
+        // which then answers 412 if that write won.
+        if (options.ifNoneMatch && statusOf(error) === 409 && attempt < CONFLICT_ATTEMPTS) continue;
+        throw new ObjectStoreError('put', this.location(key), { cause: error });
+      }
     }
   }
 
@@ -99,12 +109,53 @@ export class S3ObjectStore implements ObjectStore {
   async list(prefix: string, options: ListOptions = {}): Promise<string[]> {
     const keys: string[] = [];
     const startAfter = options.startAfter === undefined ? undefined : this.keyPrefix + options.startAfter;
-    for await (const page of this.listPages(prefix, { startAfter })) {
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    if (limit <= 0) return keys;
+    const maxKeys = Number.isFinite(limit) ? Math.min(limit, 1000) : undefined;
+    for await (const page of this.listPages(prefix, { startAfter, maxKeys })) {
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined) keys.push(object.Key.slice(this.keyPrefix.length));
+        if (keys.length >= limit) return keys;
       }
     }
     return keys;
+  }
+
+  async listVersions(prefix: string): Promise<ObjectVersion[]> {
+    const versions: ObjectVersion[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListObjectVersionsCommand({
+            Bucket: this.bucket,
+            Prefix: this.keyPrefix + prefix,
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionIdMarker,
+          }),
+        );
+        const entries = [
+          ...(page.Versions ?? []).map((version) => ({ ...version, deleteMarker: false })),
+          ...(page.DeleteMarkers ?? []).map((marker) => ({ ...marker, deleteMarker: true })),
+        ];
+        for (const entry of entries) {
+          if (entry.Key === undefined) continue;
+          versions.push({
+            key: entry.Key.slice(this.keyPrefix.length),
+            versionId: entry.VersionId ?? 'null',
+            isLatest: entry.IsLatest ?? false,
+            deleteMarker: entry.deleteMarker,
+            ...(entry.LastModified ? { lastModified: entry.LastModified } : {}),
+          });
+        }
+        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+        versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+      } while (keyMarker !== undefined);
+    } catch (error) {
+      throw new ObjectStoreError('list', this.location(prefix), { cause: error });
+    }
+    return versions;
   }
 
   async listFolders(prefix: string): Promise<string[]> {
@@ -121,7 +172,7 @@ export class S3ObjectStore implements ObjectStore {
   /** Every page of a listing under `prefix`; `startAfter` (a full key) goes with the first request only. */
   private async *listPages(
     prefix: string,
-    options: { readonly delimiter?: string; readonly startAfter?: string },
+    options: { readonly delimiter?: string; readonly startAfter?: string; readonly maxKeys?: number },
   ): AsyncGenerator<ListObjectsV2CommandOutput> {
     let continuationToken: string | undefined;
     try {
@@ -132,6 +183,7 @@ export class S3ObjectStore implements ObjectStore {
             Prefix: this.keyPrefix + prefix,
             ContinuationToken: continuationToken,
             ...(options.delimiter ? { Delimiter: options.delimiter } : {}),
+            ...(options.maxKeys !== undefined ? { MaxKeys: options.maxKeys } : {}),
             ...(options.startAfter !== undefined && !continuationToken ? { StartAfter: options.startAfter } : {}),
           }),
         );

@@ -4,9 +4,17 @@
  */
 import { CheckError } from '../errors';
 import { stateKey } from './layout';
-import { encodeJson } from './manifest';
+import { encodeJson, sha256Hex } from './manifest';
 import type { ObjectStore } from './object-store';
 import type { StateStore } from './store';
+
+/**
+ * SHA-256 of a drift state as {@link createStateStore} stores it. Hashing the value (not the bytes read) gives the same
+ * digest for the state a run saves and for the same state loaded back, however the stored JSON was formatted.
+ */
+export function stateSha256(state: unknown): string {
+  return sha256Hex(encodeJson(state));
+}
 
 export function createStateStore(store: ObjectStore): StateStore {
   return {

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPolicy } from '../../lambda/policy/load';
 import { type RunLog, run, type TenantTarget } from '../../lambda/run/run';
-import { createReportArchive, createStateStore } from '../../lambda/store/archive';
 import { FsObjectStore } from '../../lambda/store/fs-object-store';
+import { createRunArchive, createStateStore } from '../../lambda/store/store';
 import { failInChild, inputFromParent, type MemorySample, memory, reportToParent } from './proc';
 
 export interface FleetInput {
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const outcome = await run(
     {
       now: () => new Date(),
-      archive: createReportArchive(store),
+      archive: createRunArchive(store),
       state: createStateStore(store),
       publisher: { publish: () => Promise.resolve() },
       log: SILENT,

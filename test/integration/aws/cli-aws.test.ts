@@ -6,14 +6,15 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, main } from '../../../lambda/cli';
-import { createReportArchive } from '../../../lambda/store/archive';
 import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
+import { createRunArchive } from '../../../lambda/store/store';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
 import { useMoto } from '../setup/moto-client';
+import { createLockedBucket } from '../setup/moto-resources';
 
 const moto = useMoto();
 let sim: SimulatedTenant;
@@ -86,10 +87,10 @@ describe('CLI with AWS', () => {
     for (const text of outputs) expect(text).not.toContain(clientSecret);
   });
 
-  it('verify --bucket walks an S3 archive and names a tampered file', async () => {
+  it('verify --bucket walks an S3 archive and names a file written over as a new version, exit 1', async () => {
     const bucket = 'qag-cli-verify';
-    await moto.clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const archive = createReportArchive(new S3ObjectStore(moto.clients.s3, bucket));
+    await createLockedBucket(moto.clients.s3, bucket); // versioned, like the stack's archive
+    const archive = createRunArchive(new S3ObjectStore(moto.clients.s3, bucket));
     for (const runId of ['2026-11-20T06:00:00.000Z', '2026-11-21T06:00:00.000Z']) {
       await archive.archiveRun({
         tenantId: 'TenantForVerify',
@@ -110,5 +111,7 @@ describe('CLI with AWS', () => {
     const tampered = await cli(['verify', '--bucket', bucket]);
     expect(tampered.code).toBe(1);
     expect(tampered.stdout).toMatch(/altered-file: .*report\.json/);
+    // The new version itself is named, with the version that was archived first.
+    expect(tampered.stdout).toContain(`rewritten: ${prefix}report.json — 2 versions: the current version`);
   });
 });

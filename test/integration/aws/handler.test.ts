@@ -216,7 +216,7 @@ describe('a scheduled run', () => {
   });
 
   it('verifies the archived chain', async () => {
-    expect(await verifyChain(store, sim.tenantId)).toEqual({ ok: true, runs: 1, problems: [] });
+    expect(await verifyChain(store, sim.tenantId)).toEqual({ ok: true, runs: 1, versionsChecked: true, problems: [] });
   });
 
   it('sends nothing and writes nothing when the same scheduled run is invoked again', async () => {
@@ -268,7 +268,12 @@ describe('when alerts cannot be delivered', () => {
     const error = await invoke(handler, { scheduledTime: RUN_1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UndeliveredAlertsError);
     expect((error as Error).message).toMatch(/not delivered/);
-    expect(await verifyChain(new S3ObjectStore(s3, bucket), sim.tenantId)).toEqual({ ok: true, runs: 1, problems: [] });
+    expect(await verifyChain(new S3ObjectStore(s3, bucket), sim.tenantId)).toEqual({
+      ok: true,
+      runs: 1,
+      versionsChecked: true,
+      problems: [],
+    });
     expect(logLines.some((line) => line.includes('"RunsCompleted"') && line.includes('"PublishFailures":1'))).toBe(
       true,
     );

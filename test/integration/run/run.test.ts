@@ -11,9 +11,9 @@ import { defaultPolicy } from '../../../lambda/policy/load';
 import { RunReportSchema, renderJson } from '../../../lambda/report/json';
 import { AlertDeliveryError, ArchiveError } from '../../../lambda/run/errors';
 import { type RunDeps, type RunLog, run, type TenantTarget } from '../../../lambda/run/run';
-import { createReportArchive, createStateStore } from '../../../lambda/store/archive';
 import { FsObjectStore } from '../../../lambda/store/fs-object-store';
-import type { ReportArchive } from '../../../lambda/store/store';
+import type { RunArchive } from '../../../lambda/store/store';
+import { createRunArchive, createStateStore } from '../../../lambda/store/store';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
 
 class RecordingPublisher implements Publisher {
@@ -41,12 +41,12 @@ afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function setup(overrides: { archive?: ReportArchive } = {}) {
+async function setup(overrides: { archive?: RunArchive } = {}) {
   dir = await mkdtemp(join(tmpdir(), 'qag-run-'));
   const publisher = new RecordingPublisher();
   const deps: RunDeps = {
     now: () => new Date(),
-    archive: overrides.archive ?? createReportArchive(new FsObjectStore(join(dir, 'out'))),
+    archive: overrides.archive ?? createRunArchive(new FsObjectStore(join(dir, 'out'))),
     state: createStateStore(new FsObjectStore(join(dir, 'state'))),
     publisher,
     log: quietLog,
@@ -107,9 +107,10 @@ describe('run', () => {
   });
 
   it('when the report cannot be stored, alerts still go out and say so', async () => {
-    const working = createReportArchive(new FsObjectStore(join(tmpdir(), 'unused')));
-    const failing: ReportArchive = {
+    const working = createRunArchive(new FsObjectStore(join(tmpdir(), 'unused')));
+    const failing: RunArchive = {
       hasRun: async () => false,
+      lastManifest: async () => undefined,
       locate: working.locate.bind(working),
       archiveRun: async () => {
         throw new Error('AccessDenied writing reports/');

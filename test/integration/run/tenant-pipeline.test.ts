@@ -18,8 +18,8 @@ import {
 } from '../../../lambda/run/errors';
 import type { RunDeps, TenantTarget } from '../../../lambda/run/run';
 import { type TenantCheckContext, TenantPipeline } from '../../../lambda/run/tenant-pipeline';
-import { createReportArchive, createStateStore } from '../../../lambda/store/archive';
 import { FsObjectStore } from '../../../lambda/store/fs-object-store';
+import { createRunArchive, createStateStore } from '../../../lambda/store/store';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
 
 let sim: SimulatedTenant;
@@ -41,7 +41,7 @@ async function depsWith(overrides: Partial<RunDeps> = {}): Promise<RunDeps> {
   const publisher: Publisher = { publish: async () => {} };
   return {
     now: () => new Date(),
-    archive: createReportArchive(new FsObjectStore(join(dir, 'out'))),
+    archive: createRunArchive(new FsObjectStore(join(dir, 'out'))),
     state: createStateStore(new FsObjectStore(join(dir, 'state'))),
     publisher,
     log: { info: () => {}, warn: () => {}, error: () => {} },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../../lambda/store/fs-object-store';
 import { encodeJson, RunManifestSchema, sha256Hex } from '../../../lambda/store/manifest';
-import { createReportArchive } from '../../../lambda/store/report-archive';
+import { createRunArchive } from '../../../lambda/store/run-archive';
 import { createStateStore } from '../../../lambda/store/state-store';
 import { listTenants, verifyChain } from '../../../lambda/verify';
 
@@ -17,7 +17,7 @@ describe('verifyChain', () => {
   let manifestKeys: string[];
 
   const archiveRun = (runId: string) =>
-    createReportArchive(store).archiveRun({
+    createRunArchive(store).archiveRun({
       tenantId: TENANT,
       runId,
       startedAt: runId,
@@ -38,11 +38,11 @@ describe('verifyChain', () => {
   afterEach(() => rm(root, { recursive: true, force: true }));
 
   it('accepts an untouched archive', async () => {
-    expect(await verifyChain(store, TENANT)).toEqual({ ok: true, runs: 3, problems: [] });
+    expect(await verifyChain(store, TENANT)).toEqual({ ok: true, runs: 3, versionsChecked: false, problems: [] });
   });
 
   it('accepts a tenant without reports', async () => {
-    expect(await verifyChain(store, 'nobody')).toEqual({ ok: true, runs: 0, problems: [] });
+    expect(await verifyChain(store, 'nobody')).toEqual({ ok: true, runs: 0, versionsChecked: false, problems: [] });
   });
 
   it('detects an altered report file', async () => {
@@ -96,7 +96,7 @@ describe('verifyChain', () => {
     ]);
   });
 
-  it('detects the removal of the newest run through latest.json', async () => {
+  it('detects the removal of the newest run through the chain index', async () => {
     await rm(pathOf(folderOf(manifestKeys[2]!)), { recursive: true });
     const result = await verifyChain(store, TENANT);
     expect(result.problems).toEqual([
@@ -104,8 +104,49 @@ describe('verifyChain', () => {
         kind: 'missing-manifest',
         key: manifestKeys[2],
         runId: RUNS[2],
-        detail: expect.stringContaining('latest.json'),
+        detail: expect.stringContaining('chain place 3'),
       }),
+    ]);
+  });
+
+  it('detects a removed chain index entry', async () => {
+    const key = (await store.list(`reports/tenant=${TENANT}/chain/`))[1]!;
+    await unlink(pathOf(key));
+    expect((await verifyChain(store, TENANT)).problems).toEqual([
+      expect.objectContaining({ kind: 'chain-index', key, detail: 'chain place 2 is missing (it was removed)' }),
+      expect.objectContaining({ kind: 'chain-index', key: manifestKeys[1], runId: RUNS[1] }),
+    ]);
+  });
+
+  it('cannot tell on a local folder that the newest run was removed together with its chain place', async () => {
+    // On a local folder (no versions) removing the newest entry and its index place leaves a shorter, valid chain;
+    // on S3 the versions show it (test/integration/aws/s3-archive.test.ts).
+    const [newestPlace] = await store.list(`reports/tenant=${TENANT}/chain/`);
+    await rm(pathOf(folderOf(manifestKeys[2]!)), { recursive: true });
+    await unlink(pathOf(newestPlace!));
+    expect(await verifyChain(store, TENANT)).toMatchObject({ ok: true, runs: 2, versionsChecked: false });
+  });
+
+  it('detects a manifest slipped in with a place already taken', async () => {
+    const manifest = RunManifestSchema.parse(JSON.parse(new TextDecoder().decode(await store.get(manifestKeys[2]!))));
+    const key = 'reports/tenant=tenant-a/date=2026-03-03/run=2026-03-03T07-00-00.000Z/manifest.json';
+    await store.put(key, encodeJson({ ...manifest, runId: '2026-03-03T07:00:00.000Z', files: [] }));
+    const problems = (await verifyChain(store, TENANT)).problems;
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        kind: 'chain-index',
+        key,
+        detail: expect.stringContaining(`belongs to run ${RUNS[2]}`),
+      }),
+    );
+  });
+
+  it('detects an object the archive never writes', async () => {
+    await store.put(`reports/tenant=${TENANT}/chain/notes.txt`, 'x');
+    await store.put(`reports/tenant=${TENANT}/readme.txt`, 'x');
+    expect((await verifyChain(store, TENANT)).problems.map((p) => [p.kind, p.key])).toEqual([
+      ['unexpected-object', `reports/tenant=${TENANT}/chain/notes.txt`],
+      ['unexpected-object', `reports/tenant=${TENANT}/readme.txt`],
     ]);
   });
 
@@ -127,14 +168,14 @@ describe('verifyChain', () => {
     ]);
   });
 
-  it('detects a rewritten newest manifest through latest.json', async () => {
+  it('detects a rewritten newest manifest through the chain index', async () => {
     const manifest = JSON.parse(new TextDecoder().decode(await store.get(manifestKeys[2]!)));
     await writeFile(pathOf(manifestKeys[2]!), encodeJson({ ...manifest, createdAt: '2020-01-01T00:00:00.000Z' }));
     expect((await verifyChain(store, TENANT)).problems).toEqual([
       expect.objectContaining({
         kind: 'broken-link',
         key: manifestKeys[2],
-        detail: expect.stringContaining('latest.json'),
+        detail: 'the manifest changed after it took chain place 3',
       }),
     ]);
   });
@@ -146,14 +187,22 @@ describe('verifyChain', () => {
     expect(kinds).toContainEqual(['broken-link', manifestKeys[2]]);
   });
 
-  it('reports runs archived out of run order', async () => {
-    // A run older than the newest one archived afterwards (e.g. a late retry) cannot sit in the chain in run order.
+  it('keeps archive order, not run id order: a late run is the next entry of the chain', async () => {
     await archiveRun('2026-03-02T18:00:00.000Z');
-    const result = await verifyChain(store, TENANT);
-    expect(result.runs).toBe(4);
-    expect(result.problems.map((p) => [p.kind, p.runId])).toEqual([
-      ['reordered', '2026-03-02T18:00:00.000Z'],
-      ['reordered', RUNS[2]],
+    expect(await verifyChain(store, TENANT)).toMatchObject({ ok: true, runs: 4 });
+  });
+
+  it('reports a manifest linked past the entry before it in the chain', async () => {
+    // Run 3 rewritten to link to run 1, its index entry rewritten to match: the chain skips run 2.
+    const third = RunManifestSchema.parse(JSON.parse(new TextDecoder().decode(await store.get(manifestKeys[2]!))));
+    const first = await store.get(manifestKeys[0]!);
+    const forged = encodeJson({ ...third, previousManifest: { key: manifestKeys[0]!, sha256: sha256Hex(first!) } });
+    await writeFile(pathOf(manifestKeys[2]!), forged);
+    const [placeKey] = await store.list(`reports/tenant=${TENANT}/chain/`);
+    const place = JSON.parse(new TextDecoder().decode(await store.get(placeKey!)));
+    await writeFile(pathOf(placeKey!), encodeJson({ ...place, sha256: sha256Hex(forged) }));
+    expect((await verifyChain(store, TENANT)).problems).toEqual([
+      expect.objectContaining({ kind: 'reordered', key: manifestKeys[2], runId: RUNS[2] }),
     ]);
   });
 
@@ -165,7 +214,7 @@ describe('verifyChain', () => {
   });
 
   it('accepts a raw tenant id that needs key escaping', async () => {
-    await createReportArchive(store).archiveRun({
+    await createRunArchive(store).archiveRun({
       tenantId: '127.0.0.1:9000',
       runId: RUNS[0],
       startedAt: RUNS[0],
@@ -182,7 +231,7 @@ describe('listTenants', () => {
     try {
       const store = new FsObjectStore(root);
       expect(await listTenants(store)).toEqual([]);
-      await createReportArchive(store).archiveRun({
+      await createRunArchive(store).archiveRun({
         tenantId: 'beta',
         runId: RUNS[0],
         startedAt: RUNS[0],

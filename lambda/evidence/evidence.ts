@@ -4,9 +4,8 @@
  */
 import { CheckError } from '../errors';
 import { RULES } from '../policy/rules/index';
-import { keySegment } from '../store/layout';
+import { keySegment, REPORTS_ROOT, tenantFromFolder } from '../store/layout';
 import { type ObjectStore, ObjectStoreError } from '../store/object-store';
-import { listTenants } from '../verify';
 import type { ExpectedSchedule } from './coverage';
 import { EVIDENCE_SCHEMA_VERSION, type EvidenceDocument, isComplete } from './model';
 import { type PeriodBounds, periodOf } from './period';
@@ -30,7 +29,7 @@ export function builtInRuleControls(): RuleControls {
 export async function buildEvidence(store: ObjectStore, options: EvidenceOptions): Promise<EvidenceDocument> {
   const now = (options.now ?? (() => new Date()))();
   try {
-    const tenantKeys = options.tenantIds ? options.tenantIds.map(tenantKeyOf) : await listTenants(store);
+    const tenantKeys = options.tenantIds ? options.tenantIds.map(tenantKeyOf) : await archivedTenants(store);
     if (tenantKeys.length === 0) {
       throw new CheckError('bad-input', `${store.location('reports/')}: no archived runs found`);
     }
@@ -67,6 +66,13 @@ export async function buildEvidence(store: ObjectStore, options: EvidenceOptions
 /** 0: every tenant's chain verifies and every expected run checked it; 1: produced, but with problems or gaps. */
 export function evidenceExitCode(document: EvidenceDocument): 0 | 1 {
   return document.tenants.every(isComplete) ? 0 : 1;
+}
+
+/** Tenants with archived runs (drift state alone, keyed by the configured name, is not evidence of a run). */
+async function archivedTenants(store: ObjectStore): Promise<string[]> {
+  return (await store.listFolders(REPORTS_ROOT))
+    .map(tenantFromFolder)
+    .filter((tenant): tenant is string => tenant !== undefined);
 }
 
 function tenantKeyOf(tenantId: string): string {

@@ -18,11 +18,17 @@ export const DEFAULT_POLICY_DOCUMENT: PolicyDocument = {
     'replacement-role-missing': { enabled: true, severity: 'high' },
     'api-key-config-out-of-policy': { enabled: true, severity: 'low', maxKeyExpiry: 'P365D', maxKeysPerUser: 5 },
     'former-developer-not-migrated': { enabled: true, severity: 'high' },
+    'api-key-scope-model-mismatch': { enabled: true, severity: 'high' },
   },
   grantingRoles: [],
   formerDevelopers: { users: [], groups: [] },
   require: [],
   exceptions: [],
+  remediation: {
+    scope: 'api-keys',
+    createRole: { name: 'Manage API keys', description: 'Owners of API keys: the Manage API keys permission only' },
+    removeDeveloperRole: false,
+  },
   notifications: { reminderEveryDays: 7, credentialExpiryWarningDays: 14, maxItemsPerSection: 25 },
 };
 

@@ -80,6 +80,7 @@ const RulesSchema = strictObject({
       .meta({ description: 'Largest max_keys_per_user the tenant may allow.' }),
   }),
   'former-developer-not-migrated': ruleSettings('former-developer-not-migrated', {}),
+  'api-key-scope-model-mismatch': ruleSettings('api-key-scope-model-mismatch', {}),
 }).prefault({});
 
 const RequireRuleSchema = strictObject({
@@ -161,6 +162,30 @@ const ExceptionSchema = strictObject({
     .optional(),
 });
 
+/** The scope string of "Manage API keys" (qlik-cloud-api.md §5: from one tutorial, so a setting). */
+export const DEFAULT_MANAGE_API_KEYS_SCOPE = 'api-keys';
+export const DEFAULT_CREATED_ROLE_NAME = 'Manage API keys';
+
+const RemediationSchema = strictObject({
+  scope: nonEmptyString('a scope string such as "api-keys"').default(DEFAULT_MANAGE_API_KEYS_SCOPE).meta({
+    description:
+      'The scope that grants Manage API keys. `fix` hands out a role carrying it; the check compares it with the roles the tenant has.',
+  }),
+  role: nonEmptyString('the name of a role in the tenant that carries the scope').optional().meta({
+    description: 'The role `fix` assigns to key owners lacking the scope (it must exist and carry the scope).',
+  }),
+  createRole: strictObject({
+    name: nonEmptyString('a role name').default(DEFAULT_CREATED_ROLE_NAME),
+    description: z.string({ error: 'text' }).default('Owners of API keys: the Manage API keys permission only'),
+  })
+    .prefault({})
+    .meta({ description: 'The role `fix` creates (with only the scope) when the tenant has no role carrying it.' }),
+  removeDeveloperRole: z.boolean({ error: 'true or false' }).default(false).meta({
+    description:
+      'Also remove stale Developer assignments from principals `fix` gives the role (always after the new role is in place).',
+  }),
+}).prefault({});
+
 export const PolicySchema = strictObject({
   $schema: z.string().optional().meta({ description: 'Editor hint; ignored.' }),
   name: nonEmptyString('a policy name'),
@@ -183,6 +208,7 @@ export const PolicySchema = strictObject({
     .meta({ description: 'Principals known to have held the removed Developer role.' }),
   require: z.array(RequireRuleSchema, { error: 'a list of required-permission rules' }).default([]),
   exceptions: z.array(ExceptionSchema, { error: 'a list of exceptions' }).default([]),
+  remediation: RemediationSchema.meta({ description: 'What `qlik-access-guard fix` plans and applies.' }),
   notifications: strictObject({
     reminderEveryDays: wholeNumber('days between reminders', 1, 365).default(7),
     credentialExpiryWarningDays: wholeNumber('days before the checker credential expires', 0, 365).default(14),
@@ -220,3 +246,4 @@ export type Policy = Omit<z.output<typeof PolicySchema>, '$schema'>;
 export type PolicyDocument = z.input<typeof PolicySchema>;
 export type RequireRule = Policy['require'][number];
 export type PolicyException = Policy['exceptions'][number];
+export type RemediationSettings = Policy['remediation'];

@@ -5,7 +5,7 @@
  * `startingAfter` for api-keys): the client never builds a cursor URL, and a next link seen before is a cursor loop.
  */
 import * as z from 'zod';
-import { QlikApiError } from './errors';
+import { describeErrorBody, QlikApiError, summarizeErrorBody } from './errors';
 import {
   auditsPageSchema,
   deliveriesPageSchema,
@@ -30,12 +30,13 @@ import {
   type QlikRole,
   type QlikTenant,
   type QlikUser,
+  roleSchema,
   rolesPageSchema,
   tenantSchema,
   userSchema,
   usersPageSchema,
 } from './schemas';
-import { type EndpointHints, Transport, type TransportOptions, type TransportStats } from './transport';
+import { describeIssues, type EndpointHints, Transport, type TransportOptions, type TransportStats } from './transport';
 
 export interface QlikClientOptions extends TransportOptions {
   /** Items per page; clamped to 1..100, the documented maximum. @default 100 */
@@ -69,6 +70,32 @@ function webhookBody(spec: WebhookSpec) {
     secret: spec.secret,
     ...(spec.description !== undefined ? { description: spec.description } : {}),
   };
+}
+
+/** The body of a 207 from a role PATCH: Qlik's `Errors`, one per non-critical failure. */
+const partialSuccessSchema = z.looseObject({ errors: z.array(z.unknown()).optional() });
+
+const WRITE_HINTS: EndpointHints = {
+  forbidden: 'writes need a TenantAdmin credential (a TenantAdmin user’s API key or an OAuth M2M client acting as one)',
+};
+
+/** A role in a PATCH of `/assignedRoles`: by id when known, else by its exact name. */
+export interface RoleReference {
+  readonly id?: string;
+  readonly name: string;
+}
+
+export interface NewRole {
+  readonly name: string;
+  readonly description?: string;
+  readonly assignedScopes?: readonly string[];
+}
+
+export interface WriteResult {
+  /** 204, or 207 for a partial success. */
+  readonly status: number;
+  /** On 207: what the tenant said did not apply (sanitised, one line). */
+  readonly partialFailure?: string;
 }
 
 type PageSchema = z.ZodType<{
@@ -263,6 +290,51 @@ export class QlikClient {
         return { events: events.slice(0, query.maxEvents), truncated: page.hasMore };
     }
     return { events, truncated: false };
+  }
+
+  /** `POST /api/v1/roles` → 201 with the role (TenantAdmin only). */
+  async createRole(role: NewRole): Promise<QlikRole> {
+    const created = await this.transport.sendJson(
+      'POST',
+      this.transport.url('/api/v1/roles'),
+      role,
+      roleSchema,
+      WRITE_HINTS,
+    );
+    if (!created)
+      throw new QlikApiError('bad-response', 'POST /api/v1/roles: empty reply, expected the created role', {
+        endpoint: 'POST /api/v1/roles',
+      });
+    return created;
+  }
+
+  /**
+   * Replaces a user's direct roles (`PATCH /api/v1/users/{id}`, `replace` on `/assignedRoles`): the Users API takes
+   * only the full list, so `roles` must hold every role the user keeps. 204, or 207 with the non-critical failures.
+   */
+  patchUserRoles(userId: string, roles: readonly RoleReference[]): Promise<WriteResult> {
+    return this.#replaceRoles(`/api/v1/users/${encodeURIComponent(userId)}`, roles);
+  }
+
+  /** Replaces a group's roles (`PATCH /api/v1/groups/{id}`, `replace` only, the full list, at most 100). */
+  patchGroupRoles(groupId: string, roles: readonly RoleReference[]): Promise<WriteResult> {
+    return this.#replaceRoles(`/api/v1/groups/${encodeURIComponent(groupId)}`, roles);
+  }
+
+  async #replaceRoles(path: string, roles: readonly RoleReference[]): Promise<WriteResult> {
+    const value = roles.map((role) => (role.id !== undefined ? { id: role.id } : { name: role.name }));
+    const body = [{ op: 'replace', path: '/assignedRoles', value }];
+    const reply = await this.transport.sendJson(
+      'PATCH',
+      this.transport.url(path),
+      body,
+      partialSuccessSchema,
+      WRITE_HINTS,
+    );
+    // 204 has no body; 207 (partial success) carries an Errors body.
+    if (!reply?.errors?.length) return { status: 204 };
+    const summary = summarizeErrorBody(JSON.stringify(reply), []);
+    return { status: 207, partialFailure: this.transport.redact(describeErrorBody(summary)).slice(0, 300) };
   }
 
   async #list<Item>(

@@ -104,12 +104,12 @@ export function createRetryPolicy(options: RetryPolicyOptions): RetryHandler.Ret
 }
 
 /**
- * GETs are retried on every retryable status. The token POST is retried only on 429, which Qlik sends before doing
- * anything; a 5xx after a POST might have issued a token already.
+ * GETs are retried on every retryable status. Other requests (the token POST, remediation writes) only on 429, which
+ * Qlik sends before doing anything; a 5xx after a write might have applied it already.
  */
 function mayRetryStatus(opts: Dispatcher.DispatchOptions, status: number): boolean {
   if (isIdempotent(opts.method)) return true;
-  return opts.method === 'POST' && status === 429 && opts.path.startsWith('/oauth/token');
+  return status === 429;
 }
 
 function isIdempotent(method: string): boolean {

@@ -43,6 +43,8 @@ export interface TransportOptions {
   readonly maxInFlight?: number;
   /** Requests started per rolling minute. @default 900 (Qlik's Tier 1 is 1,000 per minute per tenant) */
   readonly requestsPerMinute?: number;
+  /** Writes started per rolling minute, one at a time. @default 90 (Qlik's Tier 2 is 100 per minute per tenant) */
+  readonly writesPerMinute?: number;
   /** Sent as `qlik-api-version` when set; it only selects deprecation warnings, never shapes. */
   readonly apiVersion?: string;
   readonly userAgent?: string;
@@ -96,6 +98,7 @@ export class Transport {
   readonly #ownedDispatcher: Dispatcher | undefined;
   readonly #signal: AbortSignal;
   readonly #limiter: RequestLimiter;
+  readonly #writeLimiter: RequestLimiter;
   readonly #options: TransportOptions;
   readonly #now: () => number;
   readonly #stats = { requests: 0, retries: 0, rateLimited: 0 };
@@ -114,6 +117,7 @@ export class Transport {
       maxInFlight: options.maxInFlight ?? 8,
       perMinute: options.requestsPerMinute ?? 900,
     });
+    this.#writeLimiter = new RequestLimiter({ maxInFlight: 1, perMinute: options.writesPerMinute ?? 90 });
     this.#auth = createAuthenticator(options.credentials, (body) => this.#requestToken(body), this.#now);
 
     const base = options.dispatcher ?? new Agent({ connections: 8, keepAliveTimeout: 10_000, connectTimeout: 15_000 });
@@ -256,7 +260,10 @@ export class Transport {
     const endpoint = `${method} ${target.pathname}`;
     const text = body === undefined ? undefined : JSON.stringify(body);
     for (let reauthenticated = false; ; reauthenticated = true) {
-      const response = await this.#send(method, target, endpoint, text, true);
+      // Writes are Qlik's Tier 2 (100 per minute): paced on their own budget, one at a time.
+      const response = await this.#writeLimiter.run(this.#signal, () =>
+        this.#send(method, target, endpoint, text, true),
+      );
       if (response.status === 401 && !reauthenticated && this.#auth.invalidate()) continue;
       if (response.status < 200 || response.status > 299) throw this.#statusError(endpoint, response, hints);
       if (response.text.trim() === '') return undefined;

@@ -6,6 +6,7 @@ import { apiKeyConfigOutOfPolicy } from './api-key-config-out-of-policy';
 import { apiKeyExpiring } from './api-key-expiring';
 import { apiKeyOwnerInactive } from './api-key-owner-inactive';
 import { apiKeyOwnerLacksManagePermission } from './api-key-owner-lacks-manage-permission';
+import { apiKeyScopeModelMismatch } from './api-key-scope-model-mismatch';
 import { deprecatedDeveloperRoleAssigned } from './deprecated-developer-role-assigned';
 import { formerDeveloperNotMigrated } from './former-developer-not-migrated';
 import { manageApiKeysGrantedToEveryone } from './manage-api-keys-granted-to-everyone';
@@ -20,4 +21,5 @@ export const RULES: readonly RuleDefinition[] = [
   replacementRoleMissing,
   apiKeyConfigOutOfPolicy,
   formerDeveloperNotMigrated,
+  apiKeyScopeModelMismatch,
 ];

@@ -36,7 +36,7 @@ import {
   userSchema,
   usersPageSchema,
 } from './schemas';
-import { describeIssues, type EndpointHints, Transport, type TransportOptions, type TransportStats } from './transport';
+import { type EndpointHints, Transport, type TransportOptions, type TransportStats } from './transport';
 
 export interface QlikClientOptions extends TransportOptions {
   /** Items per page; clamped to 1..100, the documented maximum. @default 100 */

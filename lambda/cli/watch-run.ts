@@ -13,8 +13,7 @@ import { QlikClient } from '../qlik/client';
 import type { CheckTrigger, Severity } from '../report/model';
 import { renderRunFiles } from '../report/run-files';
 import { type RunLog, run, type TenantTarget } from '../run/run';
-import { createReportArchive, createStateStore } from '../store/archive';
-import { FsObjectStore } from '../store/fs-object-store';
+import { createRunArchive, createStateStore, FsObjectStore } from '../store/store';
 import { keySegment } from '../store/layout';
 import { PreviewPublisher } from './preview-publisher';
 
@@ -50,7 +49,7 @@ export async function runWatch(
   const progress = settings.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
   const secrets = new LocalWebhookSecrets(settings.stateDir);
   const byName = new Map(settings.targets.map((t) => [t.name, t]));
-  const archive = createReportArchive(new FsObjectStore(settings.outDir));
+  const archive = createRunArchive(new FsObjectStore(settings.outDir));
   const state = createStateStore(new FsObjectStore(settings.stateDir));
   const clients = new Map<string, Promise<QlikClient>>();
 

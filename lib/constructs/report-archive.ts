@@ -38,7 +38,8 @@ export interface ReportArchiveProps {
 /**
  * The auditors' archive: every run's reports in an S3 bucket with Object Lock in COMPLIANCE mode, versioning,
  * a customer-managed KMS key, no public access, TLS only, server access logs in a separate bucket, and retained when
- * the stack is deleted.
+ * the stack is deleted. The bucket policy refuses any write under `reports/` that is not a create-if-absent, so no
+ * stored report, manifest or chain place can get a newer version (see the README's "Security" section).
  *
  * Grants are write-once by intent: {@link grantWriteReports} lets a principal add and read objects and also denies
  * it every way of removing or unlocking them.
@@ -113,6 +114,32 @@ export class ReportArchive extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    // Object Lock keeps every version but does not decide which one is current: whoever may s3:PutObject could put a
+    // new version over a report, a manifest or a chain place. So a write under reports/ must be a create-if-absent
+    // (If-None-Match: *), which S3 refuses when the key exists; the archive code writes nothing else there. Applies to
+    // every principal, the account's administrators included, until someone changes this policy. Multipart uploads
+    // cannot carry the header on CreateMultipartUpload and are refused with it; the archive never uses them.
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReportsAreWrittenOnlyIfAbsent',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${REPORTS_ROOT}*`)],
+        conditions: { Null: { 's3:if-none-match': 'true' } },
+      }),
+    );
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReportsIfNoneMatchIsAStar',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${REPORTS_ROOT}*`)],
+        conditions: { StringNotEquals: { 's3:if-none-match': '*' } },
+      }),
+    );
   }
 
   /**

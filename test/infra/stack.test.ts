@@ -347,6 +347,40 @@ describe('report archive', () => {
     }
   });
 
+  it('refuses, from any principal, every write under reports/ that is not a create-if-absent (If-None-Match: *)', () => {
+    const [, policy] = resourcesOfType(s.json, 'AWS::S3::BucketPolicy').find(
+      ([, resource]) => resource.Properties?.Bucket?.Ref === ids.bucket,
+    )!;
+    const statements = policy.Properties!.PolicyDocument.Statement as Statement[];
+    const writeOnce = statements.filter((st) => st.Effect === 'Deny' && actionsOf(st).includes('s3:PutObject'));
+    expect(
+      writeOnce.map((st) => ({
+        sid: st.Sid,
+        principal: st.Principal,
+        actions: actionsOf(st),
+        resources: resourcesOf(st),
+        condition: st.Condition,
+      })),
+    ).toEqual([
+      {
+        sid: 'ReportsAreWrittenOnlyIfAbsent',
+        principal: { AWS: '*' },
+        actions: ['s3:PutObject'],
+        resources: [`<${ids.bucket}.Arn>/reports/*`],
+        condition: { Null: { 's3:if-none-match': 'true' } },
+      },
+      {
+        sid: 'ReportsIfNoneMatchIsAStar',
+        principal: { AWS: '*' },
+        actions: ['s3:PutObject'],
+        resources: [`<${ids.bucket}.Arn>/reports/*`],
+        condition: { StringNotEquals: { 's3:if-none-match': '*' } },
+      },
+    ]);
+    // The drift state is replaced every run, so state/ stays writable without the condition.
+    expect(statements.flatMap(resourcesOf).filter((r) => r.includes('/state/'))).toEqual([]);
+  });
+
   it('keeps buckets and keys when the stack is deleted or they are replaced', () => {
     for (const id of [ids.bucket, ids.logsBucket, ids.archiveKey, ids.alertKey, ids.logGroup]) {
       expect([id, s.json.Resources[id]!.DeletionPolicy, s.json.Resources[id]!.UpdateReplacePolicy]).toEqual([

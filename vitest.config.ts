@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/integration/setup/moto.ts'],
+          globalSetup: ['test/integration/setup/moto.ts', 'test/integration/setup/build.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

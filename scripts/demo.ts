@@ -9,7 +9,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../lambda/cli';
+import { main } from '../lambda/cli/main';
 import { loadScenario, startSimulatedTenant } from '../test/sim/server';
 
 const tenants = await Promise.all([

@@ -75,7 +75,7 @@ process.stdout.write(
     '',
     'These credentials are simulated and valid only against this process. Try:',
     `  curl -s -H "Authorization: Bearer $QLIK_API_KEY" ${tenant.url}/api/v1/users?limit=5`,
-    `  QLIK_API_KEY=<API key above> npx tsx lambda/cli.ts check --tenant ${tenant.url} --allow-http-loopback`,
+    `  QLIK_API_KEY=<API key above> npx tsx lambda/cli/entry.ts check --tenant ${tenant.url} --allow-http-loopback`,
     'Ctrl-C stops it.',
     '',
   ].join('\n'),

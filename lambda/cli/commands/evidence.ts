@@ -6,88 +6,103 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { InputError } from '../../errors';
-import { parseRateSchedule } from '../../evidence/coverage';
-import { buildEvidence, evidenceExitCode } from '../../evidence/evidence';
-import { renderEvidenceHtml } from '../../evidence/html';
-import { type EvidenceDocument, isComplete } from '../../evidence/model';
-import { parsePeriod } from '../../evidence/period';
-import type { ObjectStore } from '../../store/object-store';
+import type { EvidenceDocument, TenantEvidence } from '../../evidence/model';
 import { plural } from '../../util/text';
+import { type CliOptions, defineCommand } from '../command';
+import { ARCHIVE_OPTIONS, JSON_OPTION, openArchive } from '../options';
 
-export interface EvidenceCommandIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly cwd: string;
-  readonly now?: () => Date;
-}
+const EVIDENCE_OPTIONS = {
+  ...ARCHIVE_OPTIONS,
+  from: { type: 'string', value: 'date', help: 'first day of the audit period (YYYY-MM-DD)' },
+  to: { type: 'string', value: 'date', help: 'last day of the audit period (YYYY-MM-DD)' },
+  'tenant-id': {
+    type: 'string',
+    multiple: true,
+    value: 'id',
+    help: 'only this tenant (repeatable; default every tenant in the archive)',
+  },
+  schedule: {
+    type: 'string',
+    value: 'rate(…)',
+    help: 'the expected run schedule, e.g. "rate(1 day)" (default: taken from the runs themselves)',
+  },
+  output: { type: 'string', value: 'file.html', help: 'also write the evidence as an HTML report to this file' },
+  ...JSON_OPTION,
+} as const satisfies CliOptions;
 
-/** Opens the archive named by `--out` or `--bucket` (the same as `verify` does). */
-export type OpenArchive = (where: { readonly out?: string; readonly bucket?: string }) => Promise<ObjectStore>;
-
-export async function evidenceCommand(
-  argv: readonly string[],
-  io: EvidenceCommandIo,
-  openArchive: OpenArchive,
-): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      out: { type: 'string' },
-      bucket: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      'tenant-id': { type: 'string', multiple: true },
-      schedule: { type: 'string' },
-      output: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.out && values.bucket) {
-    throw new InputError('command line', '--bucket', 'either --out or --bucket, not both');
-  }
-  if (!values.out && !values.bucket) {
-    throw new InputError('command line', '--out', 'the archive to read: --out <dir> or --bucket <name>');
-  }
-  const period = parsePeriod(values.from, values.to);
-  const schedule = values.schedule === undefined ? undefined : parseRateSchedule(values.schedule);
-  if (values.schedule !== undefined && !schedule) {
-    throw new InputError(
-      'command line',
-      '--schedule',
-      'a rate expression such as "rate(1 day)" (omit it to take the expected runs from the runs themselves)',
-    );
-  }
-  const store = await openArchive({
-    ...(values.out ? { out: values.out } : {}),
-    ...(values.bucket ? { bucket: values.bucket } : {}),
-  });
-  const document = await buildEvidence(store, {
-    period,
-    ...(values['tenant-id'] ? { tenantIds: values['tenant-id'] } : {}),
-    ...(schedule ? { schedule } : {}),
-    ...(io.now ? { now: io.now } : {}),
-  });
-
-  if (values.output) {
-    const path = resolve(io.cwd, values.output);
-    try {
-      await writeFile(path, renderEvidenceHtml(document));
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? 'cannot be written';
-      throw new InputError('--output', '', `a file that can be written (${path}: ${reason})`, { cause: error });
+export const evidenceCommand = defineCommand({
+  name: 'evidence',
+  summary: "an audit period's evidence from the report archive (coverage, gaps, chain, timelines)",
+  usage: 'evidence (--out <dir> | --bucket <name>) --from <date> --to <date> [--tenant-id <id>] [options]',
+  details:
+    'Exit codes: 0 produced, the chain verifies and every expected run checked the tenant; 1 produced, with chain\n' +
+    'problems, gaps or runs that could not check a tenant; 2 bad input or an unreadable archive.',
+  options: EVIDENCE_OPTIONS,
+  async run({ values }, io) {
+    if (values.out && values.bucket) {
+      throw new InputError('command line', '--bucket', 'either --out or --bucket, not both');
     }
-  }
-  if (values.json) io.stdout(`${JSON.stringify(document, null, 2)}\n`);
-  else io.stdout(formatEvidenceSummary(document, values.output ? resolve(io.cwd, values.output) : undefined));
-  return evidenceExitCode(document);
-}
+    if (!values.out && !values.bucket) {
+      throw new InputError('command line', '--out', 'the archive to read: --out <dir> or --bucket <name>');
+    }
+    const [
+      { parseRateSchedule },
+      { buildEvidence, evidenceExitCode },
+      { renderEvidenceHtml },
+      { isComplete },
+      { parsePeriod },
+    ] = await Promise.all([
+      import('../../evidence/coverage'),
+      import('../../evidence/evidence'),
+      import('../../evidence/html'),
+      import('../../evidence/model'),
+      import('../../evidence/period'),
+    ]);
+    const period = parsePeriod(values.from, values.to);
+    const schedule = values.schedule === undefined ? undefined : parseRateSchedule(values.schedule);
+    if (values.schedule !== undefined && !schedule) {
+      throw new InputError(
+        'command line',
+        '--schedule',
+        'a rate expression such as "rate(1 day)" (omit it to take the expected runs from the runs themselves)',
+      );
+    }
+    const store = await openArchive(values, io);
+    const document = await buildEvidence(store, {
+      period,
+      ...(values['tenant-id'] ? { tenantIds: values['tenant-id'] } : {}),
+      ...(schedule ? { schedule } : {}),
+      ...(io.now ? { now: io.now } : {}),
+    });
 
-/** One line per tenant for a person at a terminal; the JSON and HTML carry the detail. */
-export function formatEvidenceSummary(document: EvidenceDocument, htmlPath?: string): string {
+    if (values.output) {
+      const path = resolve(io.cwd, values.output);
+      try {
+        await writeFile(path, renderEvidenceHtml(document));
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? 'cannot be written';
+        throw new InputError('--output', '', `a file that can be written (${path}: ${reason})`, { cause: error });
+      }
+    }
+    if (values.json) io.stdout(`${JSON.stringify(document, null, 2)}\n`);
+    else {
+      const htmlPath = values.output ? resolve(io.cwd, values.output) : undefined;
+      io.stdout(formatEvidenceSummary(document, isComplete, htmlPath));
+    }
+    return evidenceExitCode(document);
+  },
+});
+
+/**
+ * One line per tenant for a person at a terminal; the JSON and HTML carry the detail. `isComplete` is passed in
+ * because evidence/model.ts (zod schemas) is loaded only when the command runs.
+ */
+export function formatEvidenceSummary(
+  document: EvidenceDocument,
+  isComplete: (tenant: TenantEvidence) => boolean,
+  htmlPath?: string,
+): string {
   const lines = [`evidence ${document.period.from} – ${document.period.to} from ${document.archive}`];
   for (const tenant of document.tenants) {
     const open = tenant.findings.filter((f) => f.status !== 'resolved').length;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, main } from '../../../lambda/cli';
+import { type CliIo, main } from '../../../lambda/cli/main';
 import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
 import { createRunArchive } from '../../../lambda/store/store';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { main } from '../../../lambda/cli';
+import { main } from '../../../lambda/cli/main';
 import { RunReportSchema } from '../../../lambda/report/json';
 import type { RunReport, TenantReport } from '../../../lambda/report/model';
 import {

@@ -8,7 +8,7 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type CliIo, main } from '../../../lambda/cli';
+import { type CliIo, main } from '../../../lambda/cli/main';
 import { EvidenceDocumentSchema, type TenantEvidence } from '../../../lambda/evidence/model';
 import { createHandler } from '../../../lambda/handler';
 import { findingId } from '../../../lambda/report/model';

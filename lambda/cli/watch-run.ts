@@ -13,8 +13,8 @@ import { QlikClient } from '../qlik/client';
 import type { CheckTrigger, Severity } from '../report/model';
 import { renderRunFiles } from '../report/run-files';
 import { type RunLog, run, type TenantTarget } from '../run/run';
-import { createRunArchive, createStateStore, FsObjectStore } from '../store/store';
 import { keySegment } from '../store/layout';
+import { createRunArchive, createStateStore, FsObjectStore } from '../store/store';
 import { PreviewPublisher } from './preview-publisher';
 
 export interface WatchSettings {

@@ -3,6 +3,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   NoSuchBucket,
   NoSuchKey,
   NotFound,
@@ -48,6 +49,70 @@ describe('S3ObjectStore', () => {
     const store = new S3ObjectStore(client, BUCKET);
     expect(await store.put('m.json', '{}', { ifNoneMatch: true })).toBe('exists');
     await expect(store.put('m.json', '{}')).rejects.toBeInstanceOf(ObjectStoreError);
+  });
+
+  it('retries a conditional write that S3 answers with 409 (a concurrent conditional write), then gives up', async () => {
+    const conflict = () =>
+      new S3ServiceException({
+        name: 'ConditionalRequestConflict',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 409 },
+        message: 'A conflicting conditional operation is currently in progress',
+      });
+    s3.on(PutObjectCommand).rejectsOnce(conflict()).resolves({});
+    const store = new S3ObjectStore(client, BUCKET);
+    expect(await store.put('m.json', '{}', { ifNoneMatch: true })).toBe('written');
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(2);
+
+    s3.reset();
+    s3.on(PutObjectCommand).rejects(conflict());
+    await expect(store.put('m.json', '{}', { ifNoneMatch: true })).rejects.toBeInstanceOf(ObjectStoreError);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(3);
+    // An unconditional write is never retried on 409.
+    s3.reset();
+    s3.on(PutObjectCommand).rejects(conflict());
+    await expect(store.put('m.json', '{}')).rejects.toBeInstanceOf(ObjectStoreError);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+  });
+
+  it('lists at most `limit` keys with MaxKeys, in one request', async () => {
+    s3.on(ListObjectsV2Command).resolves({
+      Contents: [{ Key: 'qag/c/1.json' }],
+      IsTruncated: true,
+      NextContinuationToken: 't',
+    });
+    const store = new S3ObjectStore(client, BUCKET, { keyPrefix: 'qag/' });
+    expect(await store.list('c/', { limit: 1 })).toEqual(['c/1.json']);
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(1);
+    expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Prefix: 'qag/c/', MaxKeys: 1 });
+  });
+
+  it('lists every version and delete marker across pages, without the key prefix', async () => {
+    const at = new Date('2026-03-01T06:00:00.000Z');
+    s3.on(ListObjectVersionsCommand, { KeyMarker: undefined })
+      .resolves({
+        Versions: [
+          { Key: 'qag/r/a.json', VersionId: 'v2', IsLatest: true, LastModified: at },
+          { Key: 'qag/r/a.json', VersionId: 'v1', IsLatest: false, LastModified: at },
+        ],
+        IsTruncated: true,
+        NextKeyMarker: 'qag/r/a.json',
+        NextVersionIdMarker: 'v1',
+      })
+      .on(ListObjectVersionsCommand, { KeyMarker: 'qag/r/a.json', VersionIdMarker: 'v1' })
+      .resolves({
+        Versions: [{ Key: 'qag/r/b.json', VersionId: 'v3', IsLatest: false }],
+        DeleteMarkers: [{ Key: 'qag/r/b.json', VersionId: 'd1', IsLatest: true }],
+        IsTruncated: false,
+      });
+    const store = new S3ObjectStore(client, BUCKET, { keyPrefix: 'qag/' });
+    expect(await store.listVersions('r/')).toEqual([
+      { key: 'r/a.json', versionId: 'v2', isLatest: true, deleteMarker: false, lastModified: at },
+      { key: 'r/a.json', versionId: 'v1', isLatest: false, deleteMarker: false, lastModified: at },
+      { key: 'r/b.json', versionId: 'v3', isLatest: false, deleteMarker: false },
+      { key: 'r/b.json', versionId: 'd1', isLatest: true, deleteMarker: true },
+    ]);
+    expect(s3).toHaveReceivedCommandWith(ListObjectVersionsCommand, { Bucket: BUCKET, Prefix: 'qag/r/' });
   });
 
   it('adds SSE-KMS and an explicit retention when configured', async () => {

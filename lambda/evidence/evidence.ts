@@ -6,11 +6,15 @@ import { CheckError } from '../errors';
 import { RULES } from '../policy/rules/index';
 import { keySegment, REPORTS_ROOT, tenantFromFolder } from '../store/layout';
 import { type ObjectStore, ObjectStoreError } from '../store/object-store';
+import { mapWithConcurrency } from '../util/concurrency';
 import type { ExpectedSchedule } from './coverage';
 import { EVIDENCE_SCHEMA_VERSION, type EvidenceDocument, isComplete } from './model';
 import { type PeriodBounds, periodOf } from './period';
 import { readTenantEvidence } from './read';
 import type { RuleControls } from './tenant-evidence';
+
+/** Tenants read at once. */
+const TENANT_CONCURRENCY = 4;
 
 export interface EvidenceOptions {
   readonly period: PeriodBounds;
@@ -34,20 +38,18 @@ export async function buildEvidence(store: ObjectStore, options: EvidenceOptions
       throw new CheckError('bad-input', `${store.location('reports/')}: no archived runs found`);
     }
     const ruleControls = builtInRuleControls();
-    const tenants = [];
-    for (const tenantKey of tenantKeys) {
-      tenants.push(
-        await readTenantEvidence(store, {
-          tenantKey,
-          mustExist: options.tenantIds !== undefined,
-          startMs: options.period.startMs,
-          endMs: options.period.endMs,
-          nowMs: now.getTime(),
-          ruleControls,
-          ...(options.schedule ? { schedule: options.schedule } : {}),
-        }),
-      );
-    }
+    // A few tenants at a time: reading is latency-bound on S3; each tenant keeps only its own aggregates.
+    const tenants = await mapWithConcurrency(tenantKeys, TENANT_CONCURRENCY, (tenantKey) =>
+      readTenantEvidence(store, {
+        tenantKey,
+        mustExist: options.tenantIds !== undefined,
+        startMs: options.period.startMs,
+        endMs: options.period.endMs,
+        nowMs: now.getTime(),
+        ruleControls,
+        ...(options.schedule ? { schedule: options.schedule } : {}),
+      }),
+    );
     return {
       schemaVersion: EVIDENCE_SCHEMA_VERSION,
       period: periodOf(options.period),

@@ -10,7 +10,7 @@ import { html, type SafeHtml, trustedHtml } from '../report/escape';
 import { REPORT_CSP } from '../report/html';
 import { REPORT_CSS } from '../report/html-style';
 import { SEVERITIES, type Severity } from '../report/model';
-import { plural } from '../util/text';
+import { isRecord, plural } from '../util/text';
 import {
   type ControlEvidence,
   type CoverageSlot,
@@ -66,8 +66,12 @@ function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+/** A remediation's target or role: `Ravi Patel (64b1…)` when it has a name, else its JSON. */
 function fieldText(value: unknown): string {
   if (value === undefined || value === null) return '';
+  if (isRecord(value) && typeof value.name === 'string') {
+    return truncate(typeof value.id === 'string' ? `${value.name} (${value.id})` : value.name, FIELD_CHARS);
+  }
   return truncate(typeof value === 'string' ? value : JSON.stringify(value), FIELD_CHARS);
 }
 

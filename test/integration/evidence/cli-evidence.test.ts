@@ -7,7 +7,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvidenceDocumentSchema, type TenantEvidence } from '../../../lambda/evidence/model';
+import type { RemediationPlan } from '../../../lambda/remediation/plan-file';
+import { storeRemediation } from '../../../lambda/remediation/record';
 import { findingId } from '../../../lambda/report/model';
+import { FsObjectStore } from '../../../lambda/store/fs-object-store';
+import { createRunArchive } from '../../../lambda/store/store';
 import type { SimulatedTenant } from '../../sim/server';
 import {
   CLI_FIXTURES,
@@ -61,7 +65,8 @@ function revokeKey(sim: SimulatedTenant, keyId: string): void {
  * 03-03 Dana's key revoked before the run: her inactive-owner finding resolves (open 1 day).
  * 03-04 no run (the missed day).
  * 03-05 Erik's key revoked: resolves (3 days); Ravi's exception has expired: his finding fails again.
- * 03-06 Ravi gets AllowManageAPIKeys and the orphaned key is revoked: both resolve (4 days each).
+ * 03-06 Ravi gets AllowManageAPIKeys (at 05:00, recorded as a remediation in his tenant's chain) and the orphaned
+ *       key is revoked: both resolve (4 days each).
  * 03-07 nothing changes.
  */
 async function tellStory(): Promise<Story> {
@@ -86,12 +91,38 @@ async function tellStory(): Promise<Story> {
   clock.advance(DAY_MS);
   const raviRoles = sim.scenario.users.find((u) => u.id === RAVI)!.assignedRoles;
   await replaceUserRoles(sim, RAVI, [...raviRoles, ALLOW_MANAGE_API_KEYS]);
+  await recordRavisFix(ws, sim, clock.now());
   revokeKey(sim, ORPHAN_KEY);
   await check(); // 03-06
   clock.advance(DAY_MS);
   await check(); // 03-07
   clock.advance(HOUR_MS); // the evidence is generated at 07:00, an hour after the last run
   return { sim, ws, clock };
+}
+
+/** The record `fix --apply` stores for Ravi's role assignment, written with the archive writer into his tenant's chain. */
+async function recordRavisFix(ws: Workspace, sim: SimulatedTenant, at: Date): Promise<void> {
+  const appliedAt = new Date(at.getTime() - HOUR_MS).toISOString();
+  const action = {
+    id: 'assign-1',
+    kind: 'assign-role-to-user' as const,
+    target: { type: 'user' as const, id: RAVI, name: 'Ravi Patel' },
+    role: { id: ALLOW_MANAGE_API_KEYS, name: 'AllowManageAPIKeys' },
+  };
+  // Only the fields the stored plan.json needs to be a document; the evidence reads remediation.json.
+  const plan = {
+    planId: 'plan-7',
+    tenants: [{ tenantId: sim.tenantId, actions: [action] }],
+  } as unknown as RemediationPlan;
+  await storeRemediation(createRunArchive(new FsObjectStore(ws.out)), plan, {
+    schemaVersion: 1,
+    kind: 'remediation',
+    planId: 'plan-7',
+    tenantId: sim.tenantId,
+    appliedAt,
+    credentialKind: 'oauth-client',
+    actions: [{ ...action, outcome: 'applied', httpStatus: 204 }],
+  });
 }
 
 async function evidence(story: Story, ...extra: string[]) {
@@ -134,6 +165,29 @@ describe('evidence over a local archive written by the real pipeline', () => {
     ]);
     expect(tenant.gaps).toEqual([{ from: '2035-03-04T06:00:00.000Z', to: '2035-03-04T06:00:00.000Z', missed: 1 }]);
     expect(tenant.chain).toEqual({ ok: true, problems: [] });
+  });
+
+  it('lists the remediation stored in the chain, and does not count it as a run', async () => {
+    const { tenant } = await evidence(story, '--from', '2035-03-02', '--to', '2035-03-31');
+    expect(tenant.remediations).toEqual([
+      {
+        runId: 'apply-plan-7-20350306T050000Z',
+        planId: 'plan-7',
+        appliedAt: '2035-03-06T05:00:00.000Z',
+        credentialKind: 'oauth-client',
+        actions: [
+          {
+            id: 'assign-1',
+            kind: 'assign-role-to-user',
+            target: { type: 'user', id: RAVI, name: 'Ravi Patel' },
+            role: { id: ALLOW_MANAGE_API_KEYS, name: 'AllowManageAPIKeys' },
+            outcome: 'applied',
+            httpStatus: 204,
+          },
+        ],
+      },
+    ]);
+    expect(tenant.runs).toBe(5);
   });
 
   it('counts a period that starts before the first run as not covered there', async () => {
@@ -294,6 +348,9 @@ describe('evidence over a local archive written by the real pipeline', () => {
     expect(page.match(/data-state="missing"/g)).toHaveLength(1);
     expect(page.match(/data-state="present"/g)).toHaveLength(5);
     expect(page.match(/<tr class="finding"/g)).toHaveLength(6);
+    expect(page).toContain(
+      '<td>Ravi Patel (64b1000000000000000000a1)</td><td>AllowManageAPIKeys (6724d8f5a4acfa155351afa7)</td><td>applied</td>',
+    );
   });
 
   it('refuses bad input with exit 2 and one line naming the flag', async () => {

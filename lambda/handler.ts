@@ -19,11 +19,14 @@ import { type RunDeps, type RunLog, type RunOutcome, run } from './run/run';
 import { S3ObjectStore } from './store/s3-object-store';
 import { createRunArchive, createStateStore } from './store/store';
 
-/** EventBridge Scheduler input. A manual invocation may send nothing. */
+/**
+ * EventBridge Scheduler input: `{ runId, scheduledTime }`, both `<aws.scheduler.scheduled-time>`. A manual invocation
+ * may send nothing; it gets a run id of its own (see {@link runIdOf}).
+ */
 export interface CheckEvent {
-  /** Names the run; a retry of the same schedule sends the same one. */
+  /** The scheduler sends the scheduled time here too; when given, it must name the same time as `scheduledTime`. */
   readonly runId?: string;
-  /** `<aws.scheduler.scheduled-time>`; the run id when `runId` is absent. */
+  /** `<aws.scheduler.scheduled-time>`: names the run, so every retry of one schedule names the same run. */
   readonly scheduledTime?: string;
 }
 
@@ -126,6 +129,11 @@ export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
       const { config, policy, deps } = init();
       const runId = runIdOf(event, now());
       logger.appendKeys({ runId });
+      if (runId.startsWith('manual-') && typeof event?.runId === 'string') {
+        logger.warn('a manual invocation gets a run id of its own; the runId it sent is ignored', {
+          ignoredRunId: event.runId.slice(0, 100),
+        });
+      }
       const remaining = context.getRemainingTimeInMillis() - (overrides.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS);
       const tenantDeadlineMs = Math.max(
         MIN_TENANT_DEADLINE_MS,
@@ -188,19 +196,41 @@ export function loadRuntimeConfig(options: Partial<LoadRuntimeConfigOptions> = {
   return loadConfig({ ...options, configFile: options.configFile ?? DEFAULT_CONFIG_FILE });
 }
 
-/** The scheduled time, normalised so every retry of one schedule names the same run; else this invocation's time. */
+/** How far ahead of the function's clock a scheduled time may be: the scheduler's and Lambda's clocks differ a little. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The run id: the scheduled time, normalised so every retry of one schedule names the same run, for an event from the
+ * scheduler; `manual-<invocation time>` for anything else. A run id names an archive slot, and a slot that is taken
+ * makes the run that owns it a silent duplicate, so an event may name a slot only as the scheduler does (with
+ * `scheduledTime`) and only once its time has come: a manual invocation never takes a scheduled slot.
+ *
+ * @throws InputError for a scheduler-shaped event whose time is unreadable, in the future, or not its `runId`
+ */
 export function runIdOf(event: CheckEvent | null | undefined, now: Date): string {
-  const runId = typeof event?.runId === 'string' ? event.runId.trim() : '';
   const scheduledTime = typeof event?.scheduledTime === 'string' ? event.scheduledTime.trim() : '';
-  const given = runId || scheduledTime;
-  if (!given) return now.toISOString();
-  if (/^\d{4}-\d{2}-\d{2}T/.test(given) && !Number.isNaN(Date.parse(given))) return new Date(given).toISOString();
-  if (runId && /^[A-Za-z0-9._:-]{1,100}$/.test(runId)) return runId;
-  throw new InputError(
-    'event',
-    runId ? 'runId' : 'scheduledTime',
-    'an ISO date-time such as 2026-03-02T06:00:00Z (or a run id of letters, digits, ".", "_", ":" or "-")',
-  );
+  if (!scheduledTime) return `manual-${now.toISOString()}`;
+  const scheduled = isoTime(scheduledTime);
+  if (scheduled === undefined) {
+    throw new InputError('event', 'scheduledTime', 'an ISO date-time such as 2026-03-02T06:00:00Z');
+  }
+  if (scheduled.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) {
+    throw new InputError(
+      'event',
+      'scheduledTime',
+      `a scheduled time that has come (at most ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead of ${now.toISOString()}); ` +
+        `${scheduled.toISOString()} is in the future, and running it now would make that scheduled run a duplicate`,
+    );
+  }
+  const runId = typeof event?.runId === 'string' ? event.runId.trim() : '';
+  if (runId && isoTime(runId)?.getTime() !== scheduled.getTime()) {
+    throw new InputError('event', 'runId', 'the same time as scheduledTime (the scheduler sends both), or no runId');
+  }
+  return scheduled.toISOString();
+}
+
+function isoTime(text: string): Date | undefined {
+  return /^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(Date.parse(text)) ? new Date(text) : undefined;
 }
 
 function reportLinkTo(base: string, bucket: string): (tenantId: string, location: string) => string {

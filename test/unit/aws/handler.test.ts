@@ -248,9 +248,12 @@ describe('handler', () => {
       deps.log.info('tenant checked', { tenant: 'acme' });
       return outcome();
     });
-    await createHandler({ config: CONFIG, clients: clients(), env: {} })({ runId: 'manual-7' }, context());
+    const now = () => new Date('2026-03-02T06:00:07.123Z');
+    await createHandler({ config: CONFIG, clients: clients(), env: {}, now })({ runId: 'manual-7' }, context());
     const line = out.json().find((l) => l.message === 'tenant checked');
-    expect(line).toMatchObject({ level: 'INFO', runId: 'manual-7', tenant: 'acme', service: 'qlik-access-guard' });
+    const runId = 'manual-2026-03-02T06:00:07.123Z';
+    expect(line).toMatchObject({ level: 'INFO', runId, tenant: 'acme', service: 'qlik-access-guard' });
+    expect(out.json()).toContainEqual(expect.objectContaining({ level: 'WARN', runId, ignoredRunId: 'manual-7' }));
   });
 
   it.each([
@@ -397,13 +400,13 @@ describe('runtime config from qag-config.json and QAG_CONFIG', () => {
 describe('runIdOf', () => {
   const now = new Date('2026-03-02T06:00:07.123Z');
 
-  it('prefers runId, then scheduledTime, then the invocation time', () => {
-    expect(runIdOf({ runId: '2026-03-02T06:00:00Z', scheduledTime: '2026-01-01T00:00:00Z' }, now)).toBe(
+  it('names a scheduled run by its scheduled time, and a manual invocation by its own time', () => {
+    expect(runIdOf({ runId: '2026-03-02T06:00:00Z', scheduledTime: '2026-03-02T06:00:00Z' }, now)).toBe(
       '2026-03-02T06:00:00.000Z',
     );
     expect(runIdOf({ scheduledTime: '2026-03-02T06:00:00Z' }, now)).toBe('2026-03-02T06:00:00.000Z');
-    expect(runIdOf({}, now)).toBe('2026-03-02T06:00:07.123Z');
-    expect(runIdOf(null, now)).toBe('2026-03-02T06:00:07.123Z');
+    expect(runIdOf({}, now)).toBe('manual-2026-03-02T06:00:07.123Z');
+    expect(runIdOf(null, now)).toBe('manual-2026-03-02T06:00:07.123Z');
   });
 
   it('names the same run for every retry of one schedule', () => {
@@ -412,9 +415,28 @@ describe('runIdOf', () => {
     );
   });
 
-  it('keeps a plain run id and rejects what cannot name a run', () => {
-    expect(runIdOf({ runId: 'backfill-2026-03' }, now)).toBe('backfill-2026-03');
+  it('never lets a manual invocation take a scheduled slot: a runId without scheduledTime is ignored', () => {
+    expect(runIdOf({ runId: '2026-03-03T06:00:00Z' }, now)).toBe('manual-2026-03-02T06:00:07.123Z');
+    expect(runIdOf({ runId: 'backfill-2026-03' }, now)).toBe('manual-2026-03-02T06:00:07.123Z');
+  });
+
+  it('refuses a scheduled time in the future, beyond a little clock skew', () => {
+    expect(runIdOf({ scheduledTime: '2026-03-02T06:05:00Z' }, now)).toBe('2026-03-02T06:05:00.000Z');
+    expect(() => runIdOf({ scheduledTime: '2026-03-02T06:05:08Z' }, now)).toThrow(
+      /^event at scheduledTime: a scheduled time that has come .*2026-03-02T06:05:08.000Z is in the future/,
+    );
+    expect(() => runIdOf({ runId: '2099-01-01T06:00:00Z', scheduledTime: '2099-01-01T06:00:00Z' }, now)).toThrow(
+      /in the future/,
+    );
+  });
+
+  it('rejects what cannot name a run', () => {
     expect(() => runIdOf({ scheduledTime: 'yesterday' }, now)).toThrow(/event at scheduledTime: an ISO date-time/);
-    expect(() => runIdOf({ runId: '../../etc' }, now)).toThrow(/event at runId/);
+    expect(() => runIdOf({ runId: '../../etc', scheduledTime: '2026-03-02T06:00:00Z' }, now)).toThrow(
+      /event at runId: the same time as scheduledTime/,
+    );
+    expect(() => runIdOf({ runId: '2026-03-01T06:00:00Z', scheduledTime: '2026-03-02T06:00:00Z' }, now)).toThrow(
+      /event at runId/,
+    );
   });
 });

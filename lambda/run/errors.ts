@@ -48,6 +48,51 @@ export class StateOwnerMismatchError extends TenantCheckFailure {
   }
 }
 
+/**
+ * The tenant answers with a tenant id that other configured tenants claim too (by their drift state, or by answering
+ * with it in this run). Reports are stored per tenant id, so checking it could take another tenant's archive slot or
+ * make that tenant's run pass as a duplicate: every configured tenant involved is an error until each answers as
+ * itself.
+ */
+export class TenantIdConflictError extends TenantCheckFailure {
+  override readonly name = 'TenantIdConflictError';
+  constructor(
+    readonly tenantId: string,
+    readonly others: readonly string[],
+    tenantUrl: string,
+  ) {
+    const who =
+      others.length === 1
+        ? `configured tenant ${others[0]} also does`
+        : `configured tenants ${others.join(', ')} also do`;
+    super(
+      'bad-response',
+      `${tenantUrl} answers as tenant ${tenantId}, and ${who} (in this run or by its drift state); one configured ` +
+        'tenant must never take the reports of another, so none of them is checked until each answers with its own ' +
+        'tenant id: check the URL and the credential of each',
+    );
+  }
+}
+
+/**
+ * This tenant's run is archived already, but this configured tenant did not finish it (its drift state does not
+ * name the run): another configured tenant answering with the same tenant id took the slot.
+ */
+export class ArchiveSlotTakenError extends TenantCheckFailure {
+  override readonly name = 'ArchiveSlotTakenError';
+  constructor(
+    readonly tenantId: string,
+    readonly runId: string,
+  ) {
+    super(
+      'bad-response',
+      `run ${runId} of tenant ${tenantId} is archived already, but not by this configured tenant: another configured ` +
+        'tenant answering with the same tenant id took its place (or an earlier invocation stopped before saving the ' +
+        'drift state); nothing of this run was sent for it',
+    );
+  }
+}
+
 /** The tenant was checked, but its report could not be stored. */
 export class ArchiveError extends Error {
   override readonly name = 'ArchiveError';

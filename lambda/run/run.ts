@@ -13,8 +13,10 @@ import { type CheckTrigger, type RunReport, SEVERITY_RANK, type Severity } from 
 import type { TrendPoint } from '../report/trend';
 import type { RunArchive, StateStore } from '../store/store';
 import { mapWithConcurrency } from '../util/concurrency';
-import type { AlertDeliveryError, ArchiveError } from './errors';
+import { displayUrl } from '../util/url';
+import { type AlertDeliveryError, type ArchiveError, TenantIdConflictError } from './errors';
 import { runReport } from './reports';
+import { TenantIdRegistry } from './tenant-ids';
 import { type TenantCheckContext, type TenantOutcome, TenantPipeline } from './tenant-pipeline';
 
 export interface TenantTarget {
@@ -79,6 +81,8 @@ const SCHEDULED: CheckTrigger = { kind: 'schedule' };
 export async function run(deps: RunDeps, input: RunInput): Promise<RunOutcome> {
   const startedAt = deps.now().toISOString();
   deps.log.info('run started', { runId: input.runId, tenants: input.tenants.length, policy: input.policy.name });
+  const names = input.tenants.map((t) => t.name);
+  const tenantIds = await TenantIdRegistry.fromStates(deps.state, names, input.tenantConcurrency);
   const context: TenantCheckContext = {
     runId: input.runId,
     runStartedAt: startedAt,
@@ -87,11 +91,12 @@ export async function run(deps: RunDeps, input: RunInput): Promise<RunOutcome> {
     tenantDeadlineMs: input.tenantDeadlineMs,
     allowHttpLoopback: input.allowHttpLoopback ?? false,
     ...(input.reportLink ? { reportLink: input.reportLink } : {}),
+    tenantIds,
   };
 
-  const outcomes = await mapWithConcurrency(input.tenants, input.tenantConcurrency, (target) =>
-    new TenantPipeline(deps, context, target).check(),
-  );
+  const pipelines = input.tenants.map((target) => new TenantPipeline(deps, context, target));
+  const checked = await mapWithConcurrency(pipelines, input.tenantConcurrency, (pipeline) => pipeline.check());
+  const outcomes = await failSharedTenantIds(pipelines, checked, tenantIds, input.tenants);
 
   const report = runReport(
     input,
@@ -119,6 +124,30 @@ export function exitCodeOf(report: RunReport, failOn: Severity): 0 | 1 | 2 {
     t.findings.some((f) => f.status === 'fail' && SEVERITY_RANK[f.severity] >= threshold),
   );
   return failing ? 1 : 0;
+}
+
+/**
+ * Two configured tenants answered with one tenant id: both are errors. The later one failed when it claimed the id;
+ * the one that claimed it first may have finished its check before, and is failed here.
+ */
+async function failSharedTenantIds(
+  pipelines: readonly TenantPipeline[],
+  outcomes: readonly TenantOutcome[],
+  tenantIds: TenantIdRegistry,
+  targets: readonly TenantTarget[],
+): Promise<TenantOutcome[]> {
+  const conflicts = tenantIds.conflicts();
+  const settled: TenantOutcome[] = [];
+  for (const [i, outcome] of outcomes.entries()) {
+    const conflict = conflicts.get(pipelines[i]!.name);
+    if (!conflict || outcome.kind === 'failed') {
+      settled.push(outcome);
+      continue;
+    }
+    const failure = new TenantIdConflictError(conflict.tenantId, conflict.others, displayUrl(targets[i]!.url));
+    settled.push(await pipelines[i]!.failAfterCheck(failure, outcome));
+  }
+  return settled;
 }
 
 function trendsOf(outcomes: readonly TenantOutcome[]): Record<string, TrendPoint[]> {

@@ -1,8 +1,8 @@
 /**
  * One tenant's check as a pipeline of named stages, each a method that owns its failures:
  *
- *   loadState → collect → confirmStateOwner → alreadyArchived → evaluate → drift → planNotifications → archive
- *   → saveState → publish
+ *   loadState → collect → claimTenantId → confirmStateOwner → alreadyArchived → evaluate → drift
+ *   → planNotifications → archive → saveState → publish
  *
  * The outcome is `checked`, `duplicate` (this tenant's run was archived by an earlier invocation: nothing is written
  * or sent again) or `failed`. A stage that makes the check impossible throws a {@link TenantCheckFailure}; the tenant
@@ -18,6 +18,10 @@
  *   one tenant). It is recorded in the tenant report and named in the alert. An event-triggered check of one tenant
  *   is `run(deps, { ...input, tenants: [target], trigger: { kind: 'event', … } })`, through this same pipeline.
  * - A failure of a new stage that should end the check: a `TenantCheckFailure` subclass in ./errors.ts.
+ *
+ * One configured tenant never takes another's place: `claimTenantId` fails a tenant whose answered id another
+ * configured tenant claims (./tenant-ids.ts), and `alreadyArchived` counts only this configured tenant's own earlier
+ * invocation of the run as a duplicate.
  */
 import type { CollectStats } from '../collect/collect';
 import { collectTenant } from '../collect/collect';
@@ -38,13 +42,16 @@ import { displayUrl, hostOf } from '../util/url';
 import {
   AlertDeliveryError,
   ArchiveError,
+  ArchiveSlotTakenError,
   CollectError,
   StateOwnerMismatchError,
   StateUnreadableError,
   TenantCheckFailure,
+  TenantIdConflictError,
 } from './errors';
 import { nothingFound, runReport, summarize, tenantShell } from './reports';
 import type { RunDeps, RunLog, TenantTarget } from './run';
+import type { TenantIdRegistry } from './tenant-ids';
 
 /** What every tenant's check in one run shares. */
 export interface TenantCheckContext {
@@ -58,6 +65,8 @@ export interface TenantCheckContext {
   readonly allowHttpLoopback: boolean;
   /** Turns a stored location into a link for alerts. @default the location itself */
   readonly reportLink?: (tenantId: string, location: string) => string;
+  /** Which configured tenant answers as which tenant id: no two may share one (and its archive slot). */
+  readonly tenantIds: TenantIdRegistry;
 }
 
 interface OutcomeParts {
@@ -132,8 +141,9 @@ export class TenantPipeline {
     try {
       const previous = await this.loadState();
       const collected = await this.collect(previous);
+      this.claimTenantId(collected.snapshot.tenantId);
       this.confirmStateOwner(previous, collected.snapshot);
-      if (await this.alreadyArchived(collected.snapshot.tenantId)) return this.duplicate(collected.snapshot);
+      if (await this.alreadyArchived(collected.snapshot.tenantId, previous)) return this.duplicate(collected.snapshot);
       const now = this.#deps.now();
       const drafts = this.evaluate(collected.snapshot, previous, now);
       const assessment = this.drift(collected, previous, drafts, now);
@@ -188,6 +198,35 @@ export class TenantPipeline {
     }
   }
 
+  /** The configured name, which keys the tenant's drift state, metrics and alerts. */
+  get name(): string {
+    return this.#target.name;
+  }
+
+  /**
+   * Ends an already finished check as failed after all: another configured tenant turned out to answer with the
+   * same tenant id later in the run. What was archived and sent stays; the health alert says why it is not a pass.
+   */
+  async failAfterCheck(failure: TenantCheckFailure, checked: TenantOutcome): Promise<FailedOutcome> {
+    this.#log.error('tenant id also claimed by another configured tenant', { code: failure.code });
+    // The check saved its state already; recording the alert in the state loaded before would roll that back.
+    this.#ownState = undefined;
+    const failed = await this.failed(failure);
+    return {
+      ...failed,
+      report: { ...failed.report, notifications: [...checked.report.notifications, ...failed.report.notifications] },
+      messages: [...checked.messages, ...failed.messages],
+    };
+  }
+
+  /** Refuses a tenant id that another configured tenant claims: it would take that tenant's archive slot. */
+  private claimTenantId(tenantId: string): void {
+    const others = this.#context.tenantIds.claim(tenantId, this.#target.name);
+    if (others.length === 0) return;
+    this.#log.error('tenant id claimed by another configured tenant', { tenantId, others });
+    throw new TenantIdConflictError(tenantId, others, displayUrl(this.#target.url));
+  }
+
   /** Refuses a state recorded for another tenant instead of mixing their findings. */
   private confirmStateOwner(previous: TenantState | undefined, snapshot: TenantSnapshot): void {
     if (!previous || previous.tenantId === snapshot.tenantId) return;
@@ -201,17 +240,27 @@ export class TenantPipeline {
     );
   }
 
-  /** True when an earlier invocation of this run archived the tenant already (a retried scheduled run). */
-  private async alreadyArchived(tenantId: string): Promise<boolean> {
+  /**
+   * True when an earlier invocation of this run archived the tenant already (a retried scheduled run). Only this
+   * configured tenant's own earlier invocation counts: its state names the run it finished.
+   */
+  private async alreadyArchived(tenantId: string, previous: TenantState | undefined): Promise<boolean> {
+    const { runId } = this.#context;
+    let archived: boolean;
     try {
-      if (!(await this.#deps.archive.hasRun(tenantId, this.#context.runId))) return false;
-      this.#log.warn('run already archived for tenant; nothing written or sent', { runId: this.#context.runId });
-      return true;
+      archived = await this.#deps.archive.hasRun(tenantId, runId);
     } catch (error) {
       // Checking anyway: at worst the archive refuses the second copy.
       this.#log.warn('could not tell whether this run was already archived', { error: messageOf(error) });
       return false;
     }
+    if (!archived) return false;
+    if (previous?.lastRunId !== runId) {
+      this.#log.error('run archived for this tenant id, but not by this configured tenant', { runId });
+      throw new ArchiveSlotTakenError(tenantId, runId);
+    }
+    this.#log.warn('run already archived for tenant; nothing written or sent', { runId });
+    return true;
   }
 
   /** The policy's rules over the snapshot. */

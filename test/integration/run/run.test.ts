@@ -175,6 +175,56 @@ describe('run', () => {
     expect(chat.metadata.additionalContext.trigger).toMatch(/^event com\.qlik\.v1\.user\.updated URGENT/);
   });
 
+  it.each([
+    { tenantConcurrency: 1, acmeHasState: true, order: ['impostor', 'acme'] },
+    { tenantConcurrency: 2, acmeHasState: true, order: ['impostor', 'acme'] },
+    { tenantConcurrency: 1, acmeHasState: false, order: ['acme', 'impostor'] },
+  ])(
+    'two configured tenants answering with one tenant id are both errors, never a skip (%o)',
+    async ({ tenantConcurrency, acmeHasState, order }) => {
+      const { deps, publisher } = await setup();
+      if (acmeHasState) await run(deps, input('2026-11-26T05:00:00Z', [target('acme')]));
+      publisher.sent.length = 0;
+
+      const outcome = await run(deps, {
+        ...input(
+          '2026-11-26T12:00:00Z',
+          order.map((name) => target(name)),
+        ),
+        tenantConcurrency,
+      });
+      expect(outcome.exitCode).toBe(2);
+      for (const tenant of outcome.report.tenants) {
+        expect(tenant.status, tenant.name).toBe('error');
+        expect(tenant.summary.duplicate, tenant.name).toBeUndefined();
+        expect(tenant.errors[0]!.code).toBe('bad-response');
+        expect(tenant.errors[0]!.message).toContain(`answers as tenant ${sim.tenantId}`);
+      }
+      const byName = new Map(outcome.report.tenants.map((t) => [t.name, t.errors[0]!.message]));
+      expect(byName.get('impostor')).toContain('configured tenant acme also does');
+      expect(byName.get('acme')).toContain('configured tenant impostor also does');
+      const health = publisher.sent.filter((m) => m.eventType === 'health' && m.channel === 'email');
+      expect(health.map((m) => m.attributes.tenant).sort()).toEqual(['acme', 'impostor']);
+    },
+  );
+
+  it('a run archived under a tenant id by another configured tenant is an error for the real one, not a duplicate', async () => {
+    const { deps, publisher } = await setup();
+    await run(deps, input('2026-11-26T05:00:00Z', [target('acme')]));
+    // An earlier invocation of this run in which only the impostor got as far as the archive.
+    await run(deps, input('2026-11-26T13:00:00Z', [target('impostor')]));
+    publisher.sent.length = 0;
+
+    const retried = await run(deps, input('2026-11-26T13:00:00Z', [target('acme')]));
+    const acme = retried.report.tenants[0]!;
+    expect(acme.status).toBe('error');
+    expect(acme.summary.duplicate).toBeUndefined();
+    expect(acme.errors[0]).toMatchObject({ code: 'bad-response' });
+    expect(acme.errors[0]!.message).toMatch(/is archived already, but not by this configured tenant/);
+    expect(publisher.sent.filter((m) => m.eventType === 'health')).toHaveLength(2);
+    expect(retried.exitCode).toBe(2);
+  });
+
   it('isolates tenants: one failing credential does not stop the other tenant', async () => {
     const { deps } = await setup();
     const outcome = await run(deps, input('2026-11-26T10:00:00Z', [target('good'), target('bad', 'not-a-key')]));

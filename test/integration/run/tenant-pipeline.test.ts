@@ -17,6 +17,7 @@ import {
   TenantCheckFailure,
 } from '../../../lambda/run/errors';
 import type { RunDeps, TenantTarget } from '../../../lambda/run/run';
+import { TenantIdRegistry } from '../../../lambda/run/tenant-ids';
 import { type TenantCheckContext, TenantPipeline } from '../../../lambda/run/tenant-pipeline';
 import { FsObjectStore } from '../../../lambda/store/fs-object-store';
 import { createRunArchive, createStateStore } from '../../../lambda/store/store';
@@ -65,6 +66,7 @@ const context = (runId: string): TenantCheckContext => ({
   policy: defaultPolicy(),
   tenantDeadlineMs: 30_000,
   allowHttpLoopback: true,
+  tenantIds: new TenantIdRegistry(),
 });
 
 describe('TenantPipeline', () => {

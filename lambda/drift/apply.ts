@@ -20,6 +20,7 @@ import {
   emptyState,
   type FindingState,
   HISTORY_LIMIT,
+  isLaterThan,
   type PrincipalSighting,
   type TenantState,
 } from './state';
@@ -123,7 +124,9 @@ export function applyDrift(input: DriftInput): DriftResult {
     if (drift === 'reopened') reopenedCount++;
 
     const status = suppressor ? 'suppressed' : 'fail';
-    const firstSeen = before?.firstSeen ?? at;
+    // A first sighting after this run was not written by a run of this checker: the finding is seen first now.
+    const firstSeen = before && !isLaterThan(before.firstSeen, now) ? before.firstSeen : at;
+    const lastAlertedAt = before && !isLaterThan(before.lastAlertedAt, now) ? before.lastAlertedAt : undefined;
     findings.push({
       ...draft,
       message,
@@ -144,7 +147,7 @@ export function applyDrift(input: DriftInput): DriftResult {
       lastSeen: at,
       lastStatus: status,
       message: draft.message,
-      ...(before?.lastAlertedAt !== undefined && { lastAlertedAt: before.lastAlertedAt }),
+      ...(lastAlertedAt !== undefined && { lastAlertedAt }),
       ...(suppressedBy && { suppressedBy }),
     };
   }

@@ -125,6 +125,26 @@ export function parseState(raw: unknown, source: string, tenantId?: string): Ten
   return parsed.data;
 }
 
+/**
+ * True when `time` (read from a state) lies more than `aheadMs` after `now`. This checker writes only times of its own
+ * runs, so such a time was written by someone else (or by a clock far off) and must not be trusted.
+ */
+export function isLaterThan(time: string | undefined, now: Date, aheadMs = 0): boolean {
+  if (time === undefined) return false;
+  const ms = Date.parse(time);
+  return !Number.isNaN(ms) && ms > now.getTime() + aheadMs;
+}
+
+/**
+ * The part of a state that each archived run vouches for (the SHA-256 of this is recorded in the run's manifest):
+ * everything but the record of the last health alert, which a run that could not check the tenant updates without
+ * archiving anything. Parsed, so one state gives one canonical form however its JSON was written.
+ */
+export function archivedPart(state: TenantState): TenantState {
+  const { lastHealthAlert: _notArchived, ...rest } = TenantStateSchema.parse(state);
+  return rest;
+}
+
 /** `findings["qag-1"].lastSeen`, `history[3].at`: a path a person can find in the JSON (finding ids quoted). */
 export function statePath(path: readonly PropertyKey[]): string {
   return formatPath(path, { dashesInNames: false });

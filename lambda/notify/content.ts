@@ -54,7 +54,7 @@ export interface ReminderDigest {
   readonly totals: Totals;
 }
 
-export type HealthIssueKind = 'tenant-error' | 'credential-expiring' | 'archive-failed';
+export type HealthIssueKind = 'tenant-error' | 'credential-expiring' | 'archive-failed' | 'state-mismatch';
 
 /** The checker itself cannot do its job, or soon will not. */
 export interface HealthIssue {

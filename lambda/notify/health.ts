@@ -157,3 +157,23 @@ export function archiveFailureIssue(reason: string): HealthIssue {
     detail: reason,
   };
 }
+
+/** The drift state is not the one the last archived run saved: changed by someone else, or out of step. */
+export function stateMismatchIssue(detail: string): HealthIssue {
+  return {
+    kind: 'state-mismatch',
+    severity: 'high',
+    headline: 'drift state tampered with or out of sync',
+    meaning:
+      'The drift state this run read is not the one the last archived run saved (its SHA-256 is recorded in that ' +
+      "run's manifest). Someone may have changed it, e.g. to make new findings read as ongoing or to postpone " +
+      'reminders. The tenant was checked as usual, but every finding counts as new in this run and the state was ' +
+      'started afresh.',
+    actions: [
+      "Find out who wrote the state object (S3 server access logs or CloudTrail data events for the report bucket's " +
+        'state/ prefix) and why.',
+      'Run qlik-access-guard verify on the archive to confirm the reports themselves are intact.',
+    ],
+    detail,
+  };
+}

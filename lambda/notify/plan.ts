@@ -8,13 +8,13 @@
  */
 
 import { byImportance } from '../drift/apply';
-import type { TenantState } from '../drift/state';
+import { isLaterThan, type TenantState } from '../drift/state';
 import { type CheckTrigger, type Finding, type Severity, type TenantReport, worstSeverity } from '../report/model';
 import { DAY_MS } from '../util/time';
 import { renderChat } from './chat';
 import type { AlertContent, AlertContext, HealthIssue } from './content';
 import { renderEmail } from './email';
-import { archiveFailureIssue, credentialExpiryIssue, tenantErrorIssue } from './health';
+import { archiveFailureIssue, credentialExpiryIssue, stateMismatchIssue, tenantErrorIssue } from './health';
 import type { OutboundMessage } from './message';
 import { oneLine } from './text';
 
@@ -52,6 +52,8 @@ export interface PlanInput {
   readonly credentialExpiresAt?: string;
   /** Why the report of this run could not be stored. */
   readonly archiveFailed?: string;
+  /** Why the drift state read is not the one the last archived run saved (its findings then count as new). */
+  readonly stateMismatch?: string;
 }
 
 export interface NotificationPlan {
@@ -132,6 +134,7 @@ export function planNotifications(input: PlanInput): NotificationPlan {
     }
   }
   if (input.archiveFailed) issues.push(archiveFailureIssue(input.archiveFailed));
+  if (input.stateMismatch) issues.push(stateMismatchIssue(input.stateMismatch));
   if (issues.length > 0) {
     contents.push({
       kind: 'health',
@@ -161,10 +164,16 @@ function eventTriggerText(trigger: Extract<CheckTrigger, { kind: 'event' }>): st
 function reminderDue(input: PlanInput, failing: readonly Finding[]): string | undefined {
   const days = input.settings.reminderEveryDays;
   if (!(days > 0) || failing.length === 0) return undefined;
-  const since = input.previous?.lastReminderAt ?? earliest(failing.map((f) => f.firstSeen));
+  const intervalMs = days * DAY_MS;
+  const firstSighting = earliest(failing.map((f) => f.firstSeen));
+  const lastReminderAt = input.previous?.lastReminderAt;
+  // No run of this checker writes a reminder time further ahead than one interval: such a time in the state was put
+  // there by someone else (e.g. 2099, to silence reminders), so it does not count and the reminder is due now.
+  if (isLaterThan(lastReminderAt, input.now, intervalMs)) return firstSighting ?? input.now.toISOString();
+  const since = lastReminderAt ?? firstSighting;
   if (since === undefined) return undefined;
   const elapsed = input.now.getTime() - Date.parse(since);
-  return elapsed >= days * DAY_MS - SCHEDULE_SLACK_MS ? since : undefined;
+  return elapsed >= intervalMs - SCHEDULE_SLACK_MS ? since : undefined;
 }
 
 function toMessages(content: AlertContent, tenantId: string): OutboundMessage[] {

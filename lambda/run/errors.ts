@@ -93,6 +93,25 @@ export class ArchiveSlotTakenError extends TenantCheckFailure {
   }
 }
 
+/**
+ * The drift state read is not the one the last archived run saved: its SHA-256 differs from the one that run's
+ * manifest records. The check goes on with the state set aside (every finding counts as new) and a health alert.
+ */
+export class StateMismatchError extends Error {
+  override readonly name = 'StateMismatchError';
+  constructor(
+    readonly stateLocation: string,
+    readonly manifestKey: string,
+    readonly recordedSha256: string,
+    readonly foundSha256: string,
+  ) {
+    super(
+      `the drift state ${stateLocation} (SHA-256 ${foundSha256}) is not the one the last archived run saved ` +
+        `(${recordedSha256}, recorded in ${manifestKey}); it was set aside and every finding counts as new`,
+    );
+  }
+}
+
 /** The tenant was checked, but its report could not be stored. */
 export class ArchiveError extends Error {
   override readonly name = 'ArchiveError';

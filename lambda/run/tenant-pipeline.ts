@@ -1,7 +1,7 @@
 /**
  * One tenant's check as a pipeline of named stages, each a method that owns its failures:
  *
- *   loadState → collect → claimTenantId → confirmStateOwner → alreadyArchived → evaluate → drift
+ *   loadState → collect → claimTenantId → confirmStateOwner → verifyState → alreadyArchived → evaluate → drift
  *   → planNotifications → archive → saveState → publish
  *
  * The outcome is `checked`, `duplicate` (this tenant's run was archived by an earlier invocation: nothing is written
@@ -22,12 +22,16 @@
  * One configured tenant never takes another's place: `claimTenantId` fails a tenant whose answered id another
  * configured tenant claims (./tenant-ids.ts), and `alreadyArchived` counts only this configured tenant's own earlier
  * invocation of the run as a duplicate.
+ *
+ * The state moves only with the archive: each archived run records the SHA-256 of the state it saves
+ * (`archivedPart`, lambda/drift/state.ts) in its manifest, `verifyState` compares the state read with the last
+ * manifest's, and a state whose run could not be archived is not saved.
  */
 import type { CollectStats } from '../collect/collect';
 import { collectTenant } from '../collect/collect';
 import type { TenantSnapshot } from '../collect/snapshot';
 import { applyDrift, type DriftResult, knownFormerDevelopers } from '../drift/apply';
-import { emptyState, parseState, type TenantState } from '../drift/state';
+import { archivedPart, emptyState, parseState, type TenantState } from '../drift/state';
 import { messageOf } from '../errors';
 import { type OutboundMessage, toRecord } from '../notify/message';
 import { type NotificationPlan, planNotifications } from '../notify/plan';
@@ -37,6 +41,7 @@ import type { LoadedPolicy } from '../policy/load';
 import type { CheckTrigger, Finding, FindingDraft, TenantReport } from '../report/model';
 import { renderRunFiles } from '../report/run-files';
 import type { TrendPoint } from '../report/trend';
+import { stateSha256 } from '../store/store';
 import { withDeadline } from '../util/concurrency';
 import { displayUrl, hostOf } from '../util/url';
 import {
@@ -44,6 +49,7 @@ import {
   ArchiveError,
   ArchiveSlotTakenError,
   CollectError,
+  StateMismatchError,
   StateOwnerMismatchError,
   StateUnreadableError,
   TenantCheckFailure,
@@ -79,6 +85,8 @@ interface OutcomeParts {
 
 export interface CheckedOutcome extends OutcomeParts {
   readonly kind: 'checked';
+  /** The state read was not the one the last archived run saved; it was set aside. */
+  readonly stateMismatch?: StateMismatchError;
   readonly archiveFailure?: ArchiveError;
   readonly deliveryFailure?: AlertDeliveryError;
 }
@@ -109,6 +117,8 @@ export interface Assessment {
   readonly findings: Finding[];
   readonly resolved: Finding[];
   readonly drift: DriftResult;
+  /** Set when the state read was set aside because it is not the one the last archived run saved. */
+  readonly stateMismatch?: StateMismatchError;
 }
 
 export class TenantPipeline {
@@ -143,12 +153,17 @@ export class TenantPipeline {
       const collected = await this.collect(previous);
       this.claimTenantId(collected.snapshot.tenantId);
       this.confirmStateOwner(previous, collected.snapshot);
-      if (await this.alreadyArchived(collected.snapshot.tenantId, previous)) return this.duplicate(collected.snapshot);
+      const verified = await this.verifyState(collected.snapshot.tenantId, previous);
+      const trusted = verified instanceof StateMismatchError ? undefined : verified;
+      if (await this.alreadyArchived(collected.snapshot.tenantId, trusted)) return this.duplicate(collected.snapshot);
       const now = this.#deps.now();
-      const drafts = this.evaluate(collected.snapshot, previous, now);
-      const assessment = this.drift(collected, previous, drafts, now);
+      const drafts = this.evaluate(collected.snapshot, trusted, now);
+      const assessment = {
+        ...this.drift(collected, trusted, drafts, now),
+        ...(verified instanceof StateMismatchError ? { stateMismatch: verified } : {}),
+      };
       // Plug-in point: stages that add to the assessment (e.g. a remediation plan) run here.
-      return await this.deliver(assessment, previous);
+      return await this.deliver(assessment, trusted);
     } catch (error) {
       if (error instanceof TenantCheckFailure) return this.failed(error);
       throw error;
@@ -241,6 +256,31 @@ export class TenantPipeline {
   }
 
   /**
+   * The state if it is the one the last archived run saved (or nothing records which one that was: the first run, or
+   * an archive from before states were recorded); a {@link StateMismatchError} otherwise, and the state is set aside.
+   */
+  private async verifyState(
+    tenantId: string,
+    previous: TenantState | undefined,
+  ): Promise<TenantState | StateMismatchError | undefined> {
+    if (!previous) return undefined;
+    let last: Awaited<ReturnType<RunDeps['archive']['lastManifest']>>;
+    try {
+      last = await this.#deps.archive.lastManifest(tenantId, 'check');
+    } catch (error) {
+      // verify reports a broken chain; the check itself goes on with the state as read.
+      this.#log.warn('could not read the last manifest to verify the drift state', { error: messageOf(error) });
+      return previous;
+    }
+    const recorded = last?.manifest.stateSha256;
+    const found = stateSha256(archivedPart(previous));
+    if (!last || recorded === undefined || recorded === found) return previous;
+    const mismatch = new StateMismatchError(this.#deps.state.locate(this.#stateKey), last.key, recorded, found);
+    this.#log.error('drift state is not the one the last archived run saved', { manifest: last.key });
+    return mismatch;
+  }
+
+  /**
    * True when an earlier invocation of this run archived the tenant already (a retried scheduled run). Only this
    * configured tenant's own earlier invocation counts: its state names the run it finished.
    */
@@ -312,14 +352,15 @@ export class TenantPipeline {
 
     // Planning only marks what was alerted; the run history (the trend) is the drift result's.
     const trend = assessment.drift.next.history;
-    const archived = await this.archive(report, trend);
+    const archived = await this.archive(report, trend, planned.next);
     if (archived === 'duplicate') return this.duplicate(assessment.snapshot, unsent.summary.durationMs);
     if (archived instanceof ArchiveError) {
       planned = this.planNotifications(unsent, assessment, previous, { archiveFailed: archived.message });
       report = { ...unsent, notifications: planned.messages.map(toRecord) };
+    } else {
+      // Only with its run archived: the manifest records this state, and the next run checks the state against it.
+      await this.saveState(planned.next);
     }
-
-    await this.saveState(planned.next);
     const deliveryFailure = await this.publish(planned.messages);
     this.#log.info('tenant checked', {
       failing: report.summary.failing,
@@ -332,6 +373,7 @@ export class TenantPipeline {
       report,
       messages: planned.messages,
       trend,
+      ...(assessment.stateMismatch ? { stateMismatch: assessment.stateMismatch } : {}),
       ...(archived instanceof ArchiveError ? { archiveFailure: archived } : {}),
       ...(deliveryFailure ? { deliveryFailure } : {}),
     };
@@ -359,7 +401,10 @@ export class TenantPipeline {
         durationMs: Date.now() - this.#started,
         usersScope: snapshot.usersScope,
       }),
-      notes: tenantNotes(snapshot),
+      notes: [
+        ...tenantNotes(snapshot),
+        ...(assessment.stateMismatch ? [`drift state set aside: ${assessment.stateMismatch.message}`] : []),
+      ],
     };
   }
 
@@ -381,12 +426,17 @@ export class TenantPipeline {
       next: assessment.drift.next,
       settings: this.#context.policy.policy.notifications,
       ...delivery,
+      ...(assessment.stateMismatch ? { stateMismatch: assessment.stateMismatch.message } : {}),
       ...(credentialExpiresAt ? { credentialExpiresAt } : {}),
     });
   }
 
   /** Stores the report files; `duplicate` when another invocation archived this run first. */
-  private async archive(report: TenantReport, trend: TrendPoint[]): Promise<'stored' | 'duplicate' | ArchiveError> {
+  private async archive(
+    report: TenantReport,
+    trend: TrendPoint[],
+    nextState: TenantState,
+  ): Promise<'stored' | 'duplicate' | ArchiveError> {
     const { runId, runStartedAt } = this.#context;
     try {
       const archived = await this.#deps.archive.archiveRun({
@@ -396,6 +446,7 @@ export class TenantPipeline {
         files: renderRunFiles(runReport(this.#context, runStartedAt, this.#deps.now(), [report]), {
           [report.tenantId]: trend,
         }),
+        stateSha256: stateSha256(archivedPart(nextState)),
       });
       if (archived.written) return 'stored';
       this.#log.warn('another invocation archived this run first; nothing sent', { runId });

@@ -225,6 +225,47 @@ describe('run', () => {
     expect(retried.exitCode).toBe(2);
   });
 
+  it('sets aside a drift state that is not the one the last archived run saved: findings count as new', async () => {
+    const { deps, publisher } = await setup();
+    const first = await run(deps, input('2026-11-26T14:00:00Z', [target()]));
+    const newOnFirst = first.report.tenants[0]!.summary.new;
+    expect(newOnFirst).toBeGreaterThan(0);
+    const manifest = await deps.archive.lastManifest(sim.tenantId, 'check');
+    expect(manifest?.manifest.stateSha256).toMatch(/^[0-9a-f]{64}$/);
+
+    // Whoever can write state.json postpones every reminder to 2099.
+    const saved = (await deps.state.loadState('acme')) as Record<string, unknown>;
+    await deps.state.saveState('acme', { ...saved, lastReminderAt: '2099-01-01T00:00:00.000Z' });
+    publisher.sent.length = 0;
+
+    const second = await run(deps, input('2026-11-27T14:00:00Z', [target()]));
+    const tenant = second.report.tenants[0]!;
+    expect(tenant.status).toBe('ok');
+    expect(tenant.summary.new).toBe(newOnFirst);
+    expect(tenant.summary.ongoing).toBe(0);
+    expect(tenant.notes?.some((n) => n.includes('drift state set aside'))).toBe(true);
+    const health = publisher.sent.filter((m) => m.eventType === 'health' && m.channel === 'email');
+    expect(health).toHaveLength(1);
+    expect(health[0]!.body).toContain('drift state tampered with or out of sync');
+    expect(publisher.sent.some((m) => m.eventType === 'drift')).toBe(true);
+
+    // The state was started afresh and recorded: the next run trusts it again.
+    const third = await run(deps, input('2026-11-28T14:00:00Z', [target()]));
+    expect(third.report.tenants[0]!.summary).toMatchObject({ new: 0, ongoing: newOnFirst });
+    expect(third.messages.filter((m) => m.eventType === 'health')).toEqual([]);
+  });
+
+  it('trusts a state whose only change since the archived run is a recorded health alert', async () => {
+    const { deps } = await setup();
+    await run(deps, input('2026-11-26T15:00:00Z', [target()]));
+    sim.setFaults([{ kind: 'unauthorized' }]);
+    await run(deps, input('2026-11-27T15:00:00Z', [target()]));
+    sim.setFaults([]);
+    const after = await run(deps, input('2026-11-28T15:00:00Z', [target()]));
+    expect(after.report.tenants[0]!.summary.new).toBe(0);
+    expect(after.messages.filter((m) => m.eventType === 'health')).toEqual([]);
+  });
+
   it('isolates tenants: one failing credential does not stop the other tenant', async () => {
     const { deps } = await setup();
     const outcome = await run(deps, input('2026-11-26T10:00:00Z', [target('good'), target('bad', 'not-a-key')]));

@@ -49,6 +49,25 @@ function input(overrides: Partial<DriftInput> & { day?: number; drafts: FindingD
   };
 }
 
+describe('times read from the state', () => {
+  it('counts a first sighting or alert time after this run as not written by this checker', () => {
+    const [first] = runs({ drafts: [alice] });
+    const id = findingId(TENANT, LACKS, alice.subject);
+    const before = first!.next.findings[id]!;
+    const forged: TenantState = {
+      ...first!.next,
+      findings: {
+        [id]: { ...before, firstSeen: '2099-01-01T00:00:00.000Z', lastAlertedAt: '2099-01-01T00:00:00.000Z' },
+      },
+    };
+    const second = applyDrift(input({ previous: forged, drafts: [alice], day: 2 }));
+    const now = new Date(Date.UTC(2026, 2, 2, 6, 0, 0)).toISOString();
+    expect(second.findings[0]).toMatchObject({ id, drift: 'ongoing', firstSeen: now });
+    expect(second.next.findings[id]?.firstSeen).toBe(now);
+    expect(second.next.findings[id]?.lastAlertedAt).toBeUndefined();
+  });
+});
+
 describe('applyDrift transitions', () => {
   it('walks one finding through new → ongoing → resolved → reopened', () => {
     const [first, second, third, fourth] = runs(

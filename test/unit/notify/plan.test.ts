@@ -144,6 +144,21 @@ describe('reminders', () => {
     expect(next.lastReminderAt).toBe(dayAt(8).toISOString());
   });
 
+  it('treats a reminder time later than one interval ahead as forged: the reminder is due now', () => {
+    const first = checkRun({ previous: undefined, drafts: [alice], now: dayAt(1) });
+    const forged = { ...planNotifications(first.input).next, lastReminderAt: '2099-01-01T00:00:00.000Z' };
+    const next = checkRun({ previous: forged, drafts: [alice], now: dayAt(2) });
+    const { messages, next: state } = planNotifications(next.input);
+    expect(messages.map((m) => m.eventType)).toEqual(['reminder', 'reminder']);
+    expect(messages[0]?.body).not.toContain('2099');
+    expect(state.lastReminderAt).toBe(dayAt(2).toISOString());
+    // A reminder time ahead by less than one interval (clock skew, a run started early) keeps its cadence.
+    const skewed = { ...forged, lastReminderAt: dayAt(3).toISOString() };
+    expect(planNotifications(checkRun({ previous: skewed, drafts: [alice], now: dayAt(2) }).input).messages).toEqual(
+      [],
+    );
+  });
+
   it('never reminds when the cadence is 0 or nothing fails', () => {
     expect(
       daily(20, () => [alice], { reminderEveryDays: 0 }).filter((r) => r.events.includes('reminder/email')),
@@ -158,6 +173,19 @@ describe('reminders', () => {
 });
 
 describe('health alerts', () => {
+  it('says when the drift state was set aside because it is not the one the last archived run saved', () => {
+    const { input } = checkRun({ previous: undefined, drafts: [alice], now: dayAt(1) });
+    const { messages } = planNotifications({
+      ...input,
+      stateMismatch: 'the drift state s3://b/state.json (SHA-256 ab)',
+    });
+    const health = messages.filter((m) => m.eventType === 'health');
+    expect(health.map((m) => m.channel)).toEqual(['email', 'chat']);
+    expect(health[0]?.body).toContain('drift state tampered with or out of sync');
+    expect(health[0]?.body).toContain('s3://b/state.json');
+    expect(messages.filter((m) => m.eventType === 'drift')).toHaveLength(2);
+  });
+
   const errored = (code: (typeof CHECK_ERROR_CODES)[number]) =>
     planNotifications({
       tenant: tenantReport([], [], { status: 'error', errors: [{ code, message: `tenant check failed: ${code}` }] }),

@@ -14,6 +14,8 @@ export interface CliIo {
   readonly now?: () => Date;
   /** AWS clients for `secretId` tenants and `verify --bucket`. @default built from the environment on first use */
   readonly awsClients?: () => AwsClients;
+  /** Ends a long-running command (`watch`) cleanly. @default SIGINT or SIGTERM of the process */
+  readonly signal?: AbortSignal;
 }
 
 /** The exit codes every command keeps to (see README "Exit codes"). */

@@ -62,7 +62,9 @@ async function runCommand(command: CliCommand, argv: readonly string[], io: CliI
     // `check --help --tenant` still asks for help, though the arguments around it do not parse.
     if (argv.includes('--help') || argv.includes('-h')) return printCommandHelp(command, io);
     if (!isArgsError(error)) throw error;
-    io.stderr(`error: ${printable(error.message)}\nRun '${PROGRAM} ${command.name} --help' for its options.\n`);
+    // Node appends a hint about '--' for commands that take positionals; the pointer to --help says enough.
+    const message = error.message.replace(/\. To specify a positional argument[\s\S]*$/, '');
+    io.stderr(`error: ${printable(message)}\nRun '${PROGRAM} ${command.name} --help' for its options.\n`);
     return EXIT_ERROR;
   }
   const { help, ...values } = parsed.values;

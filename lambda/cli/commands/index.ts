@@ -19,5 +19,13 @@ import type { CliCommand } from '../command';
 import { checkCommand } from './check';
 import { evidenceCommand } from './evidence';
 import { verifyCommand } from './verify';
+import { watchCommand } from './watch';
+import { webhooksCommand } from './webhooks';
 
-export const COMMANDS: readonly CliCommand[] = [checkCommand, verifyCommand, evidenceCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  checkCommand,
+  verifyCommand,
+  evidenceCommand,
+  watchCommand,
+  webhooksCommand,
+];

@@ -3,6 +3,7 @@
  * Slack section, lists the most important findings and points to the email and the stored report for the rest.
  */
 import type { Finding } from '../report/model';
+import { quoted, safeJson } from '../util/tenant-text';
 import {
   CHAT_DESCRIPTION_MAX,
   CHAT_ITEM_MAX,
@@ -55,7 +56,7 @@ export function renderChat(content: AlertContent): ChatMessage {
       additionalContext: additionalContext(content),
     },
   };
-  return { title, notification, body: JSON.stringify(notification) };
+  return { title, notification, body: safeJson(notification) };
 }
 
 function description(content: AlertContent): string {
@@ -102,8 +103,8 @@ function itemLine(view: FindingView): string {
   const person = view.person;
   const who =
     view.subject.type === 'user' && person
-      ? `${person.name ?? person.id ?? view.subject.name}${person.email ? ` (${person.email})` : ''}`
-      : view.subject.name;
+      ? `${person.name ? quoted(person.name) : (person.id ?? quoted(view.subject.name))}${person.email ? ` (${person.email})` : ''}`
+      : quoted(view.subject.name);
   const keys = view.keys.length + view.moreKeys;
   const parts = [
     `*${view.severity.toUpperCase()}*`,

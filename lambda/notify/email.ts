@@ -4,6 +4,7 @@
  * {@link EMAIL_BODY_MAX_BYTES}, so 10,000 findings still make one deliverable message.
  */
 import { type Finding, SEVERITIES, type Severity } from '../report/model';
+import { quoted } from '../util/tenant-text';
 import type { AlertContent, AlertContext, DriftDigest, HealthAlert, ReminderDigest } from './content';
 import { type FindingView, viewOf } from './finding-view';
 import { fitTitle, headlineOf, SUBJECT_PREFIX } from './headline';
@@ -134,7 +135,7 @@ function detailLines(view: FindingView): string[] {
   if (view.person && view.subject.type !== 'user') lines.push(`    Person: ${personText(view.person)}`);
   if (view.keys.length > 0) {
     const keys = view.keys.map((k) => {
-      const description = k.description ? ` "${k.description}"` : '';
+      const description = k.description ? ` ${quoted(k.description)}` : '';
       return `${k.id}${description}${k.expiry ? ` (expires ${k.expiry})` : ''}`;
     });
     const more = view.moreKeys > 0 ? `; … and ${view.moreKeys} more` : '';
@@ -145,7 +146,7 @@ function detailLines(view: FindingView): string[] {
   if (view.exception?.expired) {
     const e = view.exception;
     const ticket = e.ticket ? `, ticket ${e.ticket}` : '';
-    lines.push(`    Exception expired ${e.expires ?? ''}: "${e.reason}" (owner ${e.owner}${ticket})`);
+    lines.push(`    Exception expired ${e.expires ?? ''}: ${quoted(e.reason)} (owner ${quoted(e.owner)}${ticket})`);
   }
   lines.push(`    Id: ${view.id}`);
   return lines;
@@ -169,11 +170,12 @@ function briefList(
 function who(view: FindingView): string {
   const label = `${view.subject.type} ${view.subject.id}`;
   if (view.subject.type === 'user' && view.person) return `${personText(view.person)} (${label})`;
-  return `${view.subject.name} (${label})`;
+  return `${quoted(view.subject.name)} (${label})`;
 }
 
 function personText(person: NonNullable<FindingView['person']>): string {
-  const name = person.name ?? person.id ?? 'unknown person';
+  // The name is the person's own choice: quoted, so it cannot read as part of the line.
+  const name = person.name ? quoted(person.name) : (person.id ?? 'unknown person');
   return person.email ? `${name} <${person.email}>` : name;
 }
 

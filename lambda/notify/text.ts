@@ -1,35 +1,17 @@
 /**
- * Text helpers for alert builders: length limits that never break a character, and a last line of defence against
- * anything token-shaped reaching an inbox or a chat channel.
+ * Text helpers for alert builders: tenant text made safe and length-capped (lambda/util/tenant-text.ts), and a last
+ * line of defence against anything token-shaped reaching an inbox or a chat channel.
  */
+import { escapeUnsafe, safeLines, tenantText } from '../util/tenant-text';
 
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+export { truncate } from '../util/tenant-text';
 
 /**
- * Cuts `text` to at most `max` UTF-16 code units, ending with `ellipsis` when cut. Cuts fall between grapheme
- * clusters, so a surrogate pair, an emoji sequence or a letter with its accents is never split. UTF-16 units are the
- * strictest common count: a result within `max` is within `max` code points and `max` user-perceived characters too.
+ * One line: line breaks, controls, bidi and other format characters shown escaped (lambda/util/tenant-text.ts), then
+ * runs of whitespace collapsed.
  */
-export function truncate(text: string, max: number, ellipsis = '…'): string {
-  if (text.length <= max) return text;
-  const budget = max - ellipsis.length;
-  if (budget <= 0) return ellipsis.slice(0, Math.max(0, max));
-  let out = '';
-  for (const { segment } of graphemes.segment(text)) {
-    if (out.length + segment.length > budget) break;
-    out += segment;
-  }
-  return out + ellipsis;
-}
-
-/** One line: control characters and line breaks become spaces, runs of whitespace collapse. */
 export function oneLine(text: string): string {
-  return text.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, ' ').trim();
-}
-
-/** Keeps line breaks but drops other control characters (a stray ESC or NUL in a name must not reach a terminal). */
-export function stripControls(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(/[^\P{Cc}\n\t]/gu, ' ');
+  return escapeUnsafe(text).replace(/\s+/g, ' ').trim();
 }
 
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
@@ -49,14 +31,17 @@ export function redactSecrets(text: string): string {
     .replace(SECRET_ASSIGNMENT, '$1$2[redacted]');
 }
 
-/** Field text for an alert: secrets redacted, one line, length-capped. */
+/** Field text for an alert: secrets redacted, one safe line, length-capped. */
 export function field(text: string, max: number): string {
-  return truncate(oneLine(redactSecrets(text)), max);
+  return tenantText(oneLine(redactSecrets(text)), max);
 }
 
-/** Paragraph text for an alert: secrets redacted, control characters removed, length-capped. */
+/**
+ * Paragraph text for an alert (a fix with numbered steps): secrets redacted, line feeds kept as the only line breaks,
+ * everything else unsafe escaped, length-capped.
+ */
 export function paragraph(text: string, max: number): string {
-  return truncate(stripControls(redactSecrets(text)).trim(), max);
+  return safeLines(redactSecrets(text).trim(), max);
 }
 
 export function utf8Bytes(text: string): number {
@@ -87,9 +72,13 @@ export class BoundedText {
     this.reserve = measure(overflowLine) + 1;
   }
 
-  /** Adds a line; false once the budget is spent (callers may stop early). */
-  add(line: string): boolean {
+  /**
+   * Adds a line; false once the budget is spent (callers may stop early). A line is one line: a line break or any
+   * other unsafe character inside it is shown escaped, so the text has exactly the lines its builder added.
+   */
+  add(text: string): boolean {
     if (this.full) return false;
+    const line = escapeUnsafe(text);
     const cost = this.measure(line) + 1;
     if (this.size + cost + this.reserve > this.max) {
       this.full = true;

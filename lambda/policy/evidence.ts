@@ -4,6 +4,7 @@
  */
 import type { SnapshotApiKey, SnapshotUser, TenantSnapshot } from '../collect/snapshot';
 import type { Subject } from '../report/model';
+import { quoted, tenantText } from '../util/tenant-text';
 import type { EffectiveAccess, GrantPath, NamedRef, PermissionResolver } from './resolver';
 import { byNameThenId } from './tenant-index';
 
@@ -67,18 +68,19 @@ export function accessEvidence(access: EffectiveAccess, resolver: PermissionReso
 
 /** One sentence saying why no path grants the scope, naming what was looked at. */
 export function whyNoGrant(access: EffectiveAccess, resolver: PermissionResolver, scope: string): string {
-  const direct = access.directRoles.length > 0 ? access.directRoles.map((role) => `"${role.name}"`).join(', ') : 'none';
+  const direct =
+    access.directRoles.length > 0 ? access.directRoles.map((role) => quoted(role.name)).join(', ') : 'none';
   const groups =
     access.groups.length > 0
       ? access.groups
           .map((group) => {
-            const roles = group.roles.length > 0 ? group.roles.map((role) => `"${role.name}"`).join(', ') : 'no roles';
-            return `"${group.name}"${group.counted ? '' : ' (disabled)'} → ${roles}`;
+            const roles = group.roles.length > 0 ? group.roles.map((role) => quoted(role.name)).join(', ') : 'no roles';
+            return `${quoted(group.name)}${group.counted ? '' : ' (disabled)'} → ${roles}`;
           })
           .join('; ')
       : 'none';
   const everyone = resolver.index.snapshot.everyoneRoles;
-  const everyoneText = everyone.length > 0 ? everyone.map((role) => `"${role.name}"`).join(', ') : 'no roles';
+  const everyoneText = everyone.length > 0 ? everyone.map((role) => quoted(role.name)).join(', ') : 'no roles';
   const userDefault = resolver.index.userDefault;
   const userDefaultText = userDefault
     ? `UserDefault scopes: ${userDefault.assignedScopes.length > 0 ? userDefault.assignedScopes.join(', ') : 'none'}`
@@ -97,18 +99,20 @@ export function principalList(principals: readonly NamedRef[]): NamedRef[] {
     .slice(0, EVIDENCE_LIST_LIMIT);
 }
 
-/** "Jane Doe <jane@example.com>", or the name and id when there is no email. */
+/** `“Jane Doe” <jane@example.com>`, or the quoted name and the id when there is no email. */
 export function describeUser(user: SnapshotUser): string {
-  return user.email ? `${user.name} <${user.email}>` : `${user.name} (${user.id})`;
+  return user.email
+    ? `${quoted(user.name)} <${tenantText(user.email)}>`
+    : `${quoted(user.name)} (${tenantText(user.id)})`;
 }
 
 export function describeKey(key: SnapshotApiKey): string {
-  return key.description ? `"${key.description}" (${key.id})` : key.id;
+  return key.description ? `${quoted(key.description)} (${tenantText(key.id)})` : tenantText(key.id);
 }
 
 /** Quoted key descriptions for a message, at most three, then "and N more". */
 export function describeKeys(keys: readonly SnapshotApiKey[]): string {
-  const shown = keys.slice(0, 3).map((key) => (key.description ? `"${key.description}"` : key.id));
+  const shown = keys.slice(0, 3).map((key) => (key.description ? quoted(key.description) : tenantText(key.id)));
   return keys.length > 3 ? `${shown.join(', ')} and ${keys.length - 3} more` : shown.join(', ');
 }
 

@@ -3,6 +3,7 @@
  * platform engineer can paste them.
  */
 import { MANAGE_API_KEYS_SCOPE, type SnapshotUser } from '../collect/snapshot';
+import { escapeJsonText, escapeUnsafe, quoted } from '../util/tenant-text';
 import { compareText } from '../util/text';
 import type { NamedRef, PermissionResolver, RoleSeen } from './resolver';
 import { isDeprecatedDeveloperRole } from './tenant-index';
@@ -35,13 +36,13 @@ export function createRoleCall(name: string = REPLACEMENT_ROLE_NAME): string {
     description: 'Replacement for the removed Developer role',
     assignedScopes: [MANAGE_API_KEYS_SCOPE],
   };
-  return `POST /api/v1/roles ${JSON.stringify(body)}`;
+  return `POST /api/v1/roles ${jsonBody(body)}`;
 }
 
 /** How to obtain the granting role: use the existing one, or create it first. */
 export function grantingRoleStep(role: GrantingRoleSuggestion): string {
   return role.id
-    ? `The role "${role.name}" (${role.id}) already grants ${MANAGE_API_KEYS_SCOPE}; use it.`
+    ? `The role ${quoted(role.name)} (${pathId(role.id)}) already grants ${MANAGE_API_KEYS_SCOPE}; use it.`
     : `Create the replacement role (as TenantAdmin): ${createRoleCall(role.name)}`;
 }
 
@@ -57,7 +58,8 @@ export function replaceUserRolesCall(
   const kept = currentRoles.filter((role) => !isDeprecatedDeveloperRole(role)).map((role) => role.name);
   if (add && !kept.includes(add)) kept.push(add);
   const patch = [{ op: 'replace', path: '/assignedRoles', value: kept.map((name) => ({ name })) }];
-  return `GET /api/v1/users/${user.id}, then PATCH /api/v1/users/${user.id} ${JSON.stringify(patch)}`;
+  const id = pathId(user.id);
+  return `GET /api/v1/users/${id}, then PATCH /api/v1/users/${id} ${jsonBody(patch)}`;
 }
 
 /** Replacing a group's roles: `replace` is the only op, with the full list of role ids (at most 100). */
@@ -68,13 +70,31 @@ export function replaceGroupRolesCall(
 ): string {
   const kept = currentRoles.filter((role) => !isDeprecatedDeveloperRole(role)).map((role) => ({ id: role.id }));
   if (add) {
-    const id = add.id ?? `<id of ${add.name} from the POST /api/v1/roles response>`;
+    const id = add.id ?? `<id of ${escapeUnsafe(add.name)} from the POST /api/v1/roles response>`;
     if (!kept.some((role) => role.id === id)) kept.push({ id });
   }
   const patch = [{ op: 'replace', path: '/assignedRoles', value: kept }];
-  return `GET /api/v1/groups/${group.id}, then PATCH /api/v1/groups/${group.id} ${JSON.stringify(patch)}`;
+  const id = pathId(group.id);
+  return `GET /api/v1/groups/${id}, then PATCH /api/v1/groups/${id} ${jsonBody(patch)}`;
 }
 
+/**
+ * An id as a URL path segment: percent-encoded, so a hostile id can neither change the path nor break the line, and
+ * the call still works when pasted.
+ */
+export function pathId(id: string): string {
+  return encodeURIComponent(id);
+}
+
+/** A request body in a fix step: exact JSON to paste, with no raw line break, control or bidi character in it. */
+export function jsonBody(body: unknown): string {
+  return escapeJsonText(JSON.stringify(body));
+}
+
+/**
+ * A fix: the intro, then one numbered step per line. The line feeds between them are the only ones: whatever a step
+ * holds (a name a tenant user chose, say) is escaped onto its own line, so nobody can add a step.
+ */
 export function numberedSteps(intro: string, steps: readonly string[]): string {
-  return [intro, ...steps.map((step, index) => `${index + 1}. ${step}`)].join('\n');
+  return [escapeUnsafe(intro), ...steps.map((step, index) => `${index + 1}. ${escapeUnsafe(step)}`)].join('\n');
 }

@@ -13,6 +13,7 @@ import {
   type SnapshotUser,
   type TenantSnapshot,
 } from '../collect/snapshot';
+import { quoted, tenantText } from '../util/tenant-text';
 import { isDeprecatedDeveloperRole, TenantIndex } from './tenant-index';
 
 export type GrantVia = 'UserDefault' | 'direct' | 'group' | 'Everyone';
@@ -29,7 +30,7 @@ export interface GrantPath {
   readonly group?: NamedRef;
   /** The role lists the scope, or the policy's `grantingRoles` names it (api-keys only). */
   readonly reason: 'assignedScopes' | 'grantingRoles';
-  /** e.g. `group "BI Integrations" → role "AllowManageAPIKeys"`. */
+  /** e.g. `group “BI Integrations” → role “AllowManageAPIKeys”`. */
   readonly text: string;
 }
 
@@ -127,7 +128,7 @@ export class PermissionResolver {
       for (const ref of this.index.snapshot.everyoneRoles) {
         const grant = this.role(ref);
         if (grant.note) notes.push(`Everyone: ${grant.note}`);
-        paths.push(...pathsThrough(grant, 'Everyone', `Everyone → role "${grant.seen.name}"`));
+        paths.push(...pathsThrough(grant, 'Everyone', `Everyone → role ${quoted(grant.seen.name)}`));
       }
       this.sharedCache = { paths, notes };
     }
@@ -147,6 +148,18 @@ export class PermissionResolver {
     return roles;
   }
 
+  /** Role and group names recur for every user: each is quoted once per resolver. */
+  private readonly quotedNames = new Map<string, string>();
+
+  private quotedName(name: string): string {
+    let text = this.quotedNames.get(name);
+    if (text === undefined) {
+      text = quoted(name);
+      this.quotedNames.set(name, text);
+    }
+    return text;
+  }
+
   private computeUser(user: SnapshotUser): EffectiveAccess {
     const shared = this.sharedPaths();
     const paths: GrantPath[] = [...shared.paths];
@@ -157,7 +170,7 @@ export class PermissionResolver {
       const grant = this.role(ref);
       directRoles.push(grant.seen);
       if (grant.note) notes.push(grant.note);
-      paths.push(...pathsThrough(grant, 'direct', `direct role "${grant.seen.name}"`));
+      paths.push(...pathsThrough(grant, 'direct', `direct role ${this.quotedName(grant.seen.name)}`));
     }
 
     const groups: GroupSeen[] = [];
@@ -174,7 +187,14 @@ export class PermissionResolver {
       if (!group.seen.counted) continue;
       const via = { id: group.seen.id, name: group.seen.name };
       for (const roleGrant of group.roleGrants) {
-        paths.push(...pathsThrough(roleGrant, 'group', `group "${via.name}" → role "${roleGrant.seen.name}"`, via));
+        paths.push(
+          ...pathsThrough(
+            roleGrant,
+            'group',
+            `group ${this.quotedName(via.name)} → role ${this.quotedName(roleGrant.seen.name)}`,
+            via,
+          ),
+        );
       }
     }
 
@@ -210,11 +230,11 @@ export class PermissionResolver {
     const roleGrants = roleRefs.map((ref) => this.role(ref));
     const counted = group.status !== 'disabled';
     const notes: string[] = [];
-    if (!counted) notes.push(`group "${group.name}" is disabled; its roles do not count`);
+    if (!counted) notes.push(`group ${quoted(group.name)} is disabled; its roles do not count`);
     if (group.source === 'user-record') {
-      notes.push(`group "${group.name}" is not in the groups list; its roles were taken from the user record`);
+      notes.push(`group ${quoted(group.name)} is not in the groups list; its roles were taken from the user record`);
     }
-    for (const grant of roleGrants) if (grant.note) notes.push(`group "${group.name}": ${grant.note}`);
+    for (const grant of roleGrants) if (grant.note) notes.push(`group ${quoted(group.name)}: ${grant.note}`);
     return {
       seen: { ...group, counted, roles: roleGrants.map((grant) => grant.seen) },
       roleGrants,
@@ -237,7 +257,7 @@ export class PermissionResolver {
       return {
         seen,
         grants: new Map(),
-        note: `role "${name}" is the removed built-in Developer role; it no longer grants ${MANAGE_API_KEYS_SCOPE}`,
+        note: `role ${quoted(name)} is the removed built-in Developer role; it no longer grants ${MANAGE_API_KEYS_SCOPE}`,
       };
     }
     const grants = new Map<string, GrantPath['reason']>();
@@ -248,7 +268,11 @@ export class PermissionResolver {
     return {
       seen,
       grants,
-      ...(role ? {} : { note: `role "${name}" (${ref.id}) is not in the tenant's role list; its scopes are unknown` }),
+      ...(role
+        ? {}
+        : {
+            note: `role ${quoted(name)} (${tenantText(ref.id)}) is not in the tenant's role list; its scopes are unknown`,
+          }),
     };
   }
 }

@@ -8,10 +8,14 @@
  * in the title ("Tenant could not be checked (unauthorized)") and its message in `message`: a filter on status shows
  * it, and nobody reads the tenant's missing findings as a pass. A checked tenant without findings has no rows.
  *
- * Every cell that a spreadsheet would read as a formula (starting with = + - @, a tab or a carriage return) is
- * prefixed with a single quote: finding text comes from the tenant, and a user name is not allowed to run formulas
+ * Cells are tenant text made safe (lambda/util/tenant-text.ts): one line each, controls, bidi and invisible format
+ * characters shown escaped, length-capped; only the remediation cell keeps the line feeds between its numbered steps.
+ * Every cell that a spreadsheet would read as a formula is then prefixed with a single quote (OWASP CSV injection):
+ * one that starts, after any leading whitespace, with = + - @ or their full-width forms ＝ ＋ － ＠, or that starts
+ * with a tab or a carriage return. Finding text comes from the tenant, and a user name is not allowed to run formulas
  * on an auditor's machine.
  */
+import { FIX_MAX, PROSE_MAX, safeLines, tenantText } from '../util/tenant-text';
 import type { Finding, RunReport, TenantReport } from './model';
 
 export const CSV_COLUMNS = [
@@ -44,11 +48,20 @@ export interface CsvOptions {
   readonly excelBom?: boolean;
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** Spreadsheets skip leading whitespace (ideographic space included) and read full-width signs as ASCII ones. */
+const FORMULA_START = /^(?:[\t\r]|[\s\u3000]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/u;
 
 /** Neutralises spreadsheet formulas: the quote makes the cell text, and shows the value unchanged otherwise. */
 export function guardFormula(value: string): string {
   return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** Columns whose text has lines of its own: a fix's numbered steps. */
+const MULTI_LINE_COLUMNS: ReadonlySet<CsvColumn> = new Set(['remediation']);
+
+/** A cell's text: safe, one line (or safe lines for a fix), capped. */
+function cellText(column: CsvColumn, value: string): string {
+  return MULTI_LINE_COLUMNS.has(column) ? safeLines(value, FIX_MAX) : tenantText(value, PROSE_MAX);
 }
 
 export function csvField(value: string): string {
@@ -112,7 +125,9 @@ export function renderCsv(report: RunReport, options: CsvOptions = {}): string {
       ...tenant.findings.map((f) => findingRow(report, tenant, f)),
       ...tenant.resolved.map((f) => findingRow(report, tenant, f)),
     ];
-    for (const row of rows) lines.push(CSV_COLUMNS.map((column) => csvField(row[column])).join(','));
+    for (const row of rows) {
+      lines.push(CSV_COLUMNS.map((column) => csvField(cellText(column, row[column]))).join(','));
+    }
   }
   return `${options.excelBom ? '\uFEFF' : ''}${lines.join('\r\n')}\r\n`;
 }

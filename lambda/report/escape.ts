@@ -2,8 +2,12 @@
  * HTML escaping for the report. Everything the page shows that came from a tenant (names, messages, evidence) or from
  * a file (policy, exceptions) is text, and text is escaped by default: the `html` template tag escapes every value it
  * is given unless that value is markup the tag built itself. Forgetting to escape is then not possible, only
- * deliberately marking a string as markup with `trustedHtml`.
+ * deliberately marking a string as markup with `trustedHtml`. Text is made safe first (lambda/util/tenant-text.ts):
+ * controls, bidi overrides and invisible format characters show escaped; a line feed stays, as whitespace (or as a
+ * line inside `<pre>`, where only our own fix steps go).
  */
+import { escapeUnsafeKeepingLines } from '../util/tenant-text';
+
 const ENTITIES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -14,7 +18,7 @@ const ENTITIES: Record<string, string> = {
 
 /** Safe in element content and in quoted attribute values. */
 export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+  return escapeUnsafeKeepingLines(String(value)).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
 
 /** Markup known to be safe: built by {@link html}, or a constant of our own. */

@@ -13,6 +13,7 @@
 
 import { OPEN_ENDED_EXCEPTION_MAX_AGE_DAYS } from '../drift/exceptions';
 import { CHECK_ERROR_CODES, type CheckErrorCode } from '../errors';
+import { truncate } from '../util/tenant-text';
 import { compareText, plural } from '../util/text';
 import { DAY_MS } from '../util/time';
 import { html, type SafeHtml, trustedHtml } from './escape';
@@ -97,10 +98,6 @@ function formatMs(ms: number): string {
   const seconds = Math.round(ms / 100) / 10;
   if (seconds < 120) return `${seconds} s`;
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function tenantTitle(tenant: TenantReport): string {

@@ -9,6 +9,7 @@
  */
 import * as z from 'zod';
 import { CHECK_ERROR_CODES } from '../errors';
+import { safeJson } from '../util/tenant-text';
 import { type Finding, type RunReport, SEVERITIES, SUBJECT_TYPES, type TenantReport } from './model';
 
 const isoTimestamp = z.iso.datetime({ offset: true });
@@ -229,12 +230,15 @@ export function bigintAsText(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 
-/** Pretty JSON with the contract's key order, whatever order the objects were built in; ends with a newline. */
+/**
+ * Pretty JSON with the contract's key order, whatever order the objects were built in; ends with a newline. Values
+ * are the tenant's exact data; line separators, controls and bidi characters in them are written as `\u` escapes.
+ */
 export function renderJson(report: RunReport): string {
   const body = ordered(report, RUN_KEYS, {
     tool: (t) => ordered(t as object, TOOL_KEYS),
     policy: (p) => ordered(p as object, POLICY_KEYS),
     tenants: (tenants) => (tenants as TenantReport[]).map(orderTenant),
   });
-  return `${JSON.stringify(body, bigintAsText, 2)}\n`;
+  return `${safeJson(body, bigintAsText, 2)}\n`;
 }

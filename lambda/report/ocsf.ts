@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CheckErrorCode } from '../errors';
+import { FIX_MAX, PROSE_MAX, safeJson, safeLines, tenantText } from '../util/tenant-text';
 import { bigintAsText } from './json';
 import type { Finding, ReportError, RunReport, Severity, SubjectType, TenantReport } from './model';
 import { ERROR_CODE_HINTS, ERROR_CODE_TITLES, NOT_CHECKED_STATEMENT } from './tenant-errors';
@@ -143,13 +144,21 @@ function statusDetailOf(finding: Finding): string | undefined {
   if (!exception) return undefined;
   const until = exception.expires ? ` until ${exception.expires}` : ' without an end date';
   if (finding.status === 'suppressed' && finding.drift !== 'resolved') {
-    return `Suppressed by an exception owned by ${exception.owner}${until}: ${exception.reason}`;
+    return prose(`Suppressed by an exception owned by ${exception.owner}${until}: ${exception.reason}`);
   }
   if (exception.expired) {
     const when = exception.expires ?? 'no date';
-    return `Reopened: the exception owned by ${exception.owner} expired (${when}): ${exception.reason}`;
+    return prose(`Reopened: the exception owned by ${exception.owner} expired (${when}): ${exception.reason}`);
   }
   return undefined;
+}
+
+/**
+ * Fields a SIEM shows as prose (message, title, description, fix, status detail) carry safe text; ids, names,
+ * evidence and `unmapped` keep the tenant's exact values (JSON-escaped by {@link jsonLine}) for correlation.
+ */
+function prose(text: string): string {
+  return tenantText(text, PROSE_MAX);
 }
 
 function defined<T extends Record<string, unknown>>(value: T): T {
@@ -207,7 +216,7 @@ export function findingToOcsf(
     status_id: status.id,
     status: status.caption,
     ...(statusDetail ? { status_detail: statusDetail } : {}),
-    message: finding.message,
+    message: prose(finding.message),
     compliance: defined({
       standards,
       requirements: requirements.length > 0 ? requirements : undefined,
@@ -218,8 +227,8 @@ export function findingToOcsf(
     }),
     finding_info: defined({
       uid: finding.id,
-      title: finding.title,
-      desc: finding.message,
+      title: prose(finding.title),
+      desc: prose(finding.message),
       types: ['Access Control', finding.ruleId],
       created_time: millis(finding.firstSeen),
       first_seen_time: millis(finding.firstSeen),
@@ -241,7 +250,7 @@ export function findingToOcsf(
         data: finding.evidence,
       },
     ],
-    remediation: { desc: finding.remediation },
+    remediation: { desc: safeLines(finding.remediation, FIX_MAX) },
     unmapped: defined({
       ...common.unmapped,
       drift: finding.drift,
@@ -276,7 +285,7 @@ export function tenantErrorToOcsf(
     status_id: FINDING_STATUS.new.id,
     status: FINDING_STATUS.new.caption,
     status_detail: NOT_CHECKED_STATEMENT,
-    message: error.message,
+    message: prose(error.message),
     compliance: {
       standards: [...DEFAULT_STANDARDS],
       control: 'tenant-check',
@@ -287,7 +296,7 @@ export function tenantErrorToOcsf(
     finding_info: defined({
       uid,
       title,
-      desc: error.message,
+      desc: prose(error.message),
       types: ['Checker Health', error.code],
       created_time: header.time,
       first_seen_time: millis(report.startedAt),
@@ -316,11 +325,13 @@ export function toOcsfFindings(report: RunReport, options: OcsfOptions = {}): Oc
   ]);
 }
 
+/**
+ * JSON allows U+2028, U+2029, NEL and bidi controls raw inside strings, but some line readers split on the first three
+ * and viewers reorder text at the last: all are written as `\u` escapes, so an event stays on one line and its values
+ * are still exactly the tenant's.
+ */
 function jsonLine(event: OcsfComplianceFinding): string {
-  const json = JSON.stringify(event, bigintAsText);
-  // JSON allows U+2028/U+2029 raw inside strings, but some line readers split on them: escaped, an event stays on
-  // one line.
-  return json.replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  return safeJson(event, bigintAsText);
 }
 
 /** JSON Lines: one event per line, each line valid JSON on its own, every line ending with a newline. */

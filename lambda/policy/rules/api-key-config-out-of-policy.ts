@@ -1,6 +1,7 @@
+import { quoted } from '../../util/tenant-text';
 import { compareIsoDurations, durationInDays, parseIsoDuration } from '../duration';
 import { tenantSubject } from '../evidence';
-import { numberedSteps } from '../remediation';
+import { jsonBody, numberedSteps, pathId } from '../remediation';
 import { ISO27001, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 
 /** Qlik's documented defaults when the config omits a field (docs/qlik-cloud-api.md §6). */
@@ -61,7 +62,7 @@ export const apiKeyConfigOutOfPolicy: RuleDefinition = {
         setting: 'max_api_key_expiry',
         tenantValue: expiryText,
         policyLimit: limits.maxKeyExpiry,
-        explanation: `max_api_key_expiry "${expiryText}" is not an ISO-8601 duration, so it cannot be shown to be within ${limits.maxKeyExpiry}`,
+        explanation: `max_api_key_expiry ${quoted(expiryText)} is not an ISO-8601 duration, so it cannot be shown to be within ${limits.maxKeyExpiry}`,
         fix: expiryFix,
       });
     } else if (compareIsoDurations(tenantExpiry, policyExpiry, now) > 0) {
@@ -70,7 +71,7 @@ export const apiKeyConfigOutOfPolicy: RuleDefinition = {
         tenantValue: expiryText,
         policyLimit: limits.maxKeyExpiry,
         explanation:
-          `keys may live ${expiryText} (${durationInDays(tenantExpiry, now)} days), longer than the policy's ` +
+          `keys may live ${quoted(expiryText)} (${durationInDays(tenantExpiry, now)} days), longer than the policy's ` +
           `${limits.maxKeyExpiry} (${durationInDays(policyExpiry, now)} days)`,
         fix: expiryFix,
       });
@@ -111,7 +112,7 @@ export const apiKeyConfigOutOfPolicy: RuleDefinition = {
           violations: violations.map(({ fix: _fix, ...violation }) => violation),
         },
         remediation: numberedSteps('Bring the API-key configuration within the policy.', [
-          `As TenantAdmin: PATCH /api/v1/api-keys/configs/${snapshot.tenantId} ${JSON.stringify(violations.map((v) => v.fix))}`,
+          `As TenantAdmin: PATCH /api/v1/api-keys/configs/${pathId(snapshot.tenantId)} ${jsonBody(violations.map((v) => v.fix))}`,
           'Existing keys keep their expiry; rotate long-lived ones (see api-key-expiring) if they exceed the new limit.',
         ]),
       },

@@ -1,9 +1,10 @@
 import type { SnapshotApiKey } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
+import { tenantText } from '../../util/tenant-text';
 import { plural } from '../../util/text';
 import { DAY_MS } from '../../util/time';
 import { describeKey, describeUser, keyEvidence, keySubject, userEvidence } from '../evidence';
-import { numberedSteps } from '../remediation';
+import { jsonBody, numberedSteps, pathId } from '../remediation';
 import { ISO27001, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 import { isLiveKey } from '../tenant-index';
 
@@ -48,7 +49,7 @@ export const apiKeyExpiring: RuleDefinition = {
       const whose =
         key.subType === 'externalClient'
           ? 'SCIM provisioning key'
-          : `owned by ${owner ? describeUser(owner) : `user ${key.sub}`}`;
+          : `owned by ${owner ? describeUser(owner) : `user ${tenantText(key.sub)}`}`;
       findings.push({
         ruleId: metadata.id,
         severity: metadata.defaultSeverity,
@@ -76,21 +77,21 @@ function rotationSteps(key: SnapshotApiKey): string {
   if (key.subType === 'externalClient') {
     return numberedSteps(`Rotate SCIM key ${describeKey(key)} before it expires.`, [
       'Create a new provisioning key for the identity provider (Administration console, or POST /api/v1/api-keys ' +
-        JSON.stringify({
+        jsonBody({
           description: key.description || 'SCIM provisioning',
           sub: key.sub,
           subType: 'externalClient',
         }) +
         ').',
       "Update the identity provider's SCIM secret with the new token and test provisioning.",
-      `Revoke the old key: DELETE /api/v1/api-keys/${key.id}.`,
+      `Revoke the old key: DELETE /api/v1/api-keys/${pathId(key.id)}.`,
     ]);
   }
   return numberedSteps(`Rotate API key ${describeKey(key)} before it expires.`, [
-    `As the owner (${key.sub}, who needs Manage API keys), create the successor: POST /api/v1/api-keys ` +
-      JSON.stringify({ description: key.description || 'rotated key', expiry: 'P90D' }) +
+    `As the owner (${tenantText(key.sub)}, who needs Manage API keys), create the successor: POST /api/v1/api-keys ` +
+      jsonBody({ description: key.description || 'rotated key', expiry: 'P90D' }) +
       '.',
     'Store the new token where the integration reads it and check the integration works.',
-    `Revoke the old key: DELETE /api/v1/api-keys/${key.id}.`,
+    `Revoke the old key: DELETE /api/v1/api-keys/${pathId(key.id)}.`,
   ]);
 }

@@ -1,6 +1,7 @@
 import type { FindingDraft } from '../../report/model';
+import { tenantText } from '../../util/tenant-text';
 import { describeKey, describeUser, keyEvidence, keySubject, userEvidence } from '../evidence';
-import { numberedSteps } from '../remediation';
+import { jsonBody, numberedSteps, pathId } from '../remediation';
 import { ISO27001, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 
 const metadata: RuleMetadata = {
@@ -47,7 +48,7 @@ export const apiKeyOwnerInactive: RuleDefinition = {
       const ownerText =
         owner !== undefined
           ? `its owner ${describeUser(owner)} is ${state}`
-          : `its owner ${ownerId} does not exist in the tenant`;
+          : `its owner ${tenantText(ownerId)} does not exist in the tenant`;
       for (const key of keys) {
         findings.push({
           ruleId: metadata.id,
@@ -71,9 +72,9 @@ export const apiKeyOwnerInactive: RuleDefinition = {
           remediation: numberedSteps(`Retire API key ${describeKey(key)}.`, [
             'If an integration still uses it, create a replacement owned by an active service account that holds ' +
               'Manage API keys: as that user, POST /api/v1/api-keys ' +
-              JSON.stringify({ description: key.description || 'replacement key', expiry: 'P90D' }) +
+              jsonBody({ description: key.description || 'replacement key', expiry: 'P90D' }) +
               ', and switch the integration to the new token.',
-            `Revoke the old key as TenantAdmin: DELETE /api/v1/api-keys/${key.id} (status becomes "revoked"; irreversible).`,
+            `Revoke the old key as TenantAdmin: DELETE /api/v1/api-keys/${pathId(key.id)} (status becomes "revoked"; irreversible).`,
           ]),
         });
       }

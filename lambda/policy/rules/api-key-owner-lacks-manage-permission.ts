@@ -1,5 +1,6 @@
 import { MANAGE_API_KEYS_SCOPE } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
+import { quoted } from '../../util/tenant-text';
 import { plural } from '../../util/text';
 import {
   accessEvidence,
@@ -10,7 +11,7 @@ import {
   userSubject,
   whyNoGrant,
 } from '../evidence';
-import { grantingRoleStep, numberedSteps, replaceUserRolesCall, suggestGrantingRole } from '../remediation';
+import { grantingRoleStep, numberedSteps, pathId, replaceUserRolesCall, suggestGrantingRole } from '../remediation';
 import { ISO27001, type RuleDefinition, type RuleMetadata, SOC2 } from '../rule';
 import { isActiveUser } from '../tenant-index';
 
@@ -86,15 +87,15 @@ export const apiKeyOwnerLacksManagePermission: RuleDefinition = {
           ...(crossCheck ? { assignedScopesCrossCheck: crossCheck } : {}),
         },
         remediation: numberedSteps(
-          `Give ${user.name} Manage API keys (scope ${MANAGE_API_KEYS_SCOPE}); the keys work again as soon as they ` +
+          `Give ${quoted(user.name)} Manage API keys (scope ${MANAGE_API_KEYS_SCOPE}); the keys work again as soon as they ` +
             'hold it, nothing needs to be recreated.',
           [
             grantingRoleStep(role),
-            `Assign "${role.name}" to the user (the Users API replaces the full role list): ` +
+            `Assign ${quoted(role.name)} to the user (the Users API replaces the full role list): ` +
               replaceUserRolesCall(user, userAccess.directRoles, role.name) +
               '. Or assign it to a group the user belongs to: PATCH /api/v1/groups/{groupId} replacing /assignedRoles ' +
               "with the group's full list of role ids.",
-            `Confirm: GET /api/v1/users/${user.id}?fields=assignedGroups,assignedRoles, then re-run the check.`,
+            `Confirm: GET /api/v1/users/${pathId(user.id)}?fields=assignedGroups,assignedRoles, then re-run the check.`,
           ],
         ),
       });

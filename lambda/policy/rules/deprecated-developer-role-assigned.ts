@@ -7,6 +7,7 @@ import {
   type SnapshotUser,
 } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
+import { quoted } from '../../util/tenant-text';
 import { plural } from '../../util/text';
 import {
   describeKeys,
@@ -91,7 +92,7 @@ function userFindings(context: RuleContext): FindingDraft[] {
     const steps: string[] = [];
     if (paths.length === 0 && keys.length > 0) steps.push(grantingRoleStep(role));
     steps.push(
-      `Replace the user's role list without Developer${paths.length === 0 && keys.length > 0 ? ` and with "${role.name}"` : ''}: ` +
+      `Replace the user's role list without Developer${paths.length === 0 && keys.length > 0 ? ` and with ${quoted(role.name)}` : ''}: ` +
         replaceUserRolesCall(
           user,
           userAccess.directRoles,
@@ -117,7 +118,7 @@ function userFindings(context: RuleContext): FindingDraft[] {
         manageApiKeys: { held: paths.length > 0, grantPaths: paths.map(grantPathEvidence) },
         keys: keys.map(keyEvidence),
       },
-      remediation: numberedSteps(`Remove the Developer role from ${user.name}.`, steps),
+      remediation: numberedSteps(`Remove the Developer role from ${quoted(user.name)}.`, steps),
     });
   }
   return findings;
@@ -162,7 +163,7 @@ function groupFindings(context: RuleContext): FindingDraft[] {
     const steps: string[] = [];
     if (addRole) steps.push(grantingRoleStep(addRole));
     steps.push(
-      `Replace the group's roles without Developer${addRole ? ` and with "${addRole.name}" so members keep Manage API keys` : ''}: ` +
+      `Replace the group's roles without Developer${addRole ? ` and with ${quoted(addRole.name)} so members keep Manage API keys` : ''}: ` +
         replaceGroupRolesCall(
           { id: group.id, name: group.name },
           roleGrants.map((grant) => grant.seen),
@@ -174,7 +175,7 @@ function groupFindings(context: RuleContext): FindingDraft[] {
     );
     if (isEveryone) {
       steps.push(
-        `Give only the users who need API keys "${role.name}" (PATCH /api/v1/users/{userId} or a group): ` +
+        `Give only the users who need API keys ${quoted(role.name)} (PATCH /api/v1/users/{userId} or a group): ` +
           'granting api-keys to Everyone would breach least privilege.',
       );
     }
@@ -184,7 +185,7 @@ function groupFindings(context: RuleContext): FindingDraft[] {
       severity: metadata.defaultSeverity,
       subject: { type: 'group', id: group.id, name: group.name },
       message:
-        `${isEveryone ? 'The Everyone group' : `Group "${group.name}"`} is still assigned the removed built-in ` +
+        `${isEveryone ? 'The Everyone group' : `Group ${quoted(group.name)}`} is still assigned the removed built-in ` +
         'Developer role; Qlik no longer honours it. ' +
         (grantsApiKeysOtherwise
           ? 'Another role of the group grants Manage API keys, so removing it breaks nothing.'
@@ -201,7 +202,7 @@ function groupFindings(context: RuleContext): FindingDraft[] {
         keyOwnersAmongMembers: principalList(owners),
       },
       remediation: numberedSteps(
-        `Remove the Developer role from ${isEveryone ? 'the Everyone group' : `group "${group.name}"`}.`,
+        `Remove the Developer role from ${isEveryone ? 'the Everyone group' : `group ${quoted(group.name)}`}.`,
         steps,
       ),
     });

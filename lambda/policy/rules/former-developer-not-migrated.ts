@@ -1,5 +1,6 @@
 import { EVERYONE_GROUP_ID, MANAGE_API_KEYS_SCOPE } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
+import { quoted } from '../../util/tenant-text';
 import { plural } from '../../util/text';
 import {
   accessEvidence,
@@ -93,9 +94,9 @@ function userFindings(context: RuleContext): FindingDraft[] {
         ...accessEvidence(userAccess, access, MANAGE_API_KEYS_SCOPE),
         whyNoGrant: whyNoGrant(userAccess, access, MANAGE_API_KEYS_SCOPE),
       },
-      remediation: numberedSteps(`Migrate former Developer ${user.name} to Manage API keys.`, [
+      remediation: numberedSteps(`Migrate former Developer ${quoted(user.name)} to Manage API keys.`, [
         grantingRoleStep(role),
-        `Assign "${role.name}": ${replaceUserRolesCall(user, userAccess.directRoles, role.name)} — or add the user ` +
+        `Assign ${quoted(role.name)}: ${replaceUserRolesCall(user, userAccess.directRoles, role.name)} — or add the user ` +
           'to a group holding it.',
         'If they no longer need API keys, record an exception (reason, owner, expiry) instead.',
       ]),
@@ -134,7 +135,7 @@ function groupFindings(context: RuleContext): FindingDraft[] {
       severity: metadata.defaultSeverity,
       subject: { type: 'group', id: group.id, name: group.name },
       message:
-        `Group "${group.name}" held the removed Developer role (per ${[...sources].join(' and ')}) and none of its ` +
+        `Group ${quoted(group.name)} held the removed Developer role (per ${[...sources].join(' and ')}) and none of its ` +
         `roles grants Manage API keys (scope ${MANAGE_API_KEYS_SCOPE}), so members who relied on it lost API keys` +
         (ownersWithout.length > 0
           ? `: ${plural(ownersWithout.length, 'member')} ${ownersWithout.length === 1 ? 'owns' : 'own'} active keys that fail with 401 Authorization Required.`
@@ -151,13 +152,13 @@ function groupFindings(context: RuleContext): FindingDraft[] {
         whyNoGrant:
           grant.roleGrants.length === 0
             ? 'The group has no roles.'
-            : `None of the group's roles (${grant.roleGrants.map((g) => `"${g.seen.name}"`).join(', ')}) carries ${MANAGE_API_KEYS_SCOPE}.`,
+            : `None of the group's roles (${grant.roleGrants.map((g) => quoted(g.seen.name)).join(', ')}) carries ${MANAGE_API_KEYS_SCOPE}.`,
         membersSeen: members.length,
         keyOwnersWithoutPermission: principalList(ownersWithout),
       },
-      remediation: numberedSteps(`Migrate former Developer group "${group.name}" to Manage API keys.`, [
+      remediation: numberedSteps(`Migrate former Developer group ${quoted(group.name)} to Manage API keys.`, [
         grantingRoleStep(role),
-        `Add "${role.name}" to the group's roles: ${replaceGroupRolesCall(
+        `Add ${quoted(role.name)} to the group's roles: ${replaceGroupRolesCall(
           group,
           grant.roleGrants.map((g) => g.seen),
           role,

@@ -5,12 +5,15 @@ import {
   type SnapshotUser,
 } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
+import { quoted } from '../../util/tenant-text';
 import { plural } from '../../util/text';
 import { grantPathEvidence, principalList } from '../evidence';
 import {
   type GrantingRoleSuggestion,
   grantingRoleStep,
+  jsonBody,
   numberedSteps,
+  pathId,
   replaceGroupRolesCall,
   suggestGrantingRole,
 } from '../remediation';
@@ -72,8 +75,8 @@ export const manageApiKeysGrantedToEveryone: RuleDefinition = {
         },
         remediation: numberedSteps('Stop granting Manage API keys to every user through UserDefault.', [
           ...migrateFirst(role, relying.length),
-          `Withdraw the scope: PATCH /api/v1/roles/${userDefault.id} ` +
-            JSON.stringify([{ op: 'remove-value', path: '/assignedScopes', value: MANAGE_API_KEYS_SCOPE }]),
+          `Withdraw the scope: PATCH /api/v1/roles/${pathId(userDefault.id)} ` +
+            jsonBody([{ op: 'remove-value', path: '/assignedScopes', value: MANAGE_API_KEYS_SCOPE }]),
           'If granting it to everyone is deliberate, set rules.manage-api-keys-granted-to-everyone.enabled: false in ' +
             'the policy, or add an exception with a reason and an owner.',
         ]),
@@ -93,7 +96,7 @@ export const manageApiKeysGrantedToEveryone: RuleDefinition = {
         severity: metadata.defaultSeverity,
         subject: { type: 'group', ...everyone },
         message:
-          `The Everyone group has ${viaEveryone.map((path) => `role "${path.role.name}"`).join(', ')}, which grants ` +
+          `The Everyone group has ${viaEveryone.map((path) => `role ${quoted(path.role.name)}`).join(', ')}, which grants ` +
           'Manage API keys (scope api-keys), so every user of the tenant can create API keys that act with all their ' +
           'permissions; least privilege calls for a role given only to those who need it.' +
           relyingSentence(relying.length),

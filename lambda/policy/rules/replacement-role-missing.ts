@@ -1,4 +1,5 @@
 import { MANAGE_API_KEYS_SCOPE } from '../../collect/snapshot';
+import { quoted } from '../../util/tenant-text';
 import { plural } from '../../util/text';
 import { principalList, tenantSubject } from '../evidence';
 import { createRoleCall, numberedSteps, REPLACEMENT_ROLE_NAME } from '../remediation';
@@ -75,7 +76,7 @@ export const replacementRoleMissing: RuleDefinition = {
         },
         remediation: numberedSteps('Create the replacement for the removed Developer role and hand it out.', [
           `As TenantAdmin: ${createRoleCall(REPLACEMENT_ROLE_NAME)}`,
-          `Assign "${REPLACEMENT_ROLE_NAME}" to each key owner listed in the evidence: GET /api/v1/users/{userId}, ` +
+          `Assign ${quoted(REPLACEMENT_ROLE_NAME)} to each key owner listed in the evidence: GET /api/v1/users/{userId}, ` +
             'then PATCH /api/v1/users/{userId} [{"op":"replace","path":"/assignedRoles","value":[…current roles…, ' +
             `{"name":"${REPLACEMENT_ROLE_NAME}"}]}] — or to a group they share: PATCH /api/v1/groups/{groupId} ` +
             'replacing /assignedRoles with the full list of role ids.',

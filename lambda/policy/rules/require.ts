@@ -4,9 +4,10 @@
  */
 import { type SnapshotUser, USER_DEFAULT_ROLE_NAME } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
+import { quoted } from '../../util/tenant-text';
 import { compareText } from '../../util/text';
 import { accessEvidence, describeUser, grantPathEvidence, userEvidence, userSubject, whyNoGrant } from '../evidence';
-import { numberedSteps, replaceUserRolesCall } from '../remediation';
+import { jsonBody, numberedSteps, replaceUserRolesCall } from '../remediation';
 import type { RuleContext, RuleMetadata } from '../rule';
 import type { RequireRule } from '../schema';
 import { isActiveUser } from '../tenant-index';
@@ -55,7 +56,7 @@ export function evaluateRequireRule(rule: RequireRule, context: RuleContext): Fi
       subject: userSubject(user),
       message:
         `${describeUser(user)} (selected by ${reasons.join(', ')}) lacks ${missing.join(', ')}, which the policy ` +
-        `rule "${rule.title}" requires; no role, group, Everyone or UserDefault grants ${missing.length === 1 ? 'it' : 'them'}.`,
+        `rule ${quoted(rule.title)} requires; no role, group, Everyone or UserDefault grants ${missing.length === 1 ? 'it' : 'them'}.`,
       evidence: {
         user: userEvidence(user),
         selectedBy: reasons,
@@ -70,11 +71,11 @@ export function evaluateRequireRule(rule: RequireRule, context: RuleContext): Fi
       },
       remediation:
         rule.remediation ??
-        numberedSteps(`Give ${user.name} ${missing.join(', ')}.`, [
+        numberedSteps(`Give ${quoted(user.name)} ${missing.join(', ')}.`, [
           candidate
-            ? `Assign "${candidate}", which carries it: ${replaceUserRolesCall(user, userAccess.directRoles, candidate)}`
+            ? `Assign ${quoted(candidate)}, which carries it: ${replaceUserRolesCall(user, userAccess.directRoles, candidate)}`
             : `No custom role carries ${missing.join(', ')} yet; create one as TenantAdmin: POST /api/v1/roles ` +
-              JSON.stringify({ name: `Allow-${rule.id}`, assignedScopes: missing }) +
+              jsonBody({ name: `Allow-${rule.id}`, assignedScopes: missing }) +
               `, then assign it: ${replaceUserRolesCall(user, userAccess.directRoles, `Allow-${rule.id}`)}`,
           'Or add the user to a group holding such a role (PATCH /api/v1/groups/{groupId}, full list of role ids).',
         ]),
@@ -103,10 +104,10 @@ function selectUsers(rule: RequireRule, context: RuleContext): Map<string, Selec
 
   for (const idOrEmail of rule.select.users ?? []) {
     const user = tenant.user(idOrEmail);
-    if (user) pick(user, `user "${idOrEmail}"`);
+    if (user) pick(user, `user ${quoted(idOrEmail)}`);
   }
   for (const idOrName of rule.select.groups ?? []) {
-    for (const member of tenant.membersOfGroup(idOrName)) pick(member, `group "${idOrName}"`);
+    for (const member of tenant.membersOfGroup(idOrName)) pick(member, `group ${quoted(idOrName)}`);
   }
 
   const roleNames = rule.select.roles ?? [];
@@ -124,14 +125,14 @@ function selectUsers(rule: RequireRule, context: RuleContext): Map<string, Selec
       return (embedded ?? []).map((ref) => tenant.role(ref)?.name ?? ref.name);
     };
     for (const user of snapshot.users) {
-      for (const name of universal) pick(user, `role "${name}" (every user)`);
+      for (const name of universal) pick(user, `role ${quoted(name)} (every user)`);
       for (const ref of user.assignedRoles) {
         const name = access.role(ref).seen.name;
-        if (wanted.has(name)) pick(user, `role "${name}"`);
+        if (wanted.has(name)) pick(user, `role ${quoted(name)}`);
       }
       for (const membership of user.assignedGroups) {
         for (const name of groupRoleNames(membership.id, membership.assignedRoles)) {
-          if (wanted.has(name)) pick(user, `role "${name}" via group "${membership.name}"`);
+          if (wanted.has(name)) pick(user, `role ${quoted(name)} via group ${quoted(membership.name)}`);
         }
       }
     }

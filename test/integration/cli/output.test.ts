@@ -114,8 +114,10 @@ describe('the run folder and the archive', () => {
     const { code, stdout } = await cli(args, { env: oauthEnv(sim), cwd: ws.dir, now: clock.now });
 
     expect(code).toBe(1);
-    expect(stdout).toMatch(/^⚠ acme \(http:\/\/127\.0\.0\.1:\d+\): 6 failing \(6 new, 0 reopened\)/m);
-    expect(stdout).toMatch(/\[CRITICAL\] user Ravi Patel \(new\)\n\s+why: .+\n\s+fix: Give Ravi Patel Manage API keys/);
+    expect(stdout).toMatch(/^⚠ “acme” \(http:\/\/127\.0\.0\.1:\d+\): 6 failing \(6 new, 0 reopened\)/m);
+    expect(stdout).toMatch(
+      /\[CRITICAL\] user “Ravi Patel” \(new\)\n\s+why: .+\n\s+fix: Give “Ravi Patel” Manage API keys/,
+    );
     const reportsLine = /^Reports: (\S+\/report\.html)/m.exec(stdout);
     expect(reportsLine).not.toBeNull();
     expect(existsSync(reportsLine![1]!)).toBe(true);
@@ -219,8 +221,8 @@ describe('npm start: the demo', () => {
 
     const first = await demo();
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^⚠ acme \(.*\): \d+ failing \([1-9]\d* new/m);
-    expect(first.stdout).toMatch(/^⚠ globex \(.*\): \d+ failing \([1-9]\d* new/m);
+    expect(first.stdout).toMatch(/^⚠ “acme” \(.*\): \d+ failing \([1-9]\d* new/m);
+    expect(first.stdout).toMatch(/^⚠ “globex” \(.*\): \d+ failing \([1-9]\d* new/m);
     expect(first.stderr).toMatch(/notification: drift/);
     expect(existsSync(join(ws.dir, 'qlik-access-guard-reports'))).toBe(true);
     expect(existsSync(join(ws.dir, '.qlik-access-guard'))).toBe(true);

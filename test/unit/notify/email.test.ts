@@ -85,8 +85,8 @@ describe('email body', () => {
     const alice = finding(userDraft('u-alice', 'Alice Svensson'));
     const group = finding(groupDraft('g-1', 'Builders'));
     const { body } = renderEmail(drift([alice, group], { severity: 'critical' }));
-    expect(body).toContain('Alice Svensson <alice.svensson@example.com> (user u-alice) [new]');
-    expect(body).toContain('Keys: key-u-alice "CI pipeline" (expires 2026-12-31T00:00:00Z)');
+    expect(body).toContain('“Alice Svensson” <alice.svensson@example.com> (user u-alice) [new]');
+    expect(body).toContain('Keys: key-u-alice “CI pipeline” (expires 2026-12-31T00:00:00Z)');
     expect(body).toContain(`Why: ${alice.message}`);
     expect(body).toContain(`Fix: ${alice.remediation}`);
     expect(body).toContain(`Id: ${alice.id}`);
@@ -109,9 +109,9 @@ describe('email body', () => {
       remediation: 'Retire API key "Nightly export" (k-77).\n1. Create a replacement.\n2. DELETE /api/v1/api-keys/k-77',
     });
     const { body } = renderEmail(drift([keyFinding], { severity: 'medium' }));
-    expect(body).toContain('  • Nightly export (apiKey k-77) [new]');
-    expect(body).toContain('    Person: Dana Lee <dana@example.com>');
-    expect(body).toContain('    Keys: k-77 "Nightly export"\n');
+    expect(body).toContain('  • “Nightly export” (apiKey k-77) [new]');
+    expect(body).toContain('    Person: “Dana Lee” <dana@example.com>');
+    expect(body).toContain('    Keys: k-77 “Nightly export”\n');
     expect(body).toContain(
       '    Fix: Retire API key "Nightly export" (k-77).\n         1. Create a replacement.\n         2. DELETE',
     );

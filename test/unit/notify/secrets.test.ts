@@ -81,7 +81,7 @@ describe('alerts never carry credentials', () => {
       since: '2026-02-01T00:00:00.000Z',
       totals: { failing: 1, suppressed: 0 },
     });
-    expect(body).toContain('Alice <a@example.com>');
+    expect(body).toContain('“Alice” <a@example.com>');
     expect(body).not.toContain('Finance-Secret-Project');
     expect(body).not.toContain('internal-only');
   });

@@ -22,8 +22,8 @@ describe('truncate', () => {
 });
 
 describe('oneLine', () => {
-  it('turns line breaks and control characters into single spaces', () => {
-    expect(oneLine(' a\r\n\tb\u0000c\u2028d ')).toBe('a b c d');
+  it('shows line breaks, controls and separators escaped on one line, and collapses whitespace', () => {
+    expect(oneLine(' a\r\n\tb\u0000c\u2028d\u202e  e ')).toBe('a\\r\\n b\\u0000c\\u2028d\\u202E e');
   });
 });
 

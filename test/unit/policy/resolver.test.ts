@@ -16,9 +16,9 @@ describe('PermissionResolver', () => {
     const access = createResolver(b.build(), NOW).forUser(user);
     expect(access.pathsFor('api-keys').map((path) => path.text)).toEqual([
       'UserDefault',
-      'Everyone → role "EveryoneKeys"',
-      'direct role "AllowManageAPIKeys"',
-      'group "BI Integrations" → role "BI Keys"',
+      'Everyone → role “EveryoneKeys”',
+      'direct role “AllowManageAPIKeys”',
+      'group “BI Integrations” → role “BI Keys”',
     ]);
     expect(access.pathsFor('api-keys')).toEqual([
       expect.objectContaining({
@@ -56,7 +56,7 @@ describe('PermissionResolver', () => {
     const access = createResolver(b.build(), NOW, { grantingRoles: ['Developer'] }).forUser(user);
     expect(access.has('api-keys')).toBe(false);
     expect(access.notes).toContain(
-      'role "Developer" is the removed built-in Developer role; it no longer grants api-keys',
+      'role “Developer” is the removed built-in Developer role; it no longer grants api-keys',
     );
   });
 
@@ -72,7 +72,7 @@ describe('PermissionResolver', () => {
     expect(path).toMatchObject({
       via: 'direct',
       reason: 'grantingRoles',
-      text: 'direct role "TenantAdmin" (counted by the policy\'s grantingRoles)',
+      text: "direct role “TenantAdmin” (counted by the policy's grantingRoles)",
     });
   });
 
@@ -91,7 +91,7 @@ describe('PermissionResolver', () => {
       expect.objectContaining({ name: 'Listed', source: 'groups-list', counted: true, roles: [] }),
       expect.objectContaining({ name: 'Disabled', status: 'disabled', counted: false }),
     ]);
-    expect(access.notes).toContain('group "Disabled" is disabled; its roles do not count');
+    expect(access.notes).toContain('group “Disabled” is disabled; its roles do not count');
   });
 
   it('falls back to the user record for a group missing from the list, and says so', () => {
@@ -100,9 +100,9 @@ describe('PermissionResolver', () => {
     const unlisted = b.group('Unlisted', [keys], { listed: false });
     const user = b.user('Jane Doe', { groups: [unlisted] });
     const access = createResolver(b.build(), NOW).forUser(user);
-    expect(access.pathsFor('api-keys').map((p) => p.text)).toEqual(['group "Unlisted" → role "Keys"']);
+    expect(access.pathsFor('api-keys').map((p) => p.text)).toEqual(['group “Unlisted” → role “Keys”']);
     expect(access.notes).toContain(
-      'group "Unlisted" is not in the groups list; its roles were taken from the user record',
+      'group “Unlisted” is not in the groups list; its roles were taken from the user record',
     );
   });
 
@@ -116,12 +116,12 @@ describe('PermissionResolver', () => {
     const viaName = b.user('Via Name', { roles: [byName] });
     const ghost = b.user('Ghost Holder', { roles: [unknown] });
     const resolver = createResolver(b.build(), NOW);
-    expect(resolver.forUser(viaId).pathsFor('api-keys')[0]?.text).toBe('direct role "Keys"');
+    expect(resolver.forUser(viaId).pathsFor('api-keys')[0]?.text).toBe('direct role “Keys”');
     expect(resolver.forUser(viaName).has('api-keys')).toBe(true);
     const ghostAccess = resolver.forUser(ghost);
     expect(ghostAccess.has('api-keys')).toBe(false);
     expect(ghostAccess.directRoles).toEqual([expect.objectContaining({ name: 'Ghost', resolved: false })]);
-    expect(ghostAccess.notes[0]).toMatch(/role "Ghost" \(.+\) is not in the tenant's role list/);
+    expect(ghostAccess.notes[0]).toMatch(/role “Ghost” \(.+\) is not in the tenant's role list/);
   });
 
   it('computes each user once per evaluation', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, csvField, guardFormula, renderCsv } from '../../../lambda/report/csv';
 import type { Finding, RunReport } from '../../../lambda/report/model';
+import { FIX_MAX, PROSE_MAX, safeLines, tenantText } from '../../../lambda/util/tenant-text';
 import { HOSTILE, hostileReport, makeRunReport, makeTenant, sampleReport } from './fixtures';
 
 /**
@@ -64,7 +65,8 @@ function rowsAsObjects(text: string): Record<string, string>[] {
 }
 
 /** What a spreadsheet shows for a guarded cell: the leading quote marks text and is not part of the value. */
-const unguard = (value: string) => (/^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value);
+const unguard = (value: string) =>
+  /^'(?:[\t\r]|[\s\u3000]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/u.test(value) ? value.slice(1) : value;
 
 describe('renderCsv', () => {
   it('writes a header and one row per finding, suppressed and resolved included, plus one per tenant error', () => {
@@ -113,19 +115,20 @@ describe('renderCsv', () => {
     expect(errorRows[0]!.message).toContain('401 Authorization Required');
   });
 
-  it('round-trips quotes, commas, line breaks and unicode through an RFC 4180 parser', () => {
+  it('round-trips quotes, commas and unicode through an RFC 4180 parser, with line breaks and bidi shown escaped', () => {
     const report = hostileReport();
     const rows = rowsAsObjects(renderCsv(report));
     const findings = report.tenants[0]!.findings;
     expect(rows).toHaveLength(findings.length);
     rows.forEach((row, index) => {
       const finding: Finding = findings[index]!;
-      expect(unguard(row.subjectName!)).toBe(finding.subject.name);
-      expect(unguard(row.message!)).toBe(finding.message);
-      expect(unguard(row.remediation!)).toBe(finding.remediation);
+      expect(unguard(row.subjectName!)).toBe(tenantText(finding.subject.name, PROSE_MAX));
+      expect(unguard(row.message!)).toBe(tenantText(finding.message, PROSE_MAX));
+      // The fix keeps its line feeds (the rules build it with tenant values already on one line) and escapes the rest.
+      expect(unguard(row.remediation!)).toBe(safeLines(finding.remediation, FIX_MAX));
     });
-    expect(rows.map((r) => r.subjectName)).toContain(HOSTILE.csvBreaker);
-    expect(rows.map((r) => r.subjectName)).toContain(HOSTILE.unicode);
+    expect(rows.map((r) => r.subjectName)).toContain('Doe, "Johnny"\\r\\nsecond line');
+    expect(rows.map((r) => r.subjectName)).toContain('Zoë Łukasiewicz 日本語 🚀 \\u202Eevil\\u2028next');
   });
 
   it.each([
@@ -133,14 +136,36 @@ describe('renderCsv', () => {
     ['+', HOSTILE.plus],
     ['-', HOSTILE.minus],
     ['@', HOSTILE.at],
-    ['tab', HOSTILE.tab],
-    ['carriage return', HOSTILE.cr],
   ])('prefixes a cell starting with %s with a single quote', (_label, text) => {
     const rows = rowsAsObjects(renderCsv(hostileReport()));
     const row = rows.find((r) => unguard(r.subjectName!) === text)!;
     expect(row.subjectName).toBe(`'${text}`);
     // The message starts with the same text, so it is guarded too: every column is, not only names.
     expect(row.message!.startsWith(`'${text}`)).toBe(true);
+  });
+
+  it('shows a leading tab as a space and a leading carriage return as an inert escape', () => {
+    const rows = rowsAsObjects(renderCsv(hostileReport()));
+    const names = rows.map((r) => r.subjectName);
+    expect(names).toContain(' leading tab');
+    expect(names).toContain('\\rleading carriage return');
+  });
+
+  it('guards formulas after leading whitespace and in full-width form', () => {
+    for (const value of [
+      ' =1+1',
+      '\t=1',
+      '\u3000@x',
+      '\uFF1D1+1',
+      '\uFF0B1',
+      '\uFF0D1',
+      '\uFF20SUM(A1)',
+      '\t',
+      '\rx',
+    ]) {
+      expect(guardFormula(value)).toBe(`'${value}`);
+    }
+    expect(guardFormula('a =1')).toBe('a =1');
   });
 
   it('leaves ordinary values alone and quotes only when needed', () => {

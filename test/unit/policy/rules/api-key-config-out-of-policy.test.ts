@@ -71,7 +71,7 @@ describe('api-key-config-out-of-policy', () => {
 
   it('reports a value it cannot read rather than passing it', () => {
     const [finding] = runRule(rule, withConfig({ maxApiKeyExpiry: 'forever' }));
-    expect(finding?.message).toContain('"forever" is not an ISO-8601 duration');
+    expect(finding?.message).toContain('“forever” is not an ISO-8601 duration');
   });
 
   it('fills omitted fields with Qlik defaults and says so', () => {

@@ -22,7 +22,7 @@ describe('api-key-expiring', () => {
       subject: { type: 'apiKey', id: soon.id, name: 'reload trigger' },
       evidence: { daysLeft: 5, windowDays: 14, key: { id: soon.id, expiry: soon.expiry }, owner: { id: owner.id } },
     });
-    expect(findings[0]?.message).toContain('owned by Jane Doe <jane.doe@example.com>');
+    expect(findings[0]?.message).toContain('owned by “Jane Doe” <jane.doe@example.com>');
     expect(findings[0]?.message).toContain('in 5 days');
     expect(findings[0]?.remediation).toContain(`DELETE /api/v1/api-keys/${soon.id}`);
     expect(findings[0]?.remediation).toContain(

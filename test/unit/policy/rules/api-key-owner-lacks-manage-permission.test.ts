@@ -24,8 +24,8 @@ describe('api-key-owner-lacks-manage-permission', () => {
       severity: 'critical',
       subject: { type: 'user', id: svc.id, name: 'Integration Svc' },
     });
-    expect(finding?.message).toContain('Integration Svc <svc-etl@example.com>');
-    expect(finding?.message).toContain('"nightly ETL reload trigger"');
+    expect(finding?.message).toContain('“Integration Svc” <svc-etl@example.com>');
+    expect(finding?.message).toContain('“nightly ETL reload trigger”');
     expect(finding?.message).toContain('401 Authorization Required');
     expect(finding?.evidence).toMatchObject({
       user: { id: svc.id, name: 'Integration Svc', email: 'svc-etl@example.com', status: 'active' },
@@ -34,7 +34,7 @@ describe('api-key-owner-lacks-manage-permission', () => {
       directRoles: [{ name: 'AuditAdmin' }],
       userDefaultScopes: ['apps.data:export'],
     });
-    expect(finding?.evidence.whyNoGrant).toMatch(/No path grants api-keys: direct roles: "AuditAdmin"/);
+    expect(finding?.evidence.whyNoGrant).toMatch(/No path grants api-keys: direct roles: “AuditAdmin”/);
     // No granting role exists yet: the fix creates it, then replaces the full role list.
     expect(finding?.remediation).toContain('POST /api/v1/roles {"name":"AllowManageAPIKeys"');
     expect(finding?.remediation).toContain(
@@ -63,7 +63,7 @@ describe('api-key-owner-lacks-manage-permission', () => {
     expect(finding?.message).toContain('The Developer role they still hold no longer counts');
     expect(finding?.evidence.holdsRemovedDeveloperRole).toBe(true);
     // The existing granting role is suggested by name and id; nothing to create.
-    expect(finding?.remediation).toContain(`"AllowManageAPIKeys" (${existing.id}) already grants api-keys`);
+    expect(finding?.remediation).toContain(`“AllowManageAPIKeys” (${existing.id}) already grants api-keys`);
     expect(finding?.remediation).not.toContain('POST /api/v1/roles');
     expect(finding?.remediation).toContain('"value":[{"name":"AllowManageAPIKeys"}]');
   });
@@ -103,7 +103,7 @@ describe('api-key-owner-lacks-manage-permission', () => {
     const group = b.group('BI Integrations', [b.role('Keys', ['api-keys'])], { status: 'disabled' });
     b.key(b.user('Jane Doe', { groups: [group] }));
     const [finding] = runRule(rule, b.build());
-    expect(finding?.evidence.notes).toContain('group "BI Integrations" is disabled; its roles do not count');
+    expect(finding?.evidence.notes).toContain('group “BI Integrations” is disabled; its roles do not count');
     expect(finding?.evidence.groups).toEqual([
       expect.objectContaining({ name: 'BI Integrations', status: 'disabled', counted: false }),
     ]);

@@ -48,7 +48,7 @@ describe('deprecated-developer-role-assigned', () => {
     const user = b.user('Jane Doe', { roles: [developer, allow] });
     b.key(user);
     const [finding] = runRule(rule, b.build());
-    expect(finding?.message).toContain('direct role "AllowManageAPIKeys", so removing it breaks nothing');
+    expect(finding?.message).toContain('direct role “AllowManageAPIKeys”, so removing it breaks nothing');
     expect(finding?.remediation).toContain('"value":[{"name":"AllowManageAPIKeys"}]');
     expect(finding?.evidence.manageApiKeys).toMatchObject({ held: true });
   });

@@ -44,9 +44,9 @@ describe('manage-api-keys-granted-to-everyone', () => {
     b.everyone(broad, viewer);
     const [finding] = runRule(rule, b.build());
     expect(finding?.subject).toEqual({ type: 'group', id: EVERYONE_GROUP_ID, name: 'com.qlik.Everyone' });
-    expect(finding?.message).toContain('role "EveryoneKeys"');
+    expect(finding?.message).toContain('role “EveryoneKeys”');
     expect(finding?.evidence.grantPaths).toEqual([
-      expect.objectContaining({ via: 'Everyone', text: 'Everyone → role "EveryoneKeys"' }),
+      expect.objectContaining({ via: 'Everyone', text: 'Everyone → role “EveryoneKeys”' }),
     ]);
     expect(finding?.remediation).toContain(
       `PATCH /api/v1/groups/${EVERYONE_GROUP_ID} [{"op":"replace","path":"/assignedRoles","value":[{"id":"${viewer.id}"}]}]`,

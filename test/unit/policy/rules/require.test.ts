@@ -43,10 +43,10 @@ describe('custom require rules', () => {
       ruleId: 'bi-team-can-manage-api-keys',
       severity: 'high',
       subject: { type: 'user', id: ann.id, name: 'Ann' },
-      evidence: { selectedBy: [`group "${group.id}"`], missingScopes: ['api-keys'], grantPaths: [] },
+      evidence: { selectedBy: [`group “${group.id}”`], missingScopes: ['api-keys'], grantPaths: [] },
     });
-    expect(findings[0]?.message).toContain('"The BI team can manage API keys"');
-    expect(findings[0]?.remediation).toContain(`Assign "${carrying.name}"`);
+    expect(findings[0]?.message).toContain('“The BI team can manage API keys”');
+    expect(findings[0]?.remediation).toContain(`Assign “${carrying.name}”`);
   });
 
   it('selects users by email and by role (direct, via a group, via Everyone)', () => {

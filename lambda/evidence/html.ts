@@ -75,6 +75,13 @@ function fieldText(value: unknown): string {
   return truncate(typeof value === 'string' ? value : JSON.stringify(value), FIELD_CHARS);
 }
 
+/** `1 day`, `12 hours`, `90 minutes`. */
+function interval(minutes: number): string {
+  if (minutes % 1440 === 0) return plural(minutes / 1440, 'day');
+  if (minutes % 60 === 0) return plural(minutes / 60, 'hour');
+  return plural(minutes, 'minute');
+}
+
 const muted = (text: string) => html`<span class="muted">${text}</span>`;
 
 function severityBadge(severity: Severity): SafeHtml {
@@ -87,7 +94,7 @@ function coverageSection(tenant: TenantEvidence): SafeHtml {
     coverage.basis === 'schedule'
       ? `the schedule ${coverage.schedule ?? ''}`
       : coverage.basis === 'cadence'
-        ? `the runs' own cadence (one every ${plural(coverage.intervalMinutes ?? 0, 'minute')})`
+        ? `the runs' own cadence (one every ${interval(coverage.intervalMinutes ?? 0)})`
         : 'the runs alone (too few to infer a cadence)';
   const slots = coverage.slots.map(
     (slot) =>
@@ -104,7 +111,7 @@ ${muted(`(expected from ${basis})`)}; <strong>${tenant.runsFailed}</strong> coul
 <ol class="strip" aria-label="expected runs">${slots}</ol>
 <ul class="legend"><li><span class="slot slot-present"></span>checked</li><li><span class="slot slot-failed"></span>could not check</li>
 <li><span class="slot slot-missing"></span>missing</li></ul>
-${gaps.length > 0 ? html`<h5>Gaps ${plural(gaps.length, 'stretch', 'stretches')}</h5><ul class="gaps">${gaps}</ul>` : html`<p class="all-clear">No gaps: every expected run is in the archive.</p>`}
+${gaps.length > 0 ? html`<h5>Gaps (${plural(gaps.length, 'stretch', 'stretches')} without a run)</h5><ul class="gaps">${gaps}</ul>` : html`<p class="all-clear">No gaps: every expected run is in the archive.</p>`}
 ${failed.length > 0 ? html`<h5>Runs that could not check the tenant</h5><ul class="failed-runs">${failed.map((s) => html`<li>${utc(s.at)} ${muted(`run ${s.runId ?? ''}`)}</li>`)}</ul>` : ''}
 </section>`;
 }

@@ -7,7 +7,8 @@
  *     whether (a) and (c) find the same;
  *  2. policy evaluation alone at Qlik's limits (100,000 users, 10,000 groups, 5,000 keys);
  *  3. the Lambda bundle's size and module initialisation time;
- *  4. one run over 200 tenants of 1,000 users with bounded tenant concurrency.
+ *  4. one run over 200 tenants of 1,000 users with bounded tenant concurrency;
+ *  5. CLI start (`--version`) against Node's own start (cli-start.ts).
  * Each measurement runs in a fresh child process; the simulators run in processes of their own. Writes
  * test/bench/RESULTS.md. Timings are reported, never asserted.
  */
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { RuntimeConfigSchema } from '../../lambda/config/runtime';
 import type { GenerateTenantSpec } from '../sim/server';
 import { measureBundle } from './bundle';
+import { measureCliStart, renderCliStart, withCliStartSection } from './cli-start';
 import type { CheckResult } from './collect-child';
 import type { CrawlResult } from './crawl-child';
 import type { EvaluateResult } from './evaluate-child';
@@ -213,7 +215,9 @@ async function main(): Promise<void> {
     fleet: fleetResults,
     totalSeconds: (Date.now() - started) / 1000,
   };
-  const markdown = renderResults(results);
+  log(`CLI start: --version against node -e 0 ×${INIT_RUNS}`);
+  const cliStart = await measureCliStart(INIT_RUNS);
+  const markdown = withCliStartSection(renderResults(results), renderCliStart(cliStart, machine.date));
   writeFileSync(RESULTS_FILE, markdown);
   process.stdout.write(`\n${markdown}\n`);
   log(`wrote ${RESULTS_FILE} in ${results.totalSeconds.toFixed(0)} s`);

@@ -1,0 +1,114 @@
+/**
+ * CLI start: how long `qlik-access-guard --version` takes from a shell, against Node's own start (`node -e 0`), for
+ * the compiled CLI (bin/qlik-access-guard.mjs → dist/cli.mjs, as installed) and for the same source run through tsx
+ * (how bin/ started the CLI before it was compiled: tsx's loader registered, then lambda/cli TypeScript imported).
+ * Wall time of a fresh process each, round-robin so a slow spell of the machine does not land on one variant only;
+ * median and minimum shown. dist/ is built afresh first.
+ *
+ * Alone: `npx tsx test/bench/cli-start.ts` rewrites its own section of RESULTS.md (the full `npm run bench` too).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildDist } from '../../scripts/build';
+import { PROJECT_ROOT } from './proc';
+
+export interface StartVariant {
+  readonly name: string;
+  readonly command: readonly string[];
+  readonly wallMs: number[];
+}
+
+export interface CliStartResult {
+  readonly runs: number;
+  readonly node: StartVariant;
+  readonly compiled: StartVariant;
+  readonly tsx: StartVariant;
+  /** Bytes of dist/cli.mjs (what `--version` loads) and of all of dist/ the CLI may load. */
+  readonly entryBytes: number;
+}
+
+export async function measureCliStart(runs: number): Promise<CliStartResult> {
+  await buildDist();
+  const node = process.execPath;
+  const variant = (name: string, args: string[]): StartVariant => ({ name, command: [node, ...args], wallMs: [] });
+  const variants = {
+    node: variant('node -e 0', ['-e', '0']),
+    compiled: variant('bin/qlik-access-guard.mjs --version (dist/cli.mjs)', ['bin/qlik-access-guard.mjs', '--version']),
+    tsx: variant('through tsx (as before): lambda/cli/entry.ts --version', [
+      '--import',
+      'tsx',
+      'lambda/cli/entry.ts',
+      '--version',
+    ]),
+  };
+  const all = [variants.node, variants.compiled, variants.tsx];
+  for (const v of all) timeOnce(v); // warms the file cache
+  for (let i = 0; i < runs; i++) for (const v of all) v.wallMs.push(timeOnce(v));
+  return { runs, ...variants, entryBytes: readFileSync(join(PROJECT_ROOT, 'dist', 'cli.mjs')).length };
+}
+
+function timeOnce(variant: StartVariant): number {
+  const [command, ...args] = variant.command as [string, ...string[]];
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '' } });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${variant.name}: exit ${result.status}: ${result.stderr}`);
+  return ms;
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const ms = (value: number): string => `${value.toFixed(0)} ms`;
+
+export const CLI_START_BEGIN = '<!-- cli-start:begin -->';
+export const CLI_START_END = '<!-- cli-start:end -->';
+
+export function renderCliStart(r: CliStartResult, date: string): string {
+  const nodeMedian = median(r.node.wallMs);
+  const row = (v: StartVariant) =>
+    `| ${v.name} | ${ms(median(v.wallMs))} | ${ms(Math.min(...v.wallMs))} | ${ms(median(v.wallMs) - nodeMedian)} |`;
+  const above = median(r.compiled.wallMs) - nodeMedian;
+  return [
+    CLI_START_BEGIN,
+    '## 5. CLI start',
+    '',
+    `\`qlik-access-guard --version\` in a fresh process against Node's own start, ${r.runs} runs each, round-robin`,
+    `(test/bench/cli-start.ts, ${date}). Target: under 150 ms above Node's own start. dist/cli.mjs is`,
+    `${(r.entryBytes / 1000).toFixed(1)} kB: \`--version\` and \`--help\` load no chunk; a command loads its work when it runs.`,
+    '',
+    "| variant | median | min | median above Node's start |",
+    '|---|---|---|---|',
+    row(r.node),
+    row(r.compiled),
+    row(r.tsx),
+    '',
+    `Compiled: ${ms(above)} above Node's start — target ${above < 150 ? '**met**' : '**NOT met**'}; through tsx ` +
+      `${(median(r.tsx.wallMs) / median(r.compiled.wallMs)).toFixed(1)}× the compiled CLI's time.`,
+    CLI_START_END,
+    '',
+  ].join('\n');
+}
+
+/** RESULTS.md with this section replaced (or appended). */
+export function withCliStartSection(markdown: string, section: string): string {
+  const begin = markdown.indexOf(CLI_START_BEGIN);
+  const end = markdown.indexOf(CLI_START_END);
+  if (begin >= 0 && end > begin) {
+    return `${markdown.slice(0, begin)}${section.trimEnd()}${markdown.slice(end + CLI_START_END.length)}`;
+  }
+  return `${markdown.trimEnd()}\n\n${section}`;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === join(process.cwd(), process.argv[1])) {
+  const runs = Number(process.env.CLI_START_RUNS ?? 15);
+  const result = await measureCliStart(runs);
+  const section = renderCliStart(result, new Date().toISOString());
+  const resultsFile = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+  writeFileSync(resultsFile, withCliStartSection(readFileSync(resultsFile, 'utf8'), section));
+  process.stdout.write(section);
+}

@@ -8,9 +8,9 @@ import { InputError } from '../errors';
 import { defaultPolicy, type LoadedPolicy } from '../policy/load';
 import { loadPolicyFile } from '../policy/load-file';
 import { renderJson } from '../report/json';
-import type { Severity } from '../report/model';
+import type { CheckTrigger, Severity } from '../report/model';
 import { renderRunFiles } from '../report/run-files';
-import { type RunLog, run, type TenantTarget } from '../run/run';
+import { type RunDeps, type RunLog, run, type TenantTarget } from '../run/run';
 import { FsObjectStore } from '../store/fs-object-store';
 import { keySegment } from '../store/layout';
 import { createRunArchive, createStateStore } from '../store/store';
@@ -74,7 +74,17 @@ export async function readCheckSettings(values: CheckValues, io: CliIo): Promise
   };
 }
 
-export async function runCheck(values: CheckValues, io: CliIo): Promise<number> {
+/** What a command that runs a check first (`fix`) adds to it. */
+export interface CheckHooks {
+  /** Sees each checked tenant's snapshot and findings (`fix` plans from them). */
+  readonly onAssessed?: RunDeps['onAssessed'];
+  /** Why the tenants are checked (`fix --apply` re-checks after a plan). @default the schedule */
+  readonly trigger?: CheckTrigger;
+  /** stdout is the caller's: the check prints neither its summary nor its report there. */
+  readonly keepStdout?: boolean;
+}
+
+export async function runCheck(values: CheckValues, io: CliIo, hooks: CheckHooks = {}): Promise<number> {
   const settings = await readCheckSettings(values, io);
   const progress = values.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
   const publisher = new PreviewPublisher(progress);
@@ -86,8 +96,10 @@ export async function runCheck(values: CheckValues, io: CliIo): Promise<number> 
       publisher,
       log: stderrLog(progress),
       onProgress: throttledProgress(progress),
+      ...(hooks.onAssessed && { onAssessed: hooks.onAssessed }),
     },
     {
+      ...(hooks.trigger && { trigger: hooks.trigger }),
       runId: settings.runId,
       tenants: settings.targets,
       policy: settings.policy,
@@ -115,7 +127,9 @@ export async function runCheck(values: CheckValues, io: CliIo): Promise<number> 
   await writeFile(join(settings.runFolder, 'email.txt'), publisher.emailPreview());
   await writeFile(join(settings.runFolder, 'chat.json'), publisher.chatPreview());
 
-  if (values.json) {
+  if (hooks.keepStdout) {
+    // The caller prints its own result.
+  } else if (values.json) {
     // The same bytes as the run folder's report.json.
     io.stdout(renderJson(outcome.report));
   } else {

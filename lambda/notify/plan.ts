@@ -71,6 +71,9 @@ export function planNotifications(input: PlanInput): NotificationPlan {
     tenantUrl: tenant.tenantUrl,
     runId: input.runId,
     ...(input.trigger?.kind === 'event' && { trigger: eventTriggerText(input.trigger) }),
+    ...(input.trigger?.kind === 'remediation' && {
+      trigger: `re-check after applying plan ${oneLine(input.trigger.planId)}: what it resolved is resolved by plan ${oneLine(input.trigger.planId)}`,
+    }),
     maxItemsPerSection: Math.max(1, Math.floor(settings.maxItemsPerSection)),
     ...(input.reportLink && { reportLink: input.reportLink }),
     ...(input.archiveFailed && { archiveFailed: input.archiveFailed }),

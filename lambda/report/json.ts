@@ -107,6 +107,7 @@ export const CheckTriggerSchema = z.discriminatedUnion('kind', [
     /** When the checker received the event. */
     receivedAt: isoTimestamp,
   }),
+  z.object({ kind: z.literal('remediation'), planId: z.string().min(1), appliedAt: isoTimestamp }),
 ]);
 
 export const TenantReportSchema = z

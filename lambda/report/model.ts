@@ -120,7 +120,9 @@ export interface TenantSummary {
  */
 export type CheckTrigger =
   | { readonly kind: 'schedule' }
-  | { readonly kind: 'event'; readonly eventType: string; readonly eventId: string; readonly receivedAt: string };
+  | { readonly kind: 'event'; readonly eventType: string; readonly eventId: string; readonly receivedAt: string }
+  /** The re-check `fix --apply` runs after applying a remediation plan. */
+  | { readonly kind: 'remediation'; readonly planId: string; readonly appliedAt: string };
 
 export interface TenantReport {
   readonly tenantUrl: string;

@@ -17,7 +17,7 @@ import { displayUrl } from '../util/url';
 import { type AlertDeliveryError, type ArchiveError, TenantIdConflictError } from './errors';
 import { runReport } from './reports';
 import { TenantIdRegistry } from './tenant-ids';
-import { type TenantCheckContext, type TenantOutcome, TenantPipeline } from './tenant-pipeline';
+import { type Assessment, type TenantCheckContext, type TenantOutcome, TenantPipeline } from './tenant-pipeline';
 
 export interface TenantTarget {
   /** A short name for people (email subjects, metrics). */
@@ -61,6 +61,8 @@ export interface RunDeps {
   readonly dispatcher?: (tenantUrl: string) => Dispatcher | undefined;
   /** Progress of long crawls, for the CLI's stderr. */
   readonly onProgress?: (tenant: string, phase: string, done: number) => void;
+  /** Sees each checked tenant's snapshot and findings (`fix` builds its plan from them). */
+  readonly onAssessed?: (target: TenantTarget, assessment: Assessment, policy: LoadedPolicy) => void;
 }
 
 export interface RunOutcome {

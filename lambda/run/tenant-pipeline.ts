@@ -163,6 +163,7 @@ export class TenantPipeline {
         ...(verified instanceof StateMismatchError ? { stateMismatch: verified } : {}),
       };
       // Plug-in point: stages that add to the assessment (e.g. a remediation plan) run here.
+      this.#deps.onAssessed?.(this.#target, assessment, this.#context.policy);
       return await this.deliver(assessment, trusted);
     } catch (error) {
       if (error instanceof TenantCheckFailure) return this.failed(error);

@@ -18,12 +18,14 @@
 import type { CliCommand } from '../command';
 import { checkCommand } from './check';
 import { evidenceCommand } from './evidence';
+import { fixCommand } from './fix';
 import { verifyCommand } from './verify';
 import { watchCommand } from './watch';
 import { webhooksCommand } from './webhooks';
 
 export const COMMANDS: readonly CliCommand[] = [
   checkCommand,
+  fixCommand,
   verifyCommand,
   evidenceCommand,
   watchCommand,

@@ -30,9 +30,11 @@ export const FIX_OPTIONS = {
 export const fixCommand = defineCommand({
   name: 'fix',
   summary: 'plan the Manage API keys fix for failing key owners, or apply a reviewed plan',
-  usage: `fix --tenant <url> … | --tenants-file <file> [--plan <file>] [--create-role-scope <scope>] [options]
-  fix --apply <plan file> [--max-changes <n>] [--tenants-file <file>] [--out <dir>] [--state <dir>]`,
-  details: `Without --apply: checks the tenants, writes a plan (expires in 24 h) and prints what it would change;
+  usage: `fix (--tenant <url> … | --tenants-file <file> | --apply <plan file>) [options]`,
+  details: `fix --tenant <url> … [--plan <file>] [--create-role-scope <scope>] [every option of check]
+fix --apply <plan file> [--max-changes <n>] [--tenants-file <file>] [--out <dir>] [--state <dir>]
+
+Without --apply: checks the tenants, writes a plan (expires in 24 h) and prints what it would change;
 nothing is changed. Owners failing api-key-owner-lacks-manage-permission get a role carrying the policy's
 remediation.scope; nothing else is ever removed or touched (see the README's "Fix" section).
 

@@ -23,6 +23,7 @@ import type { Finding } from '../report/model';
 import type { TenantTarget } from '../run/run';
 import { createRunArchive, FsObjectStore } from '../store/store';
 import { mapWithConcurrency } from '../util/concurrency';
+import { safeJson, tenantText } from '../util/tenant-text';
 import { plural } from '../util/text';
 import { displayUrl } from '../util/url';
 import { runCheck } from './check-run';
@@ -188,7 +189,7 @@ async function applyCommand(values: FixValues, planFile: string, io: CliIo): Pro
   }
 
   const result = summarize(plan, applied, failingAfter);
-  io.stdout(values.json ? `${JSON.stringify(result.json, null, 2)}\n` : result.text);
+  io.stdout(values.json ? `${safeJson(result.json, undefined, 2)}\n` : result.text);
   if (applied.some((t) => t.error !== undefined) || recheckCode === 2) return 2;
   return result.clean ? 0 : 1;
 }
@@ -213,10 +214,10 @@ function summarize(plan: RemediationPlan, applied: readonly TenantApply[], faili
   const lines = [`Applied plan ${plan.planId}:`];
   let clean = true;
   const tenants = applied.map((t) => {
-    lines.push('', `tenant ${t.plan.name} (${t.plan.tenantUrl}):`);
+    lines.push('', `tenant ${tenantText(t.plan.name)} (${tenantText(t.plan.tenantUrl)}):`);
     if (t.error) {
       clean = false;
-      lines.push(`  ! not applied: ${t.error}`);
+      lines.push(`  ! not applied: ${tenantText(t.error, 400)}`);
     }
     const failing = failingAfter.get(t.plan.tenantId);
     const resolved: string[] = [];
@@ -225,7 +226,7 @@ function summarize(plan: RemediationPlan, applied: readonly TenantApply[], faili
       const action = t.plan.actions.find((a) => a.id === outcome.id)!;
       lines.push(
         `  ${outcome.outcome.padEnd(16)} ${describeAction(action)}${outcome.httpStatus ? ` [${outcome.httpStatus}]` : ''}` +
-          (outcome.reason ? ` — ${outcome.reason}` : ''),
+          (outcome.reason ? ` — ${tenantText(outcome.reason, 400)}` : ''),
       );
       if (outcome.outcome === 'refused' || outcome.outcome === 'failed') {
         clean = false;

@@ -1,16 +1,16 @@
 /**
  * The plan as a reviewer reads it, `terraform plan` style: per tenant, `+ create role "…" (scopes …)`,
  * `+ role "…" → user …`, `- role "Developer" ← user …`, and the notes on what was not planned. Every tenant string
- * (names, ids) goes through the alert text helper: one line, no control characters, secrets redacted, length-capped.
+ * (names, ids) goes through lambda/util/tenant-text.ts: one inert line, length-capped (docs/tenant-text.md).
  */
-import { field } from '../notify/text';
+import { tenantText } from '../util/tenant-text';
 import { plural } from '../util/text';
 import type { PlanAction, RemediationPlan } from './plan-file';
 
 const NAME_MAX = 80;
 const NOTE_MAX = 300;
 
-const safe = (text: string, max = NAME_MAX) => field(text, max);
+const safe = (text: string, max = NAME_MAX) => tenantText(text, max);
 
 export function describeAction(action: PlanAction): string {
   const role = `role "${safe(action.role.name)}"`;

@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { InputError } from '../errors';
 import { canonicalJson } from '../policy/load';
 import { formatPath } from '../util/path';
+import { safeJson } from '../util/tenant-text';
 
 export const PLAN_SCHEMA_VERSION = 1;
 export const ACTION_KINDS = ['create-role', 'assign-role-to-user', 'remove-developer-role'] as const;
@@ -72,8 +73,9 @@ export function sealPlan(plan: UnsealedPlan): RemediationPlan {
   return { ...plan, sha256: planDigest(plan) };
 }
 
+/** The plan as JSON; tenant text keeps its value but no raw control or bidi character reaches the bytes. */
 export function renderPlanFile(plan: RemediationPlan): string {
-  return `${JSON.stringify(plan, null, 2)}\n`;
+  return `${safeJson(plan, undefined, 2)}\n`;
 }
 
 /** A plan file that cannot be used: unreadable, altered, expired or not a plan. Exit code 2, nothing written. */

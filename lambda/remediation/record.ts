@@ -5,6 +5,7 @@
  */
 import type { QlikCredentials } from '../qlik/credentials';
 import type { ReportFile } from '../store/store';
+import { safeJson } from '../util/tenant-text';
 import type { ActionOutcome } from './apply';
 import { type RemediationPlan, renderPlanFile } from './plan-file';
 
@@ -39,7 +40,7 @@ export function applyEntryId(planId: string, appliedAt: string): string {
 export function remediationFiles(plan: RemediationPlan, record: RemediationRecord): ReportFile[] {
   return [
     { name: 'plan.json', body: renderPlanFile(plan), contentType: 'application/json' },
-    { name: 'remediation.json', body: `${JSON.stringify(record, null, 2)}\n`, contentType: 'application/json' },
+    { name: 'remediation.json', body: `${safeJson(record, undefined, 2)}\n`, contentType: 'application/json' },
   ];
 }
 

@@ -89,9 +89,14 @@ export function tenantText(value: unknown, max: number = TENANT_TEXT_MAX): strin
   if (text.length <= max && !NEEDS_WORK.test(text)) return text;
   const head = text.length > max + 1 ? `${text.slice(0, max + 1)}…` : text;
   const escaped = escapeUnsafe(head);
-  // An escape cut in half would read as something else: cut before it instead.
-  return escaped.length <= max ? escaped : truncate(escaped, max).replace(/\\(u(\{[0-9A-F]*|[0-9A-F]{0,3}))?…$/, '…');
+  if (escaped.length <= max) return escaped;
+  // An escape cut in half would read as something else: cut before it instead (again, if that uncovers another).
+  let cut = truncate(escaped, max);
+  while (PARTIAL_ESCAPE_AT_END.test(cut)) cut = cut.replace(PARTIAL_ESCAPE_AT_END, '…');
+  return cut;
 }
+
+const PARTIAL_ESCAPE_AT_END = /\\(u(\{[0-9A-F]*|[0-9A-F]{0,3}))?…$/;
 
 /**
  * A tenant value inside one of our sentences: one safe line in “curly quotes”. Curly quotes inside the value are

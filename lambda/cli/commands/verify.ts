@@ -3,6 +3,7 @@
  * manifest lists is there with its recorded SHA-256, and the manifests form one unbroken chain per tenant.
  */
 import { InputError } from '../../errors';
+import { escapeUnsafe } from '../../util/tenant-text';
 import { type CliOptions, defineCommand, EXIT_ERROR, EXIT_FAILING, EXIT_OK } from '../command';
 import { ARCHIVE_OPTIONS, JSON_OPTION, openArchive } from '../options';
 
@@ -22,7 +23,7 @@ export const verifyCommand = defineCommand({
   summary: 'verify the tamper-evident report archive (a folder or an S3 bucket)',
   usage: 'verify [--out <dir> | --bucket <name>] [--tenant-id <id> …] [--json]',
   details:
-    'Exit codes: 0 every chain is intact; 1 a file or manifest is missing, altered or out of order; 2 bad input.',
+    'Exit codes: 0 every chain is intact; 1 an object is missing, altered, replaced (a new S3 version) or out of order; 2 bad input.',
   options: VERIFY_OPTIONS,
   async run({ values }, io) {
     if (values.out && values.bucket)
@@ -42,9 +43,11 @@ export const verifyCommand = defineCommand({
       ok &&= result.ok;
       if (!values.json) {
         io.stdout(
-          `${result.ok ? '✔' : '✖'} tenant ${tenantId}: ${result.runs} runs, ${result.problems.length} problems\n`,
+          `${result.ok ? '✔' : '✖'} tenant ${escapeUnsafe(tenantId)}: ${result.runs} runs, ${result.problems.length} problems\n`,
         );
-        for (const p of result.problems) io.stdout(`    ${p.kind}: ${p.key} — ${p.detail}\n`);
+        // Keys and run ids are whatever was put into the bucket: shown inert, exact in --json.
+        for (const p of result.problems)
+          io.stdout(`    ${p.kind}: ${escapeUnsafe(p.key)} — ${escapeUnsafe(p.detail)}\n`);
       }
     }
     if (values.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);

@@ -114,4 +114,30 @@ describe('CLI with AWS', () => {
     // The new version itself is named, with the version that was archived first.
     expect(tampered.stdout).toContain(`rewritten: ${prefix}report.json — 2 versions: the current version`);
   });
+
+  it('verify --bucket lists a key with control characters and prints it inert', async () => {
+    // Anyone who may put objects can choose a key: an OSC-8 link, a screen clear and a forged result line.
+    const bucket = 'qag-cli-verify-hostile';
+    await createLockedBucket(moto.clients.s3, bucket);
+    await createRunArchive(new S3ObjectStore(moto.clients.s3, bucket)).archiveRun({
+      tenantId: 'TenantHostileKey',
+      runId: '2026-11-20T06:00:00.000Z',
+      startedAt: '2026-11-20T06:00:00.000Z',
+      files: [{ name: 'report.json', body: '{}', contentType: 'application/json' }],
+    });
+    const hostile = 'reports/tenant=TenantHostileKey/\u001b]8;;https://evil.example\u0007x\u001b[2J✔ all good';
+    await moto.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: hostile, Body: 'x' }));
+
+    const result = await cli(['verify', '--bucket', bucket]);
+    expect(result.code).toBe(1);
+    const controls = [...result.stdout].filter((c) => c !== '\n' && (c.charCodeAt(0) < 0x20 || c === '\u007f'));
+    expect(controls).toEqual([]);
+    expect(result.stdout.split('\n')).toEqual([
+      '✖ tenant TenantHostileKey: 1 runs, 1 problems',
+      '    unexpected-object: reports/tenant=TenantHostileKey/\\u001B]8;;https://evil.example\\u0007x\\u001B[2J✔ all good — the archive never writes an object here',
+      '',
+    ]);
+    const json = await cli(['verify', '--bucket', bucket, '--json']);
+    expect(JSON.parse(json.stdout)[0].problems[0].key).toBe(hostile);
+  });
 });

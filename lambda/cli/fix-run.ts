@@ -121,43 +121,48 @@ async function applyCommand(values: FixValues, planFile: string, io: CliIo): Pro
   const archive = createRunArchive(new FsObjectStore(outDirOf(values, io)));
   const progress = values.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
 
-  const applied = await mapWithConcurrency(plan.tenants, 4, async (tenantPlan, index): Promise<TenantApply> => {
-    const target = targets[index]!;
-    let client: QlikClient | undefined;
-    try {
-      const credentials = await target.credentials();
-      client = new QlikClient({
-        tenantUrl: target.url,
-        credentials,
-        allowedHosts: target.allowedHosts,
-        allowHttpLoopback: values['allow-http-loopback'],
-      });
-      const appliedAt = now().toISOString();
-      const outcomes = await applyTenantPlan(client, tenantPlan, { maxChanges, scope: plan.scope });
-      if (outcomes.length === 0) return { plan: tenantPlan, outcomes };
-      const record: RemediationRecord = {
-        schemaVersion: 1,
-        kind: 'remediation',
-        planId: plan.planId,
-        tenantId: tenantPlan.tenantId,
-        appliedAt,
-        credentialKind: credentials.kind,
-        actions: outcomes,
-      };
+  const concurrency = positiveInt(values.concurrency, '--concurrency');
+  const applied = await mapWithConcurrency(
+    plan.tenants,
+    concurrency,
+    async (tenantPlan, index): Promise<TenantApply> => {
+      const target = targets[index]!;
+      let client: QlikClient | undefined;
       try {
-        const location = await storeRemediation(archive, plan, record);
-        progress(`${tenantPlan.name}: apply recorded in ${location}`);
+        const credentials = await target.credentials();
+        client = new QlikClient({
+          tenantUrl: target.url,
+          credentials,
+          allowedHosts: target.allowedHosts,
+          allowHttpLoopback: values['allow-http-loopback'],
+        });
+        const appliedAt = now().toISOString();
+        const outcomes = await applyTenantPlan(client, tenantPlan, { maxChanges, scope: plan.scope });
+        if (outcomes.length === 0) return { plan: tenantPlan, outcomes };
+        const record: RemediationRecord = {
+          schemaVersion: 1,
+          kind: 'remediation',
+          planId: plan.planId,
+          tenantId: tenantPlan.tenantId,
+          appliedAt,
+          credentialKind: credentials.kind,
+          actions: outcomes,
+        };
+        try {
+          const location = await storeRemediation(archive, plan, record);
+          progress(`${tenantPlan.name}: apply recorded in ${location}`);
+        } catch (error) {
+          progress(`warning: ${tenantPlan.name}: the apply could not be recorded: ${messageOf(error)}`);
+        }
+        return { plan: tenantPlan, outcomes, recordedAt: appliedAt };
       } catch (error) {
-        progress(`warning: ${tenantPlan.name}: the apply could not be recorded: ${messageOf(error)}`);
+        if (!(error instanceof CheckError)) throw error;
+        return { plan: tenantPlan, outcomes: [], error: error.message };
+      } finally {
+        await client?.close();
       }
-      return { plan: tenantPlan, outcomes, recordedAt: appliedAt };
-    } catch (error) {
-      if (!(error instanceof CheckError)) throw error;
-      return { plan: tenantPlan, outcomes: [], error: error.message };
-    } finally {
-      await client?.close();
-    }
-  });
+    },
+  );
 
   // Re-check every tenant the plan touched; what it resolved is then resolved by this plan in the drift alert.
   const touched = applied.filter((t) =>

@@ -15,7 +15,7 @@ import { SnsPublisher } from './notify/sns';
 import type { LoadedPolicy } from './policy/load';
 import type { TenantReport } from './report/model';
 import type { AlertDeliveryError } from './run/errors';
-import { type RunDeps, type RunLog, type RunOutcome, run } from './run/run';
+import { type RunDeps, type RunInput, type RunLog, type RunOutcome, run } from './run/run';
 import { S3ObjectStore } from './store/s3-object-store';
 import { createRunArchive, createStateStore } from './store/store';
 
@@ -77,102 +77,128 @@ interface Runtime {
   readonly deps: RunDeps;
 }
 
+/** What every invocation of one handler shares: built once per cold start. */
+interface Door {
+  readonly overrides: HandlerOverrides;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly clients: AwsClients;
+  readonly now: () => Date;
+}
+
 export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
   const env = overrides.env ?? process.env;
-  const logger = overrides.logger ?? new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
-  const metrics =
-    overrides.metrics ??
-    new Metrics({
-      namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
-      serviceName: env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
-    });
-  const clients = overrides.clients ?? createAwsClients();
-  const now = overrides.now ?? (() => new Date());
+  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
+  const door: Door = {
+    overrides,
+    env,
+    logger: overrides.logger ?? new Logger({ serviceName }),
+    metrics:
+      overrides.metrics ??
+      new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName }),
+    clients: overrides.clients ?? createAwsClients(),
+    now: overrides.now ?? (() => new Date()),
+  };
   let runtime: Runtime | undefined;
 
-  function init(): Runtime {
-    if (runtime) return runtime;
-    let config: RuntimeConfig;
-    let policy: LoadedPolicy;
-    try {
-      ({ config, policy } = loadRuntime({
-        env,
-        configFile: overrides.configFile ?? DEFAULT_CONFIG_FILE,
-        ...(overrides.config !== undefined ? { document: overrides.config } : {}),
-        allowHttpLoopback: overrides.allowHttpLoopback === true,
-      }));
-    } catch (error) {
-      logger.error('configuration is invalid; no tenant was checked', { error: messageOf(error) });
-      throw error;
-    }
-    const store = new S3ObjectStore(clients.s3, config.reportBucket);
-    const deps: RunDeps = {
-      now,
-      archive: createRunArchive(store, { now }),
-      state: createStateStore(store),
-      publisher: new SnsPublisher({
-        client: clients.sns,
-        emailTopicArn: config.emailTopicArn,
-        ...(config.chatTopicArn ? { chatTopicArn: config.chatTopicArn } : {}),
-        ...(config.chatMinSeverity ? { chatMinSeverity: config.chatMinSeverity } : {}),
-      }),
-      log: runLog(logger),
-      ...(overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {}),
-    };
-    runtime = { config, policy, deps };
-    return runtime;
-  }
-
   return async (event, context) => {
-    logger.addContext(context);
+    door.logger.addContext(context);
     try {
-      const { config, policy, deps } = init();
-      const runId = runIdOf(event, now());
-      logger.appendKeys({ runId });
-      if (runId.startsWith('manual-') && typeof event?.runId === 'string') {
-        logger.warn('a manual invocation gets a run id of its own; the runId it sent is ignored', {
-          ignoredRunId: event.runId.slice(0, 100),
-        });
-      }
-      const remaining = context.getRemainingTimeInMillis() - (overrides.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS);
-      const tenantDeadlineMs = Math.max(
-        MIN_TENANT_DEADLINE_MS,
-        Math.min(config.tenantDeadlineSeconds * 1000, remaining),
-      );
-
-      const outcome = await run(deps, {
-        runId,
-        tenants: config.tenants.map((tenant) => ({
-          name: tenant.name,
-          url: tenant.url,
-          allowedHosts: tenant.allowedHosts,
-          credentials: () => readTenantCredentials(clients.secrets, tenant.secretId),
-        })),
-        policy,
-        tenantConcurrency: config.tenantConcurrency,
-        tenantDeadlineMs,
-        allowHttpLoopback: overrides.allowHttpLoopback ?? false,
-        ...(config.reportLinkBase ? { reportLink: reportLinkTo(config.reportLinkBase, config.reportBucket) } : {}),
-      }).catch((error: unknown) => {
+      runtime ??= initRuntime(door);
+      const runId = nameRun(door, event);
+      const outcome = await run(runtime.deps, runInput(door, runtime, runId, context)).catch((error: unknown) => {
         // run() isolates tenant failures; reaching here is a bug or an outage worth its own log line.
-        logger.error('run failed', { error: messageOf(error) });
+        door.logger.error('run failed', { error: messageOf(error) });
         throw error;
       });
-
-      publishMetrics(metrics, outcome);
-      const summary = summarize(runId, outcome);
-      if (outcome.deliveryFailures.length > 0) {
-        // The reports are stored; failing the invocation is what reaches the on-failure destination and the alarm.
-        const error = new UndeliveredAlertsError(runId, outcome.deliveryFailures);
-        logger.error('run finished but alerts were not delivered', { error: error.message });
-        throw error;
-      }
-      logger.info('run summary', { ...summary });
-      return summary;
+      return finish(door, runId, outcome);
     } finally {
-      logger.resetKeys();
+      door.logger.resetKeys();
     }
   };
+}
+
+/** Config, policy and the run's dependencies; an invalid config fails every invocation with a clear log line. */
+function initRuntime({ overrides, env, logger, clients, now }: Door): Runtime {
+  let loaded: ReturnType<typeof loadRuntime>;
+  try {
+    loaded = loadRuntime({
+      env,
+      configFile: overrides.configFile ?? DEFAULT_CONFIG_FILE,
+      ...(overrides.config !== undefined ? { document: overrides.config } : {}),
+      allowHttpLoopback: overrides.allowHttpLoopback === true,
+    });
+  } catch (error) {
+    logger.error('configuration is invalid; no tenant was checked', { error: messageOf(error) });
+    throw error;
+  }
+  const { config, policy } = loaded;
+  const store = new S3ObjectStore(clients.s3, config.reportBucket);
+  const deps: RunDeps = {
+    now,
+    archive: createRunArchive(store, { now }),
+    state: createStateStore(store),
+    publisher: new SnsPublisher({
+      client: clients.sns,
+      emailTopicArn: config.emailTopicArn,
+      ...(config.chatTopicArn ? { chatTopicArn: config.chatTopicArn } : {}),
+      ...(config.chatMinSeverity ? { chatMinSeverity: config.chatMinSeverity } : {}),
+    }),
+    log: runLog(logger),
+    ...(overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {}),
+  };
+  return { config, policy, deps };
+}
+
+/** The run id (see {@link runIdOf}), added to every log line of the invocation. */
+function nameRun({ logger, now }: Door, event: CheckEvent | null | undefined): string {
+  const runId = runIdOf(event, now());
+  logger.appendKeys({ runId });
+  if (runId.startsWith('manual-') && typeof event?.runId === 'string') {
+    logger.warn('a manual invocation gets a run id of its own; the runId it sent is ignored', {
+      ignoredRunId: event.runId.slice(0, 100),
+    });
+  }
+  return runId;
+}
+
+/** Every configured tenant, each bounded by its deadline and the time this invocation has left. */
+function runInput(
+  { overrides, clients }: Door,
+  { config, policy }: Runtime,
+  runId: string,
+  context: Context,
+): RunInput {
+  const remaining = context.getRemainingTimeInMillis() - (overrides.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS);
+  return {
+    runId,
+    tenants: config.tenants.map((tenant) => ({
+      name: tenant.name,
+      url: tenant.url,
+      allowedHosts: tenant.allowedHosts,
+      credentials: () => readTenantCredentials(clients.secrets, tenant.secretId),
+    })),
+    policy,
+    tenantConcurrency: config.tenantConcurrency,
+    tenantDeadlineMs: Math.max(MIN_TENANT_DEADLINE_MS, Math.min(config.tenantDeadlineSeconds * 1000, remaining)),
+    allowHttpLoopback: overrides.allowHttpLoopback ?? false,
+    ...(config.reportLinkBase ? { reportLink: reportLinkTo(config.reportLinkBase, config.reportBucket) } : {}),
+  };
+}
+
+/** Metrics, then the summary; undelivered alerts fail the invocation (after the metrics are out). */
+function finish({ logger, metrics }: Door, runId: string, outcome: RunOutcome): CheckSummary {
+  publishMetrics(metrics, outcome);
+  const summary = summarize(runId, outcome);
+  if (outcome.deliveryFailures.length > 0) {
+    // The reports are stored; failing the invocation is what reaches the on-failure destination and the alarm.
+    const error = new UndeliveredAlertsError(runId, outcome.deliveryFailures);
+    logger.error('run finished but alerts were not delivered', { error: error.message });
+    throw error;
+  }
+  logger.info('run summary', { ...summary });
+  return summary;
 }
 
 /** The run finished and its reports are stored, but some tenants' alerts were not delivered. */

@@ -152,19 +152,7 @@ export function applyDrift(input: DriftInput): DriftResult {
     };
   }
 
-  const resolved: ResolvedFinding[] = [];
-  const retentionStart = now.getTime() - RESOLVED_RETENTION_DAYS * DAY_MS;
-  for (const [id, before] of Object.entries(previous.findings)) {
-    if (seen.has(id)) continue;
-    if (before.lastStatus === 'resolved') {
-      if (before.resolvedAt !== undefined && Date.parse(before.resolvedAt) >= retentionStart) nextFindings[id] = before;
-      continue;
-    }
-    // A suppressed finding that disappears closes quietly: it was never reported as failing.
-    if (before.lastStatus === 'fail') resolved.push(resolvedFinding(tenantId, id, before, titleOf, at));
-    const { suppressedBy: _dropped, ...rest } = before;
-    nextFindings[id] = { ...rest, lastStatus: 'resolved', resolvedAt: at };
-  }
+  const resolved = resolveAbsent(tenantId, previous, seen, nextFindings, titleOf, now);
 
   findings.sort(byImportance);
   resolved.sort(byImportance);
@@ -175,18 +163,7 @@ export function applyDrift(input: DriftInput): DriftResult {
     reopened: reopenedCount,
     exceptionExpired: exceptionExpiredCount,
   };
-  const history = [
-    ...previous.history.filter((run) => run.runId !== runId),
-    {
-      runId,
-      at,
-      failing: findings.filter((f) => f.status === 'fail').length,
-      new: changes.new,
-      resolved: changes.resolved,
-      suppressed: findings.filter((f) => f.status === 'suppressed').length,
-      errors: input.errors ?? 0,
-    },
-  ].slice(-HISTORY_LIMIT);
+  const history = nextHistory(previous, runId, at, findings, changes, input.errors ?? 0);
 
   const next: TenantState = {
     ...previous,
@@ -208,6 +185,58 @@ export function applyDrift(input: DriftInput): DriftResult {
     changes,
     next,
   };
+}
+
+/**
+ * Previously failing findings absent now, as resolved findings; records them (and forgets those resolved for longer
+ * than {@link RESOLVED_RETENTION_DAYS}) in `nextFindings`.
+ */
+function resolveAbsent(
+  tenantId: string,
+  previous: TenantState,
+  seen: ReadonlySet<string>,
+  nextFindings: Record<string, FindingState>,
+  titleOf: (ruleId: string) => string,
+  now: Date,
+): ResolvedFinding[] {
+  const at = now.toISOString();
+  const resolved: ResolvedFinding[] = [];
+  const retentionStart = now.getTime() - RESOLVED_RETENTION_DAYS * DAY_MS;
+  for (const [id, before] of Object.entries(previous.findings)) {
+    if (seen.has(id)) continue;
+    if (before.lastStatus === 'resolved') {
+      if (before.resolvedAt !== undefined && Date.parse(before.resolvedAt) >= retentionStart) nextFindings[id] = before;
+      continue;
+    }
+    // A suppressed finding that disappears closes quietly: it was never reported as failing.
+    if (before.lastStatus === 'fail') resolved.push(resolvedFinding(tenantId, id, before, titleOf, at));
+    const { suppressedBy: _dropped, ...rest } = before;
+    nextFindings[id] = { ...rest, lastStatus: 'resolved', resolvedAt: at };
+  }
+  return resolved;
+}
+
+/** The run history with this run added (a retried run replaces its earlier entry), at most {@link HISTORY_LIMIT}. */
+function nextHistory(
+  previous: TenantState,
+  runId: string,
+  at: string,
+  findings: readonly Finding[],
+  changes: DriftChanges,
+  errors: number,
+): TenantState['history'] {
+  return [
+    ...previous.history.filter((run) => run.runId !== runId),
+    {
+      runId,
+      at,
+      failing: findings.filter((f) => f.status === 'fail').length,
+      new: changes.new,
+      resolved: changes.resolved,
+      suppressed: findings.filter((f) => f.status === 'suppressed').length,
+      errors,
+    },
+  ].slice(-HISTORY_LIMIT);
 }
 
 /** Principals known to have held the deprecated Developer role in earlier runs, for the former-developer rule. */

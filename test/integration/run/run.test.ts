@@ -166,13 +166,16 @@ describe('run', () => {
     const tenant = RunReportSchema.parse(JSON.parse(renderJson(triggered.report))).tenants[0]!;
     expect(tenant.trigger).toEqual(trigger);
     const email = triggered.messages.find((m) => m.channel === 'email')!;
-    expect(email.body).toContain(
-      'Trigger: event com.qlik.v1.user.updated URGENT: forged line (id evt-42), received 2026-11-26T11:30:00.000Z',
-    );
+    const triggerLine = email.body
+      .split('\n')
+      .find((line) => line.startsWith('Trigger: event com.qlik.v1.user.updated'));
+    expect(triggerLine).toMatch(/URGENT: forged line \(id evt-42\), received 2026-11-26T11:30:00\.000Z$/);
+    expect(email.body.split('\n').some((line) => line.startsWith('URGENT'))).toBe(false);
     const chat = JSON.parse(triggered.messages.find((m) => m.channel === 'chat')!.body) as {
       metadata: { additionalContext: Record<string, string> };
     };
-    expect(chat.metadata.additionalContext.trigger).toMatch(/^event com\.qlik\.v1\.user\.updated URGENT/);
+    expect(chat.metadata.additionalContext.trigger).toMatch(/^event com\.qlik\.v1\.user\.updated\S* ?URGENT/);
+    expect(chat.metadata.additionalContext.trigger).not.toContain('\n');
   });
 
   it.each([

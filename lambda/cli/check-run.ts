@@ -14,6 +14,7 @@ import { type RunDeps, type RunLog, run, type TenantTarget } from '../run/run';
 import { FsObjectStore } from '../store/fs-object-store';
 import { keySegment } from '../store/layout';
 import { createRunArchive, createStateStore } from '../store/store';
+import { escapeUnsafe as terminalLine } from '../util/tenant-text';
 import { type CliIo, EXIT_ERROR, type OptionValues } from './command';
 import type { CHECK_OPTIONS } from './commands/check';
 import { exists, failOnOf, makeFolder, outDirOf, positiveInt, stateDirOf, tenantTargets } from './options';
@@ -86,7 +87,8 @@ export interface CheckHooks {
 
 export async function runCheck(values: CheckValues, io: CliIo, hooks: CheckHooks = {}): Promise<number> {
   const settings = await readCheckSettings(values, io);
-  const progress = values.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
+  // Progress, log and notification lines carry tenant names and error text: one inert line each on the terminal.
+  const progress = values.quiet ? () => {} : (line: string) => io.stderr(`${terminalLine(line)}\n`);
   const publisher = new PreviewPublisher(progress);
   const outcome = await run(
     {

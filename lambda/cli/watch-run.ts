@@ -15,6 +15,7 @@ import { renderRunFiles } from '../report/run-files';
 import { type RunLog, run, type TenantTarget } from '../run/run';
 import { keySegment } from '../store/layout';
 import { createRunArchive, createStateStore, FsObjectStore } from '../store/store';
+import { escapeUnsafe as terminalLine } from '../util/tenant-text';
 import { PreviewPublisher } from './preview-publisher';
 
 export interface WatchSettings {
@@ -46,7 +47,7 @@ export async function runWatch(
   onStarted?: (watch: Watch) => void,
 ): Promise<number> {
   const now = settings.now ?? (() => new Date());
-  const progress = settings.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
+  const progress = settings.quiet ? () => {} : (line: string) => io.stderr(`${terminalLine(line)}\n`);
   const secrets = new LocalWebhookSecrets(settings.stateDir);
   const byName = new Map(settings.targets.map((t) => [t.name, t]));
   const archive = createRunArchive(new FsObjectStore(settings.outDir));

@@ -10,6 +10,7 @@ import { html, type SafeHtml, trustedHtml } from '../report/escape';
 import { REPORT_CSP } from '../report/html';
 import { REPORT_CSS } from '../report/html-style';
 import { SEVERITIES, type Severity } from '../report/model';
+import { truncate } from '../util/tenant-text';
 import { isRecord, plural } from '../util/text';
 import {
   type ControlEvidence,
@@ -60,10 +61,6 @@ const SLOT_LABEL: Record<CoverageSlot['state'], string> = {
 function utc(iso: string | null | undefined): string {
   if (!iso) return '';
   return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /** A remediation's target or role: `Ravi Patel (64b1…)` when it has a name, else its JSON. */

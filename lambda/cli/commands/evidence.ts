@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError } from '../../errors';
 import type { EvidenceDocument, TenantEvidence } from '../../evidence/model';
+import { safeJson, tenantText } from '../../util/tenant-text';
 import { plural } from '../../util/text';
 import { type CliOptions, defineCommand } from '../command';
 import { ARCHIVE_OPTIONS, JSON_OPTION, openArchive } from '../options';
@@ -85,7 +86,8 @@ export const evidenceCommand = defineCommand({
         throw new InputError('--output', '', `a file that can be written (${path}: ${reason})`, { cause: error });
       }
     }
-    if (values.json) io.stdout(`${JSON.stringify(document, null, 2)}\n`);
+    // The exact values, with no raw control, line-separator or bidi character in the bytes (docs/tenant-text.md).
+    if (values.json) io.stdout(`${safeJson(document, undefined, 2)}\n`);
     else {
       const htmlPath = values.output ? resolve(io.cwd, values.output) : undefined;
       io.stdout(formatEvidenceSummary(document, isComplete, htmlPath));
@@ -103,17 +105,17 @@ export function formatEvidenceSummary(
   isComplete: (tenant: TenantEvidence) => boolean,
   htmlPath?: string,
 ): string {
-  const lines = [`evidence ${document.period.from} – ${document.period.to} from ${document.archive}`];
+  const lines = [`evidence ${document.period.from} – ${document.period.to} from ${tenantText(document.archive, 400)}`];
   for (const tenant of document.tenants) {
     const open = tenant.findings.filter((f) => f.status !== 'resolved').length;
     const resolved = tenant.findings.length - open;
     lines.push(
-      `${isComplete(tenant) ? '✔' : '✖'} ${tenant.tenantId}: ${tenant.runs} of ${tenant.expectedRuns} expected runs` +
+      `${isComplete(tenant) ? '✔' : '✖'} ${tenantText(tenant.tenantId)}: ${tenant.runs} of ${tenant.expectedRuns} expected runs` +
         `, ${plural(tenant.gaps.length, 'gap')}, ${plural(tenant.runsFailed, 'run')} could not check the tenant` +
         `, chain ${tenant.chain.ok ? 'verifies' : `has ${plural(tenant.chain.problems.length, 'problem')}`}` +
         `, ${open} findings open, ${resolved} resolved`,
     );
   }
-  if (htmlPath) lines.push(`report: ${htmlPath}`);
+  if (htmlPath) lines.push(`report: ${tenantText(htmlPath, 400)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -214,7 +214,7 @@ describe('renderHtml', () => {
     // Long groups start collapsed, short ones open.
     expect(html).toMatch(/<details class="sev-group sev-medium">\s*<summary>/);
     expect(html).toMatch(/<details class="sev-group sev-critical" open>/);
-  });
+  }, 60_000);
 
   it('lets the caller choose how many findings get full detail', () => {
     const html = renderHtml(largeReport(30), { fullDetailLimit: 5 });

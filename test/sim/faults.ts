@@ -43,13 +43,28 @@ export type Fault = FaultScope &
     | { readonly kind: 'missing-field'; readonly field: string }
     /** The socket is destroyed without a response. */
     | { readonly kind: 'connection-reset' }
+    /** The JSON body gains a `padding` string field of `bytes` characters (a hostile or broken tenant). */
+    | { readonly kind: 'huge-body'; readonly bytes: number }
+    /**
+     * An error status with a non-JSON body of `bytes` unclosed tags (`<<<…`): the worst case for markup-stripping
+     * patterns that backtrack.
+     */
+    | { readonly kind: 'huge-error'; readonly bytes: number; readonly status?: 500 | 502 }
   );
 
 export type FaultKind = Fault['kind'];
 export type TerminalFault = Extract<
   Fault,
   {
-    kind: 'rate-limit' | 'server-error' | 'html' | 'unauthorized' | 'forbidden' | 'malformed-json' | 'connection-reset';
+    kind:
+      | 'rate-limit'
+      | 'server-error'
+      | 'html'
+      | 'unauthorized'
+      | 'forbidden'
+      | 'malformed-json'
+      | 'connection-reset'
+      | 'huge-error';
   }
 >;
 export type FaultPlan = readonly Fault[];
@@ -63,6 +78,7 @@ const TERMINAL: ReadonlySet<FaultKind> = new Set([
   'forbidden',
   'malformed-json',
   'connection-reset',
+  'huge-error',
 ]);
 
 export interface FaultRequest {

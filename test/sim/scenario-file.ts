@@ -77,6 +77,8 @@ const UserDoc = z
     locale: z.string().optional(),
     zoneinfo: z.string().optional(),
     picture: z.string().optional(),
+    /** Characters appended to the name when the scenario loads: multi-megabyte names without a multi-megabyte file. */
+    namePadding: z.number().int().min(1).max(64_000_000).optional(),
   })
   .strict();
 
@@ -260,7 +262,7 @@ export function scenarioFromDocument(document: unknown, source: string): Scenari
   const users: SimUser[] = doc.users.map((u, i) => {
     const user: SimUser = {
       id: u.id,
-      name: u.name,
+      name: u.namePadding === undefined ? u.name : `${u.name}${'x'.repeat(u.namePadding)}`,
       subject: u.subject ?? `auth0|${u.id}`,
       assignedRoles: u.roles.map((r, j) => roleRef(r, `users[${i}].roles[${j}]`)),
       assignedGroups: u.groups.map((g, j) => groupRef(g, `users[${i}].groups[${j}]`)),

@@ -471,6 +471,8 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
         return unauthorizedReply(settings, 'Authorization Required');
       case 'forbidden':
         return forbidden(service, settings, 'Forbidden (injected fault)');
+      case 'huge-error':
+        return { status: fault.status ?? 502, text: '<'.repeat(fault.bytes), contentType: 'text/html; charset=utf-8' };
       case 'malformed-json':
         return {
           status: 200,
@@ -559,6 +561,8 @@ function applyMutators(reply: Reply, mutators: FaultPlan, url: URL, origin: stri
     } else if (fault.kind === 'foreign-next-link' && json.links?.next) {
       const next = new URL(json.links.next.href);
       json.links.next = { href: `https://${fault.host ?? 'collector.attacker.example'}${next.pathname}${next.search}` };
+    } else if (fault.kind === 'huge-body') {
+      (json as Record<string, unknown>)['padding'] = ' '.repeat(fault.bytes);
     } else if (fault.kind === 'missing-field') {
       const targets = Array.isArray(json.data)
         ? (json.data as Record<string, unknown>[])

@@ -1,0 +1,160 @@
+/**
+ * Hostile tenants end to end through the real CLI: the `hostile` scenario (forged "Fix" steps in names, terminal
+ * escape sequences, bidi overrides, CSV formulas, a three-million-character name), a tenant whose roles page is
+ * multi-megabyte, one whose error bodies are two megabytes of unclosed tags, two configured tenants answering with
+ * one tenant id, and an ordinary tenant that must still be checked in full. One run, then every output is searched.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunReport, TenantReport } from '../../../lambda/report/model';
+import { loadScenario, type SimulatedTenant } from '../../sim/server';
+import {
+  checkArgs,
+  cleanUp,
+  cli,
+  eventTypes,
+  expectedKeys,
+  filesUnder,
+  issueToken,
+  PROJECT_ROOT,
+  parseReport,
+  reportedKeys,
+  spawnCommand,
+  startSim,
+  type Workspace,
+  workspace,
+  writeText,
+} from './support';
+
+const MiB = 1024 * 1024;
+/** lib/constructs/checker-function.ts: the function's default memory. */
+const FUNCTION_DEFAULT_MEMORY_MIB = 512;
+
+interface Setup {
+  readonly ws: Workspace;
+  readonly sims: Record<'hostile' | 'bloated' | 'errorBody' | 'ordinary', SimulatedTenant>;
+  readonly tenantsFile: string;
+  readonly env: Record<string, string>;
+}
+
+async function tenantsFileFor(
+  ws: Workspace,
+  sims: Record<string, SimulatedTenant>,
+): Promise<{ tenantsFile: string; env: Record<string, string> }> {
+  const lines = ['tenants:'];
+  const env: Record<string, string> = {};
+  for (const [name, sim] of Object.entries(sims)) {
+    const prefix = name.toUpperCase();
+    lines.push(
+      `  - name: ${name.toLowerCase()}`,
+      `    url: ${sim.url}`,
+      `    clientIdEnv: ${prefix}_ID`,
+      `    clientSecretEnv: ${prefix}_SECRET`,
+    );
+    env[`${prefix}_ID`] = sim.credentials.clientId;
+    env[`${prefix}_SECRET`] = sim.credentials.clientSecret;
+  }
+  return { tenantsFile: await writeText(ws, 'tenants.yaml', `${lines.join('\n')}\n`), env };
+}
+
+async function setUp(): Promise<Setup> {
+  const sims = {
+    hostile: await startSim('hostile'),
+    // Over the 4 MiB per-response cap: the tenant fails its own check with a bad response.
+    bloated: await startSim('legacy', { faults: [{ kind: 'huge-body', bytes: 8 * MiB, path: '/api/v1/roles' }] }),
+    errorBody: await startSim('everyone-grants', {
+      faults: [{ kind: 'huge-error', bytes: 2 * MiB, path: '/api/v1/api-keys' }],
+    }),
+    ordinary: await startSim('migration'),
+  };
+  for (const sim of Object.values(sims)) await issueToken(sim);
+  const ws = await workspace();
+  return { ws, sims, ...(await tenantsFileFor(ws, sims)) };
+}
+
+function tenantOf(report: RunReport, name: keyof Setup['sims']): TenantReport {
+  const tenant = report.tenants.find((t) => t.tenantUrl === setup.sims[name].url);
+  if (!tenant) throw new Error(`no tenant ${name} in the report`);
+  return tenant;
+}
+
+let setup: Setup;
+let run: { code: number; stdout: string; stderr: string };
+let report: RunReport;
+let outputs: { name: string; text: string }[];
+
+beforeAll(async () => {
+  setup = await setUp();
+  run = await cli(checkArgs(setup.ws, [], '--tenants-file', setup.tenantsFile), {
+    env: setup.env,
+    cwd: setup.ws.dir,
+  });
+  if (!run.stdout.trim()) throw new Error(`no report on stdout (exit ${run.code}): ${run.stderr.slice(0, 3000)}`);
+  report = parseReport(run.stdout);
+  const runFolder = join(setup.ws.out, 'runs');
+  outputs = [
+    { name: 'stdout', text: run.stdout },
+    { name: 'stderr', text: run.stderr },
+    ...(await Promise.all(
+      (await filesUnder(runFolder)).map(async (file) => ({ name: file, text: await readFile(file, 'utf8') })),
+    )),
+  ];
+}, 120_000);
+
+afterAll(cleanUp);
+
+describe('a run with hostile tenants', () => {
+  it('checks the hostile tenant in full and every ordinary one, and exits 2 for the tenants that failed', () => {
+    expect(run.code).toBe(2);
+    const hostile = tenantOf(report, 'hostile');
+    expect(hostile.status).toBe('ok');
+    expect(reportedKeys(hostile)).toEqual(expectedKeys(loadScenario('hostile').expect!.findings));
+    const ordinary = tenantOf(report, 'ordinary');
+    expect(ordinary.status).toBe('ok');
+    expect(reportedKeys(ordinary)).toEqual(expectedKeys(loadScenario('migration').expect!.findings));
+  });
+
+  it('fails the multi-megabyte tenants on their own, with a bad response naming the endpoint and a health alert', () => {
+    const bloated = tenantOf(report, 'bloated');
+    expect(bloated.status).toBe('error');
+    expect(bloated.errors.map((e) => e.code)).toEqual(['bad-response']);
+    expect(bloated.errors[0]?.message).toContain('GET /api/v1/roles: response body larger than 4 MiB');
+    expect(eventTypes(bloated)).toEqual(['health']);
+
+    const errorBody = tenantOf(report, 'errorBody');
+    expect(errorBody.status).toBe('error');
+    expect(errorBody.errors.map((e) => e.code)).toEqual(['bad-response']);
+    expect(errorBody.errors[0]?.message).toMatch(/^GET \/api\/v1\/api-keys\S*: 502/);
+    expect(errorBody.errors[0]?.message.length).toBeLessThan(1000);
+    expect(eventTypes(errorBody)).toEqual(['health']);
+  });
+
+  it('cuts the three-million-character name at parse time, with a note, in every output', () => {
+    const padded = tenantOf(report, 'hostile').findings.find((f) => f.subject.id === '6790000000000000000000a5');
+    expect(padded?.subject.name).toMatch(/^Padded x+… \[truncated by qlik-access-guard: 3000007 characters\]$/);
+    for (const { name, text } of outputs) {
+      expect(text.includes('x'.repeat(1000)), name).toBe(false);
+      expect(text.length, name).toBeLessThan(2 * MiB);
+    }
+  });
+
+  it('stays within the function memory when the CLI runs as its own process', async () => {
+    const ws = await workspace();
+    const args = checkArgs(ws, [], '--tenants-file', setup.tenantsFile);
+    const { code, stderr } = await spawnCommand(
+      process.execPath,
+      [
+        '--import',
+        join(PROJECT_ROOT, 'test/integration/cli/max-rss.mjs'),
+        join(PROJECT_ROOT, 'bin/qlik-access-guard.mjs'),
+        ...args,
+      ],
+      { cwd: ws.dir, env: { PATH: process.env.PATH ?? '', HOME: ws.dir, ...setup.env }, timeoutMs: 110_000 },
+    );
+    expect(code).toBe(2);
+    const maxRssKiB = Number(/max-rss-kib (\d+)\s*$/.exec(stderr)?.[1]);
+    expect(maxRssKiB).toBeGreaterThan(0);
+    expect(maxRssKiB / 1024).toBeLessThan(FUNCTION_DEFAULT_MEMORY_MIB);
+  }, 120_000);
+});

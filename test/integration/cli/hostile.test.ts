@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport, TenantReport } from '../../../lambda/report/model';
 import { loadScenario, type SimulatedTenant } from '../../sim/server';
+import { BIDI_CONTROL, CSV_FORMULA, csvRows, forgedLines, stringsOf, TERMINAL_CONTROL } from '../hostile-outputs';
 import {
   checkArgs,
   cleanUp,
@@ -157,4 +158,24 @@ describe('a run with hostile tenants', () => {
     expect(maxRssKiB).toBeGreaterThan(0);
     expect(maxRssKiB / 1024).toBeLessThan(FUNCTION_DEFAULT_MEMORY_MIB);
   }, 120_000);
+});
+
+describe('no tenant text becomes structure', () => {
+  it('sends no terminal control sequence and no bidi control anywhere', () => {
+    for (const { name, text } of outputs) {
+      expect(TERMINAL_CONTROL.test(text), name).toBe(false);
+      expect(BIDI_CONTROL.test(text), name).toBe(false);
+    }
+  });
+
+  it('writes CSV cells that no spreadsheet reads as a formula, and one row per finding', () => {
+    for (const { name, text } of outputs.filter((o) => o.name.endsWith('.csv'))) {
+      const rows = csvRows(text);
+      const width = rows[0]?.length;
+      for (const row of rows) expect(row.length, name).toBe(width);
+      for (const cell of rows.flat()) {
+        expect(CSV_FORMULA.test(cell), `${name}: ${cell}`).toBe(false);
+      }
+    }
+  });
 });

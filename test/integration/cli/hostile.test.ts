@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport, TenantReport } from '../../../lambda/report/model';
 import { loadScenario, type SimulatedTenant } from '../../sim/server';
-import { BIDI_CONTROL, CSV_FORMULA, csvRows, forgedLines, stringsOf, TERMINAL_CONTROL } from '../hostile-outputs';
+import { BIDI_CONTROL, CSV_FORMULA, csvRows, TERMINAL_CONTROL } from '../hostile-outputs';
 import {
   checkArgs,
   cleanUp,

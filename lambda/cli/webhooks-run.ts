@@ -64,14 +64,14 @@ export async function runWebhooks(settings: WebhooksSettings, io: CliIo): Promis
           const w = status.webhook;
           const last = status.lastDelivery;
           io.stdout(
-            [
+            `${[
               `${target.name}: ${WEBHOOK_NAME} → ${field(w.url, 300)}`,
               `  enabled: ${w.enabled === false ? `no${w.disabledReason ? ` (${field(w.disabledReason, 200)})` : ''}` : 'yes'}`,
               `  event types: ${(w.eventTypes ?? []).map((t) => field(t, 100)).join(', ') || 'none'}`,
               `  last delivery: ${last ? `${last.status} at ${field(last.triggeredAt, 40)} (${field(last.eventType, 100)})` : 'none yet'}` +
                 `; ${status.recentFailures} of the last ${status.recentDeliveries} failed`,
               ...(webhookProblem(status) ? [`  attention: ${field(webhookProblem(status)!, 300)}`] : []),
-            ].join('\n') + '\n',
+            ].join('\n')}\n`,
           );
         }
       } else {

@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { InputError, messageOf } from '../errors';
 import { defaultPolicy, type LoadedPolicy, policyFromDocument } from '../policy/load';
 import { isRecord } from '../util/text';
+import { inputErrorsOf } from '../util/zod-input';
 import {
   CONFIG_ENVIRONMENT_VARIABLE as CONFIG_VARIABLE,
   RUNTIME_CONFIG_FILE,
@@ -153,21 +154,24 @@ function parseConfig(
   sourceOf: (key: string | undefined) => string,
   note: string,
 ): RuntimeConfig {
-  const parsed = (allowHttpLoopback ? LoopbackRuntimeConfigSchema : RuntimeConfigSchema).safeParse(document);
+  const schema = allowHttpLoopback ? LoopbackRuntimeConfigSchema : RuntimeConfigSchema;
+  const parsed = schema.safeParse(document, { reportInput: true });
   if (parsed.success) return parsed.data;
-  const [first, ...rest] = parsed.error.issues;
-  const pathOf = (issue: { path: readonly PropertyKey[] }) => issue.path.map(String).join('.');
+  // The config is merged from the code asset's file and the variable: each problem names the source of its key.
   const sourceOfIssue = (issue: { path: readonly PropertyKey[] }) => sourceOf(issue.path[0]?.toString());
-  const firstSource = first ? sourceOfIssue(first) : CONFIG_VARIABLE;
+  const problems = inputErrorsOf('', parsed.error, schema, { path: { quoteOddKeys: false } });
+  const [first, ...rest] = problems;
+  const firstSource = parsed.error.issues[0] ? sourceOfIssue(parsed.error.issues[0]) : CONFIG_VARIABLE;
   const given = isRecord(document) ? document : {};
   const missesKey = parsed.error.issues.some((issue) => issue.path.length === 1 && !(String(issue.path[0]) in given));
-  const also = rest.map((issue) => {
-    const source = sourceOfIssue(issue);
-    return `${source === firstSource ? '' : `${source} at `}${pathOf(issue) || '(top level)'}: ${issue.message}`;
+  const also = rest.map((problem, index) => {
+    const source = sourceOfIssue(parsed.error.issues[index + 1]!);
+    return `${source === firstSource ? '' : `${source} at `}${problem.path || '(top level)'}: ${problem.expected}`;
   });
   throw new InputError(
     firstSource,
-    first ? pathOf(first) : '',
-    `${first?.message ?? 'a valid runtime config'}${also.length ? `; also ${also.join('; ')}` : ''}${missesKey ? note : ''}`,
+    first?.path ?? '',
+    `${first?.expected ?? 'a valid runtime config'}${also.length ? `; also ${also.join('; ')}` : ''}${missesKey ? note : ''}`,
+    { cause: parsed.error },
   );
 }

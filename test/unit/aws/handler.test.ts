@@ -275,7 +275,7 @@ describe('handler', () => {
   it('names the config path that is wrong', async () => {
     const bad = { ...CONFIG, tenants: [{ ...CONFIG.tenants[0], url: 'http://acme.eu.qlikcloud.com' }] };
     const handler = createHandler({ clients: clients(), env: { QAG_CONFIG: JSON.stringify(bad) } });
-    await expect(handler({}, context())).rejects.toThrow(/^QAG_CONFIG at tenants\.0\.url: an https URL/);
+    await expect(handler({}, context())).rejects.toThrow(/^QAG_CONFIG at tenants\[0\]\.url: an https URL/);
   });
 
   it('cannot be told to allow http loopback through the config', async () => {
@@ -288,7 +288,7 @@ describe('handler', () => {
     runMock.mockResolvedValue(outcome());
     const loopback = { ...CONFIG, tenants: [{ ...CONFIG.tenants[0], url: 'http://127.0.0.1:43210' }] };
     await expect(createHandler({ config: loopback, clients: clients(), env: {} })({}, context())).rejects.toThrow(
-      /QAG_CONFIG at tenants\.0\.url/,
+      /QAG_CONFIG at tenants\[0\]\.url/,
     );
     await createHandler({ config: loopback, clients: clients(), env: {}, allowHttpLoopback: true })({}, context());
     const input = runMock.mock.calls[0]![1] as RunInput;
@@ -297,7 +297,7 @@ describe('handler', () => {
     const remote = { ...CONFIG, tenants: [{ ...CONFIG.tenants[0], url: 'http://acme.eu.qlikcloud.com' }] };
     await expect(
       createHandler({ config: remote, clients: clients(), env: {}, allowHttpLoopback: true })({}, context()),
-    ).rejects.toThrow(/QAG_CONFIG at tenants\.0\.url/);
+    ).rejects.toThrow(/QAG_CONFIG at tenants\[0\]\.url/);
   });
 
   it('validates a configured policy once per cold start', async () => {
@@ -367,7 +367,7 @@ describe('runtime config from qag-config.json and QAG_CONFIG', () => {
     const badTenant = { ...synthTime, tenants: [{ ...CONFIG.tenants[0], url: 'http://acme.eu.qlikcloud.com' }] };
     const file = configFile(JSON.stringify(badTenant));
     expect(() => loadRuntimeConfig({ configFile: file, env: env() })).toThrow(
-      new RegExp(`^${file} at tenants\\.0\\.url: an https URL`),
+      new RegExp(`^${file} at tenants\\[0\\]\\.url: an https URL`),
     );
     const good = configFile(JSON.stringify(synthTime));
     expect(() => loadRuntimeConfig({ configFile: good, env: env({ ...deployTime, reportBucket: 'b' }) })).toThrow(

@@ -18,6 +18,7 @@ import {
   TENANT_OPTIONS,
   tenantTargets,
 } from '../options';
+import { CHECK_OPTIONS } from './check';
 
 const WATCH_OPTIONS = {
   ...TENANT_OPTIONS,
@@ -35,13 +36,9 @@ const WATCH_OPTIONS = {
     help: 'after an event, wait this long for more before checking the tenant (default 20; 0 checks at once)',
   },
   poll: { type: 'string', default: '300', value: 'seconds', help: 'audit poll interval (default 300)' },
-  deadline: {
-    type: 'string',
-    default: '300',
-    value: 'seconds',
-    help: 'time allowed per tenant check (default 300)',
-  },
-  quiet: { type: 'boolean', short: 'q', default: false, help: 'no progress lines on stderr' },
+  // The same per-tenant deadline and quiet switch as `check`: one definition.
+  deadline: CHECK_OPTIONS.deadline,
+  quiet: CHECK_OPTIONS.quiet,
 } as const satisfies CliOptions;
 
 export const watchCommand = defineCommand({

@@ -87,10 +87,11 @@ export async function runWatch(
     await writeFile(join(runFolder, 'email.txt'), publisher.emailPreview());
     await writeFile(join(runFolder, 'chat.json'), publisher.chatPreview());
     const failing = outcome.report.tenants.reduce((sum, t) => sum + t.summary.failing, 0);
-    io.stdout(
+    // The event type came from a delivery or an audit record: one inert line, like every other line watch prints.
+    const line =
       `run ${runId}: ${names.join(', ')} checked${triggers ? ` after ${describeTriggers(triggers)}` : ''}; ` +
-        `${failing} failing, ${publisher.messages.length} alert messages; ${runFolder}\n`,
-    );
+      `${failing} failing, ${publisher.messages.length} alert messages; ${runFolder}`;
+    io.stdout(`${terminalLine(line)}\n`);
   };
 
   const auditReader = (name: string): Promise<QlikClient> => {

@@ -29,7 +29,7 @@ import { displayUrl } from '../util/url';
 import { runCheck } from './check-run';
 import type { CliIo, OptionValues } from './command';
 import type { FIX_OPTIONS } from './commands/fix';
-import { outDirOf, positiveInt, tenantTargets } from './options';
+import { nonNegativeInt, outDirOf, positiveInt, tenantTargets } from './options';
 
 export type FixValues = OptionValues<typeof FIX_OPTIONS>;
 
@@ -116,7 +116,7 @@ async function applyCommand(values: FixValues, planFile: string, io: CliIo): Pro
   }
   const plan = readPlan(text, planFile, now());
   const maxChanges =
-    values['max-changes'] === undefined ? DEFAULT_MAX_CHANGES : positiveInt(values['max-changes'], '--max-changes');
+    values['max-changes'] === undefined ? DEFAULT_MAX_CHANGES : nonNegativeInt(values['max-changes'], '--max-changes');
   const targets = await planTargets(plan, values, io);
   const archive = createRunArchive(new FsObjectStore(outDirOf(values, io)));
   const progress = values.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);

@@ -185,6 +185,14 @@ export function positiveInt(value: string | undefined, flag: string): number {
   return n;
 }
 
+/** A whole number of 0 or more, e.g. `--max-changes 0` (nothing may be applied). */
+export function nonNegativeInt(value: string | undefined, flag: string): number {
+  const n = Number(value);
+  if (value === undefined || value.trim() === '' || !Number.isInteger(n) || n < 0)
+    throw new InputError(flag, '', `a whole number, 0 or more (got "${value}")`);
+  return n;
+}
+
 export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);

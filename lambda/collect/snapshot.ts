@@ -117,5 +117,8 @@ export const EVERYONE_GROUP_ID = '000000000000000000000001';
 export const EVERYONE_GROUP_NAME = 'com.qlik.Everyone';
 export const USER_DEFAULT_ROLE_NAME = 'UserDefault';
 export const DEVELOPER_ROLE_NAME = 'Developer';
-/** The "Manage API keys" permission. Unverified string (docs/qlik-cloud-api.md §5): keep it this one constant. */
-export const MANAGE_API_KEYS_SCOPE = 'api-keys';
+/**
+ * The default scope string of the "Manage API keys" permission. Unverified (docs/qlik-cloud-api.md §5), so it is a
+ * policy setting (`remediation.scope`): rules and `fix` use the policy's value, carried by the PermissionResolver.
+ */
+export const DEFAULT_MANAGE_API_KEYS_SCOPE = 'api-keys';

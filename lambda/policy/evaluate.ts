@@ -7,7 +7,7 @@ import type { PolicyNeeds } from '../collect/plan';
 import { DEVELOPER_ROLE_NAME, EVERYONE_GROUP_ID, type TenantSnapshot } from '../collect/snapshot';
 import type { FindingDraft } from '../report/model';
 import { compareText } from '../util/text';
-import { PermissionResolver } from './resolver';
+import { PermissionResolver, resolverOptionsOf } from './resolver';
 import type { KnownFormerDevelopers, PrincipalRef, RuleContext, RuleMetadata } from './rule';
 import { RULES } from './rules/index';
 import { evaluateRequireRule, requireRuleMetadata } from './rules/require';
@@ -37,7 +37,7 @@ export function evaluatePolicy(
     policy,
     now,
     tenant,
-    access: new PermissionResolver(tenant, { grantingRoles: policy.grantingRoles }),
+    access: new PermissionResolver(tenant, resolverOptionsOf(policy)),
     knownFormerDevelopers: context.knownFormerDevelopers ?? NO_FORMER_DEVELOPERS,
   };
 

@@ -2,7 +2,7 @@
  * The Qlik calls that fix findings (docs/qlik-cloud-api.md §12), written out with the tenant's real ids and names so a
  * platform engineer can paste them.
  */
-import { MANAGE_API_KEYS_SCOPE, type SnapshotUser } from '../collect/snapshot';
+import type { SnapshotUser } from '../collect/snapshot';
 import { escapeJsonText, escapeUnsafe, quoted } from '../util/tenant-text';
 import { compareText } from '../util/text';
 import type { NamedRef, PermissionResolver, RoleSeen } from './resolver';
@@ -15,6 +15,8 @@ export interface GrantingRoleSuggestion {
   readonly name: string;
   /** Set when the role exists in the tenant. */
   readonly id?: string;
+  /** The scope the role carries (or is to carry): the policy's `remediation.scope`. */
+  readonly scope: string;
 }
 
 /**
@@ -22,19 +24,21 @@ export interface GrantingRoleSuggestion {
  * or the replacement role still to be created. UserDefault is never suggested: assigning it is meaningless.
  */
 export function suggestGrantingRole(resolver: PermissionResolver): GrantingRoleSuggestion {
+  const scope = resolver.manageApiKeysScope;
   const candidates = resolver
-    .rolesGranting(MANAGE_API_KEYS_SCOPE)
+    .rolesGranting(scope)
     .filter((role) => role.type === 'custom')
     .sort((a, b) => compareText(a.name, b.name));
   const existing = candidates[0];
-  return existing ? { name: existing.name, id: existing.id } : { name: REPLACEMENT_ROLE_NAME };
+  return existing ? { name: existing.name, id: existing.id, scope } : { name: REPLACEMENT_ROLE_NAME, scope };
 }
 
-export function createRoleCall(name: string = REPLACEMENT_ROLE_NAME): string {
+/** The call that creates the replacement role carrying `scope` (the policy's `remediation.scope`). */
+export function createRoleCall(name: string, scope: string): string {
   const body = {
     name,
     description: 'Replacement for the removed Developer role',
-    assignedScopes: [MANAGE_API_KEYS_SCOPE],
+    assignedScopes: [scope],
   };
   return `POST /api/v1/roles ${jsonBody(body)}`;
 }
@@ -42,8 +46,8 @@ export function createRoleCall(name: string = REPLACEMENT_ROLE_NAME): string {
 /** How to obtain the granting role: use the existing one, or create it first. */
 export function grantingRoleStep(role: GrantingRoleSuggestion): string {
   return role.id
-    ? `The role ${quoted(role.name)} (${pathId(role.id)}) already grants ${MANAGE_API_KEYS_SCOPE}; use it.`
-    : `Create the replacement role (as TenantAdmin): ${createRoleCall(role.name)}`;
+    ? `The role ${quoted(role.name)} (${pathId(role.id)}) already grants ${escapeUnsafe(role.scope)}; use it.`
+    : `Create the replacement role (as TenantAdmin): ${createRoleCall(role.name, role.scope)}`;
 }
 
 /**

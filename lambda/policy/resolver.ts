@@ -7,13 +7,14 @@
  * very keys this tool exists to find.
  */
 import {
-  MANAGE_API_KEYS_SCOPE,
+  DEFAULT_MANAGE_API_KEYS_SCOPE,
   type RoleRef,
   type SnapshotGroup,
   type SnapshotUser,
   type TenantSnapshot,
 } from '../collect/snapshot';
 import { quoted, tenantText } from '../util/tenant-text';
+import type { Policy } from './schema';
 import { isDeprecatedDeveloperRole, TenantIndex } from './tenant-index';
 
 export type GrantVia = 'UserDefault' | 'direct' | 'group' | 'Everyone';
@@ -63,8 +64,18 @@ export interface EffectiveAccess {
 }
 
 export interface ResolverOptions {
-  /** Role names that count as granting api-keys although their scopes do not say so (policy `grantingRoles`). */
+  /** Role names that count as granting Manage API keys although their scopes do not say so (policy `grantingRoles`). */
   readonly grantingRoles?: readonly string[];
+  /** The scope string of Manage API keys (policy `remediation.scope`). @default 'api-keys' */
+  readonly manageApiKeysScope?: string;
+}
+
+/** The resolver options a policy sets: one place turns the policy's scope and granting roles into them. */
+export function resolverOptionsOf(policy: Pick<Policy, 'grantingRoles' | 'remediation'>): ResolverOptions {
+  return {
+    ...(policy.grantingRoles ? { grantingRoles: policy.grantingRoles } : {}),
+    manageApiKeysScope: policy.remediation.scope,
+  };
 }
 
 interface RoleGrant {
@@ -81,6 +92,8 @@ interface GroupGrant {
 
 export class PermissionResolver {
   readonly index: TenantIndex;
+  /** The scope string that grants Manage API keys: the policy's `remediation.scope`, used by every rule. */
+  readonly manageApiKeysScope: string;
   private readonly grantingRoles: ReadonlySet<string>;
   /** By role id; a reference whose name differs from the cached one is resolved again (and not cached). */
   private readonly roleCache = new Map<string, { readonly refName: string; readonly grant: RoleGrant }>();
@@ -92,6 +105,7 @@ export class PermissionResolver {
   constructor(index: TenantIndex, options: ResolverOptions = {}) {
     this.index = index;
     this.grantingRoles = new Set(options.grantingRoles ?? []);
+    this.manageApiKeysScope = options.manageApiKeysScope ?? DEFAULT_MANAGE_API_KEYS_SCOPE;
   }
 
   /** The user's effective access; computed once per user id and evaluation. */
@@ -257,13 +271,13 @@ export class PermissionResolver {
       return {
         seen,
         grants: new Map(),
-        note: `role ${quoted(name)} is the removed built-in Developer role; it no longer grants ${MANAGE_API_KEYS_SCOPE}`,
+        note: `role ${quoted(name)} is the removed built-in Developer role; it no longer grants ${this.manageApiKeysScope}`,
       };
     }
     const grants = new Map<string, GrantPath['reason']>();
     for (const scope of role?.assignedScopes ?? []) grants.set(scope, 'assignedScopes');
-    if (this.grantingRoles.has(name) && !grants.has(MANAGE_API_KEYS_SCOPE)) {
-      grants.set(MANAGE_API_KEYS_SCOPE, 'grantingRoles');
+    if (this.grantingRoles.has(name) && !grants.has(this.manageApiKeysScope)) {
+      grants.set(this.manageApiKeysScope, 'grantingRoles');
     }
     return {
       seen,

@@ -4,6 +4,7 @@
  * silently turns a check off. `z.toJSONSchema` of this schema is committed as policy.schema.json for editors.
  */
 import * as z from 'zod';
+import { DEFAULT_MANAGE_API_KEYS_SCOPE } from '../collect/snapshot';
 import { NAME_MATCHED_SUBJECT_TYPES } from '../drift/exceptions';
 import { SEVERITIES, SUBJECT_TYPES } from '../report/model';
 import { ISO_DURATION_PATTERN } from './duration';
@@ -162,8 +163,6 @@ const ExceptionSchema = strictObject({
     .optional(),
 });
 
-/** The scope string of "Manage API keys" (qlik-cloud-api.md §5: from one tutorial, so a setting). */
-export const DEFAULT_MANAGE_API_KEYS_SCOPE = 'api-keys';
 export const DEFAULT_CREATED_ROLE_NAME = 'Manage API keys';
 
 const RemediationSchema = strictObject({

@@ -32,7 +32,10 @@ export interface ActionOutcome {
 export type RemediationClient = Pick<QlikClient, 'myTenant' | 'user' | 'listRoles' | 'createRole' | 'patchUserRoles'>;
 
 export interface ApplyTenantOptions {
+  /** A tenant plan with more actions is refused whole; 0 refuses every tenant plan that has any action. */
   readonly maxChanges: number;
+  /** How the limit is named in the refusal. @default '--max-changes' */
+  readonly maxChangesName?: string;
   /** The policy scope the plan grants: a role found by name must carry it to count as in place. */
   readonly scope: string;
 }
@@ -48,7 +51,11 @@ export async function applyTenantPlan(
   options: ApplyTenantOptions,
 ): Promise<ActionOutcome[]> {
   if (plan.actions.length > options.maxChanges) {
-    const reason = `not attempted: the plan has ${plural(plan.actions.length, 'change')} for this tenant, above --max-changes ${options.maxChanges}`;
+    const limit = `${options.maxChangesName ?? '--max-changes'} ${options.maxChanges}`;
+    const reason =
+      options.maxChanges === 0
+        ? `not attempted: ${limit} allows no change, and the plan has ${plural(plan.actions.length, 'change')} for this tenant`
+        : `not attempted: the plan has ${plural(plan.actions.length, 'change')} for this tenant, above ${limit}`;
     return plan.actions.map((action) => outcomeOf(action, 'refused', { reason }));
   }
   if (plan.actions.length === 0) return [];

@@ -6,7 +6,7 @@
  * is removed, Everyone and UserDefault are never touched, keys and the key configuration are left alone.
  */
 import type { SnapshotRole, SnapshotUser, TenantSnapshot } from '../collect/snapshot';
-import { PermissionResolver } from '../policy/resolver';
+import { PermissionResolver, resolverOptionsOf } from '../policy/resolver';
 import type { Policy } from '../policy/schema';
 import { isActiveUser, isDeprecatedDeveloperRole, TenantIndex } from '../policy/tenant-index';
 import type { Finding } from '../report/model';
@@ -108,9 +108,7 @@ export function buildTenantPlan(input: TenantPlanInput): TenantPlan {
   }
 
   if (settings.removeDeveloperRole) {
-    const access = new PermissionResolver(new TenantIndex(snapshot, input.now), {
-      grantingRoles: policy.grantingRoles,
-    });
+    const access = new PermissionResolver(new TenantIndex(snapshot, input.now), resolverOptionsOf(policy));
     const rolesById = new Map(snapshot.roles.map((r) => [r.id, r]));
     const isDeveloper = (ref: { id?: string; name: string }) =>
       isDeprecatedDeveloperRole((ref.id ? rolesById.get(ref.id) : undefined) ?? { name: ref.name, type: 'default' });

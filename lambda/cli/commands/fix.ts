@@ -23,7 +23,7 @@ export const FIX_OPTIONS = {
   'max-changes': {
     type: 'string',
     value: 'n',
-    help: 'with --apply: refuse a tenant whose plan has more changes than this (default 25)',
+    help: 'with --apply: refuse a tenant whose plan has more changes than this (default 25; 0 refuses every change)',
   },
 } as const satisfies CliOptions;
 

@@ -1,4 +1,3 @@
-import { MANAGE_API_KEYS_SCOPE } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
 import { quoted } from '../../util/tenant-text';
 import { plural } from '../../util/text';
@@ -59,11 +58,11 @@ export const apiKeyOwnerLacksManagePermission: RuleDefinition = {
       // Unknown and inactive owners are api-key-owner-inactive's business.
       if (!user || !isActiveUser(user)) continue;
       const userAccess = access.forUser(user);
-      if (userAccess.has(MANAGE_API_KEYS_SCOPE)) continue;
+      if (userAccess.has(access.manageApiKeysScope)) continue;
 
       const holdsDeveloper = tenant.holdsDeveloperRole(user);
       const role = suggestGrantingRole(access);
-      const crossCheck = user.assignedScopes?.includes(MANAGE_API_KEYS_SCOPE)
+      const crossCheck = user.assignedScopes?.includes(access.manageApiKeysScope)
         ? 'User.assignedScopes lists api-keys although no role path grants it; the roles are the source of truth ' +
           '(check whether the policy should name an extra granting role in grantingRoles).'
         : undefined;
@@ -74,20 +73,20 @@ export const apiKeyOwnerLacksManagePermission: RuleDefinition = {
         subject: userSubject(user),
         message:
           `${describeUser(user)} owns ${plural(keys.length, 'active API key')} (${describeKeys(keys)}) but holds ` +
-          `Manage API keys (scope ${MANAGE_API_KEYS_SCOPE}) through no role, group, Everyone or UserDefault, so Qlik ` +
+          `Manage API keys (scope ${access.manageApiKeysScope}) through no role, group, Everyone or UserDefault, so Qlik ` +
           `rejects ${keys.length === 1 ? 'this key' : 'these keys'}: integrations using ` +
           `${keys.length === 1 ? 'it' : 'them'} get 401 Authorization Required.` +
           (holdsDeveloper ? ' The Developer role they still hold no longer counts: Qlik removed it.' : ''),
         evidence: {
           user: userEvidence(user),
           keys: keys.map(keyEvidence),
-          ...accessEvidence(userAccess, access, MANAGE_API_KEYS_SCOPE),
-          whyNoGrant: whyNoGrant(userAccess, access, MANAGE_API_KEYS_SCOPE),
+          ...accessEvidence(userAccess, access, access.manageApiKeysScope),
+          whyNoGrant: whyNoGrant(userAccess, access, access.manageApiKeysScope),
           ...(holdsDeveloper ? { holdsRemovedDeveloperRole: true } : {}),
           ...(crossCheck ? { assignedScopesCrossCheck: crossCheck } : {}),
         },
         remediation: numberedSteps(
-          `Give ${quoted(user.name)} Manage API keys (scope ${MANAGE_API_KEYS_SCOPE}); the keys work again as soon as they ` +
+          `Give ${quoted(user.name)} Manage API keys (scope ${access.manageApiKeysScope}); the keys work again as soon as they ` +
             'hold it, nothing needs to be recreated.',
           [
             grantingRoleStep(role),

@@ -2,7 +2,6 @@ import {
   DEVELOPER_ROLE_NAME,
   EVERYONE_GROUP_ID,
   EVERYONE_GROUP_NAME,
-  MANAGE_API_KEYS_SCOPE,
   type RoleRef,
   type SnapshotUser,
 } from '../../collect/snapshot';
@@ -78,7 +77,7 @@ function userFindings(context: RuleContext): FindingDraft[] {
       (item): item is string => item !== undefined,
     );
     const userAccess = access.forUser(user);
-    const paths = userAccess.pathsFor(MANAGE_API_KEYS_SCOPE);
+    const paths = userAccess.pathsFor(access.manageApiKeysScope);
     const keys = tenant.liveUserKeysByOwner.get(user.id) ?? [];
     const role = suggestGrantingRole(access);
     const consequence =
@@ -154,7 +153,7 @@ function groupFindings(context: RuleContext): FindingDraft[] {
   const findings: FindingDraft[] = [];
   for (const group of groups.values()) {
     const roleGrants = group.roles.map((ref) => access.role(ref));
-    const grantsApiKeysOtherwise = roleGrants.some((grant) => grant.grants.has(MANAGE_API_KEYS_SCOPE));
+    const grantsApiKeysOtherwise = roleGrants.some((grant) => grant.grants.has(access.manageApiKeysScope));
     const isEveryone = group.id === EVERYONE_GROUP_ID;
     const members: readonly SnapshotUser[] = isEveryone ? snapshot.users : (membersByGroup.get(group.id) ?? []);
     const owners = members.filter((member) => tenant.liveUserKeysByOwner.has(member.id));

@@ -1,4 +1,4 @@
-import { EVERYONE_GROUP_ID, MANAGE_API_KEYS_SCOPE } from '../../collect/snapshot';
+import { EVERYONE_GROUP_ID } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
 import { quoted } from '../../util/tenant-text';
 import { plural } from '../../util/text';
@@ -75,7 +75,7 @@ function userFindings(context: RuleContext): FindingDraft[] {
     // Still holding Developer is reported by deprecated-developer-role-assigned; this rule is for after the removal.
     if (!isActiveUser(user) || tenant.holdsDeveloperRole(user)) continue;
     const userAccess = access.forUser(user);
-    if (userAccess.has(MANAGE_API_KEYS_SCOPE)) continue;
+    if (userAccess.has(access.manageApiKeysScope)) continue;
     const keys = tenant.liveUserKeysByOwner.get(user.id) ?? [];
     findings.push({
       ruleId: metadata.id,
@@ -83,7 +83,7 @@ function userFindings(context: RuleContext): FindingDraft[] {
       subject: userSubject(user),
       message:
         `${describeUser(user)} held the removed Developer role (per ${[...sources].join(' and ')}) and holds Manage ` +
-        `API keys (scope ${MANAGE_API_KEYS_SCOPE}) through no path now, so they cannot create API keys` +
+        `API keys (scope ${access.manageApiKeysScope}) through no path now, so they cannot create API keys` +
         (keys.length > 0
           ? ` and their ${plural(keys.length, 'active key')} (${describeKeys(keys)}) fail with 401 Authorization Required.`
           : '; any key they still use elsewhere fails with 401 Authorization Required.'),
@@ -91,8 +91,8 @@ function userFindings(context: RuleContext): FindingDraft[] {
         user: userEvidence(user),
         knownFrom: [...sources],
         keys: keys.map(keyEvidence),
-        ...accessEvidence(userAccess, access, MANAGE_API_KEYS_SCOPE),
-        whyNoGrant: whyNoGrant(userAccess, access, MANAGE_API_KEYS_SCOPE),
+        ...accessEvidence(userAccess, access, access.manageApiKeysScope),
+        whyNoGrant: whyNoGrant(userAccess, access, access.manageApiKeysScope),
       },
       remediation: numberedSteps(`Migrate former Developer ${quoted(user.name)} to Manage API keys.`, [
         grantingRoleStep(role),
@@ -118,7 +118,7 @@ function groupFindings(context: RuleContext): FindingDraft[] {
     // Everyone is left out on purpose: granting api-keys to everyone is what least privilege forbids.
     if (group.id === EVERYONE_GROUP_ID || group.status === 'disabled' || tenant.holdsDeveloperRole(group)) return [];
     const grant = access.groupGrants(group.id);
-    if (!grant || grant.roleGrants.some((roleGrant) => roleGrant.grants.has(MANAGE_API_KEYS_SCOPE))) return [];
+    if (!grant || grant.roleGrants.some((roleGrant) => roleGrant.grants.has(access.manageApiKeysScope))) return [];
     return [{ group, sources, grant }];
   });
   const membersByGroup = tenant.membersOfGroups(unmigrated.map(({ group }) => group.id));
@@ -128,7 +128,7 @@ function groupFindings(context: RuleContext): FindingDraft[] {
       (member) =>
         isActiveUser(member) &&
         tenant.liveUserKeysByOwner.has(member.id) &&
-        !access.forUser(member).has(MANAGE_API_KEYS_SCOPE),
+        !access.forUser(member).has(access.manageApiKeysScope),
     );
     findings.push({
       ruleId: metadata.id,
@@ -136,7 +136,7 @@ function groupFindings(context: RuleContext): FindingDraft[] {
       subject: { type: 'group', id: group.id, name: group.name },
       message:
         `Group ${quoted(group.name)} held the removed Developer role (per ${[...sources].join(' and ')}) and none of its ` +
-        `roles grants Manage API keys (scope ${MANAGE_API_KEYS_SCOPE}), so members who relied on it lost API keys` +
+        `roles grants Manage API keys (scope ${access.manageApiKeysScope}), so members who relied on it lost API keys` +
         (ownersWithout.length > 0
           ? `: ${plural(ownersWithout.length, 'member')} ${ownersWithout.length === 1 ? 'owns' : 'own'} active keys that fail with 401 Authorization Required.`
           : '.'),
@@ -152,7 +152,7 @@ function groupFindings(context: RuleContext): FindingDraft[] {
         whyNoGrant:
           grant.roleGrants.length === 0
             ? 'The group has no roles.'
-            : `None of the group's roles (${grant.roleGrants.map((g) => quoted(g.seen.name)).join(', ')}) carries ${MANAGE_API_KEYS_SCOPE}.`,
+            : `None of the group's roles (${grant.roleGrants.map((g) => quoted(g.seen.name)).join(', ')}) carries ${access.manageApiKeysScope}.`,
         membersSeen: members.length,
         keyOwnersWithoutPermission: principalList(ownersWithout),
       },

@@ -1,9 +1,4 @@
-import {
-  EVERYONE_GROUP_ID,
-  EVERYONE_GROUP_NAME,
-  MANAGE_API_KEYS_SCOPE,
-  type SnapshotUser,
-} from '../../collect/snapshot';
+import { EVERYONE_GROUP_ID, EVERYONE_GROUP_NAME, type SnapshotUser } from '../../collect/snapshot';
 import type { FindingDraft } from '../../report/model';
 import { quoted } from '../../util/tenant-text';
 import { plural } from '../../util/text';
@@ -50,7 +45,7 @@ export const manageApiKeysGrantedToEveryone: RuleDefinition = {
 
   evaluate(context) {
     const { access, tenant, snapshot } = context;
-    const broad = access.sharedPaths().paths.filter((path) => path.scope === MANAGE_API_KEYS_SCOPE);
+    const broad = access.sharedPaths().paths.filter((path) => path.scope === access.manageApiKeysScope);
     if (broad.length === 0) return [];
     const role = suggestGrantingRole(access);
     const findings: FindingDraft[] = [];
@@ -76,7 +71,7 @@ export const manageApiKeysGrantedToEveryone: RuleDefinition = {
         remediation: numberedSteps('Stop granting Manage API keys to every user through UserDefault.', [
           ...migrateFirst(role, relying.length),
           `Withdraw the scope: PATCH /api/v1/roles/${pathId(userDefault.id)} ` +
-            jsonBody([{ op: 'remove-value', path: '/assignedScopes', value: MANAGE_API_KEYS_SCOPE }]),
+            jsonBody([{ op: 'remove-value', path: '/assignedScopes', value: access.manageApiKeysScope }]),
           'If granting it to everyone is deliberate, set rules.manage-api-keys-granted-to-everyone.enabled: false in ' +
             'the policy, or add an exception with a reason and an owner.',
         ]),
@@ -126,7 +121,7 @@ function ownersRelyingOnlyOn(context: RuleContext, via: GrantVia): SnapshotUser[
   for (const ownerId of tenant.liveUserKeysByOwner.keys()) {
     const user = tenant.usersById.get(ownerId);
     if (!user || !isActiveUser(user)) continue;
-    const paths: readonly GrantPath[] = access.forUser(user).pathsFor(MANAGE_API_KEYS_SCOPE);
+    const paths: readonly GrantPath[] = access.forUser(user).pathsFor(access.manageApiKeysScope);
     if (paths.length > 0 && paths.every((path) => path.via === via)) relying.push(user);
   }
   return relying;

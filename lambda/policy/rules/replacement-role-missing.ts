@@ -1,4 +1,3 @@
-import { MANAGE_API_KEYS_SCOPE } from '../../collect/snapshot';
 import { quoted } from '../../util/tenant-text';
 import { plural } from '../../util/text';
 import { principalList, tenantSubject } from '../evidence';
@@ -36,10 +35,10 @@ export const replacementRoleMissing: RuleDefinition = {
 
   evaluate({ snapshot, tenant, access }) {
     if (tenant.liveUserKeysByOwner.size === 0) return [];
-    if (access.rolesGranting(MANAGE_API_KEYS_SCOPE).length > 0) return [];
+    if (access.rolesGranting(access.manageApiKeysScope).length > 0) return [];
     // A role missing from the role list can still grant through the policy's grantingRoles, by name.
     const assignedRefs = [...snapshot.everyoneRoles, ...snapshot.groups.flatMap((group) => group.assignedRoles)];
-    if (assignedRefs.some((ref) => access.role(ref).grants.has(MANAGE_API_KEYS_SCOPE))) return [];
+    if (assignedRefs.some((ref) => access.role(ref).grants.has(access.manageApiKeysScope))) return [];
 
     const owners = [...tenant.liveUserKeysByOwner.entries()];
     const keyCount = owners.reduce((sum, [, keys]) => sum + keys.length, 0);
@@ -51,7 +50,7 @@ export const replacementRoleMissing: RuleDefinition = {
         severity: metadata.defaultSeverity,
         subject: tenantSubject(snapshot),
         message:
-          `No role in the tenant grants Manage API keys (scope ${MANAGE_API_KEYS_SCOPE}), yet ` +
+          `No role in the tenant grants Manage API keys (scope ${access.manageApiKeysScope}), yet ` +
           `${plural(keyCount, 'active API key')} owned by ${plural(owners.length, 'user')} exist: the replacement ` +
           'for the removed Developer role was never created, so every one of these keys fails with 401 ' +
           'Authorization Required.',
@@ -71,11 +70,11 @@ export const replacementRoleMissing: RuleDefinition = {
           grantPaths: [],
           whyNoGrant:
             `None of the ${plural(snapshot.roles.length, 'role')} listed by GET /api/v1/roles carries ` +
-            `${MANAGE_API_KEYS_SCOPE} in assignedScopes` +
+            `${access.manageApiKeysScope} in assignedScopes` +
             (developerListed ? ', and the Developer role still listed no longer counts.' : '.'),
         },
         remediation: numberedSteps('Create the replacement for the removed Developer role and hand it out.', [
-          `As TenantAdmin: ${createRoleCall(REPLACEMENT_ROLE_NAME)}`,
+          `As TenantAdmin: ${createRoleCall(REPLACEMENT_ROLE_NAME, access.manageApiKeysScope)}`,
           `Assign ${quoted(REPLACEMENT_ROLE_NAME)} to each key owner listed in the evidence: GET /api/v1/users/{userId}, ` +
             'then PATCH /api/v1/users/{userId} [{"op":"replace","path":"/assignedRoles","value":[…current roles…, ' +
             `{"name":"${REPLACEMENT_ROLE_NAME}"}]}] — or to a group they share: PATCH /api/v1/groups/{groupId} ` +

@@ -227,4 +227,22 @@ describe('fix: plan, apply, re-check', () => {
     expect(applied.stdout).toContain('above --max-changes 1');
     expect(state(s.sim)).toEqual(before);
   });
+
+  it('takes --max-changes 0 as "nothing may be applied": every non-empty tenant plan is refused, nothing written', async () => {
+    const s = await setup();
+    expect((await makePlan(s)).code).toBe(0);
+    const before = state(s.sim);
+    const roleWrites = () => s.sim.log.filter((r) => r.method !== 'GET' && r.path.startsWith('/api/v1/')).length;
+    const writesBefore = roleWrites();
+    const applied = await applyPlan(s, '--max-changes', '0');
+    expect(applied.stderr).not.toContain('error');
+    expect(applied.code).toBe(1);
+    expect(applied.stdout.match(/refused +\+ role/g)).toHaveLength(2);
+    expect(applied.stdout).toContain('--max-changes 0 allows no change');
+    expect(state(s.sim)).toEqual(before);
+    expect(roleWrites()).toBe(writesBefore);
+    const [record] = await records(s);
+    expect(record!.actions.map((a) => a.outcome)).toEqual(['refused', 'refused']);
+    expect((await applyPlan(s, '--max-changes', '-1')).code).toBe(2);
+  });
 });

@@ -15,7 +15,7 @@ import type {
 import { DEFAULT_POLICY_DOCUMENT } from '../../../lambda/policy/default-policy';
 import { evaluatePolicy } from '../../../lambda/policy/evaluate';
 import { policyFromDocument } from '../../../lambda/policy/load';
-import { PermissionResolver } from '../../../lambda/policy/resolver';
+import { PermissionResolver, resolverOptionsOf } from '../../../lambda/policy/resolver';
 import type { KnownFormerDevelopers, RuleContext, RuleDefinition } from '../../../lambda/policy/rule';
 import type { Policy, PolicyDocument } from '../../../lambda/policy/schema';
 import { TenantIndex } from '../../../lambda/policy/tenant-index';
@@ -223,7 +223,7 @@ export function ruleContext(
     policy,
     now,
     tenant,
-    access: new PermissionResolver(tenant, { grantingRoles: policy.grantingRoles }),
+    access: new PermissionResolver(tenant, resolverOptionsOf(policy)),
     knownFormerDevelopers: options.known ?? { users: [], groups: [] },
   };
 }

@@ -65,6 +65,11 @@ export interface SimulatedTenantOptions {
   readonly now?: () => Date;
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   readonly port?: number;
+  /**
+   * Another tenant's id, which this tenant then answers with everywhere (`/tenants/me`, `/users/me`, every
+   * `tenantId` field): a tenant impersonating another. Default: the scenario's own id.
+   */
+  readonly claimTenantId?: string;
 }
 
 export interface RequestRecord {
@@ -164,6 +169,7 @@ function applyRoleIdSettings(s: Scenario, settings: SimSettings): void {
 
 export async function startSimulatedTenant(options: SimulatedTenantOptions): Promise<SimulatedTenant> {
   const scenario = cloneScenario(options.scenario);
+  if (options.claimTenantId !== undefined) scenario.tenant.id = options.claimTenantId;
   const settings = resolveSettings(scenario.settings, options.settings);
   applyRoleIdSettings(scenario, settings);
   const now = options.now ?? (() => new Date());

@@ -1,15 +1,17 @@
 /**
  * Hostile tenants end to end through the real CLI: the `hostile` scenario (forged "Fix" steps in names, terminal
  * escape sequences, bidi overrides, CSV formulas, a three-million-character name), a tenant whose roles page is
- * multi-megabyte, one whose error bodies are two megabytes of unclosed tags, two configured tenants answering with
- * one tenant id, and an ordinary tenant that must still be checked in full. One run, then every output is searched.
+ * multi-megabyte, one whose error bodies are two megabytes of unclosed tags, and an ordinary tenant that must still
+ * be checked in full. One run, then every output (stdout, stderr, every file written or archived) is searched. A
+ * second run adds a tenant impersonating the hostile one's id: both are errors, never a skip.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport, TenantReport } from '../../../lambda/report/model';
+import { DeployConfigSchema } from '../../../lib/config';
 import { loadScenario, type SimulatedTenant } from '../../sim/server';
-import { BIDI_CONTROL, CSV_FORMULA, csvRows, TERMINAL_CONTROL } from '../hostile-outputs';
+import { kindOfFile, type Output, structureProblems } from '../hostile-outputs';
 import {
   checkArgs,
   cleanUp,
@@ -29,8 +31,8 @@ import {
 } from './support';
 
 const MiB = 1024 * 1024;
-/** lib/constructs/checker-function.ts: the function's default memory. */
-const FUNCTION_DEFAULT_MEMORY_MIB = 512;
+/** The function's default memory (lib/config.ts). */
+const FUNCTION_DEFAULT_MEMORY_MIB = DeployConfigSchema.shape.function.parse(undefined).memoryMiB;
 
 interface Setup {
   readonly ws: Workspace;
@@ -83,7 +85,19 @@ function tenantOf(report: RunReport, name: keyof Setup['sims']): TenantReport {
 let setup: Setup;
 let run: { code: number; stdout: string; stderr: string };
 let report: RunReport;
-let outputs: { name: string; text: string }[];
+let outputs: Output[];
+
+/** stdout (the JSON report), stderr and every file the run wrote or archived under `out`. */
+async function outputsOf(result: { stdout: string; stderr: string }, out: string): Promise<Output[]> {
+  const files = await filesUnder(out);
+  return [
+    { name: 'stdout', text: result.stdout, kind: 'report-json' },
+    { name: 'stderr', text: result.stderr, kind: 'text' },
+    ...(await Promise.all(
+      files.map(async (file) => ({ name: file, text: await readFile(file, 'utf8'), kind: kindOfFile(file) })),
+    )),
+  ];
+}
 
 beforeAll(async () => {
   setup = await setUp();
@@ -93,14 +107,7 @@ beforeAll(async () => {
   });
   if (!run.stdout.trim()) throw new Error(`no report on stdout (exit ${run.code}): ${run.stderr.slice(0, 3000)}`);
   report = parseReport(run.stdout);
-  const runFolder = join(setup.ws.out, 'runs');
-  outputs = [
-    { name: 'stdout', text: run.stdout },
-    { name: 'stderr', text: run.stderr },
-    ...(await Promise.all(
-      (await filesUnder(runFolder)).map(async (file) => ({ name: file, text: await readFile(file, 'utf8') })),
-    )),
-  ];
+  outputs = await outputsOf(run, setup.ws.out);
 }, 120_000);
 
 afterAll(cleanUp);
@@ -161,21 +168,61 @@ describe('a run with hostile tenants', () => {
 });
 
 describe('no tenant text becomes structure', () => {
-  it('sends no terminal control sequence and no bidi control anywhere', () => {
-    for (const { name, text } of outputs) {
-      expect(TERMINAL_CONTROL.test(text), name).toBe(false);
-      expect(BIDI_CONTROL.test(text), name).toBe(false);
-    }
+  it('searches every kind of output the run writes', () => {
+    const kinds = new Set(outputs.map((o) => o.kind));
+    expect([...kinds].sort()).toEqual(['csv', 'html', 'json', 'ocsf', 'report-json', 'text']);
+    expect(outputs.filter((o) => o.name.endsWith('/report.html')).length).toBe(3);
   });
 
-  it('writes CSV cells that no spreadsheet reads as a formula, and one row per finding', () => {
-    for (const { name, text } of outputs.filter((o) => o.name.endsWith('.csv'))) {
-      const rows = csvRows(text);
-      const width = rows[0]?.length;
-      for (const row of rows) expect(row.length, name).toBe(width);
-      for (const cell of rows.flat()) {
-        expect(CSV_FORMULA.test(cell), `${name}: ${cell}`).toBe(false);
-      }
+  it('adds no line, tag, control sequence or formula to any output', () => {
+    expect(outputs.flatMap(structureProblems)).toEqual([]);
+  });
+});
+
+describe('a tenant answering with the hostile tenant id', () => {
+  let impersonated: { code: number; stdout: string; stderr: string };
+  let impersonatedReport: RunReport;
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    const { hostile, ordinary } = setup.sims;
+    const impostor = await startSim('clean', { claimTenantId: hostile.tenantId });
+    await issueToken(impostor);
+    ws = await workspace();
+    const { tenantsFile, env } = await tenantsFileFor(ws, { hostile, impostor, ordinary });
+    impersonated = await cli(checkArgs(ws, [], '--tenants-file', tenantsFile), { env, cwd: ws.dir });
+    impersonatedReport = parseReport(impersonated.stdout);
+  }, 120_000);
+
+  it('makes both an error with a health alert, checks the ordinary tenant and exits 2', () => {
+    expect(impersonated.code).toBe(2);
+    const byName = new Map(impersonatedReport.tenants.map((t) => [t.name, t]));
+    for (const [name, other] of [
+      ['hostile', 'impostor'],
+      ['impostor', 'hostile'],
+    ] as const) {
+      const tenant = byName.get(name)!;
+      expect(tenant.status, name).toBe('error');
+      expect(tenant.summary.duplicate, name).toBeUndefined();
+      expect(tenant.findings, name).toEqual([]);
+      expect(tenant.errors.map((e) => e.code)).toEqual(['bad-response']);
+      expect(tenant.errors[0]!.message).toContain(`answers as tenant ${setup.sims.hostile.tenantId}`);
+      expect(tenant.errors[0]!.message).toContain(`configured tenant ${other} also does`);
+      expect(eventTypes(tenant), name).toEqual(['health']);
     }
+    expect(byName.get('ordinary')?.status).toBe('ok');
+    expect(impersonatedReport.tenants).toHaveLength(3);
+  });
+
+  it('says so on stderr and in the health alert, each on one inert line', async () => {
+    const errorLines = impersonated.stderr.split('\n').filter((line) => line.startsWith('error: '));
+    expect(errorLines.map((line) => /^error: (\w+):/.exec(line)?.[1]).sort()).toEqual(['hostile', 'impostor']);
+    const out = await outputsOf(impersonated, ws.out);
+    expect(out.flatMap(structureProblems)).toEqual([]);
+    const email = out.find((o) => o.name.endsWith('email.txt'))!.text;
+    expect(email.match(/configured tenant (hostile|impostor) also does/g)?.sort()).toEqual([
+      'configured tenant hostile also does',
+      'configured tenant impostor also does',
+    ]);
   });
 });

@@ -77,105 +77,21 @@ export interface DriftResult {
 }
 
 export function applyDrift(input: DriftInput): DriftResult {
-  const { tenantId, runId, now } = input;
-  const at = now.toISOString();
+  const { tenantId, now } = input;
   const previous = input.previous ?? emptyState(tenantId);
   const titleOf = (ruleId: string) =>
     ruleId === EXCEPTION_WITHOUT_EXPIRY_RULE ? EXCEPTION_WITHOUT_EXPIRY_TITLE : input.titleOf(ruleId);
-
   const inForce = input.exceptions.filter((e) => isInForce(e, now));
   const expired = input.exceptions.filter((e) => !isInForce(e, now));
   const drafts = [...input.drafts, ...openEndedExceptionDrafts(input.exceptions, now)];
 
-  const findings: Finding[] = [];
-  const nextFindings: Record<string, FindingState> = {};
-  const seen = new Set<string>();
-  let newCount = 0;
-  let reopenedCount = 0;
-  let exceptionExpiredCount = 0;
-
-  for (const draft of drafts) {
-    const id = findingId(tenantId, draft.ruleId, draft.subject);
-    // One finding per rule and subject: a rule that reports the same subject twice is merged into the first.
-    if (seen.has(id)) continue;
-    seen.add(id);
-
-    const before = previous.findings[id];
-    const suppressor = inForce.find((e) => exceptionMatches(e, draft.ruleId, draft.subject));
-    const suppressedBy = suppressor && toExceptionRecord(suppressor);
-    let drift: Finding['drift'] =
-      before === undefined ? 'new' : before.lastStatus === 'resolved' ? 'reopened' : 'ongoing';
-    let message = draft.message;
-    let exception: Finding['exception'] = suppressedBy;
-
-    if (!suppressor && before?.lastStatus === 'suppressed') {
-      // Failing again because the exception stopped covering it: that is news, even though the finding never left.
-      drift = 'reopened';
-      const lapsed = lapsedException(before.suppressedBy, draft, expired, now);
-      if (lapsed) {
-        exception = { ...lapsed, expired: true };
-        exceptionExpiredCount++;
-        message = `${message} ${suppressedBeforeSentence(lapsed, true)}`;
-      } else if (before.suppressedBy) {
-        message = `${message} ${suppressedBeforeSentence(before.suppressedBy, false)}`;
-      }
-    }
-    if (drift === 'new') newCount++;
-    if (drift === 'reopened') reopenedCount++;
-
-    const status = suppressor ? 'suppressed' : 'fail';
-    // A first sighting after this run was not written by a run of this checker: the finding is seen first now.
-    const firstSeen = before && !isLaterThan(before.firstSeen, now) ? before.firstSeen : at;
-    const lastAlertedAt = before && !isLaterThan(before.lastAlertedAt, now) ? before.lastAlertedAt : undefined;
-    findings.push({
-      ...draft,
-      message,
-      id,
-      tenantId,
-      title: titleOf(draft.ruleId),
-      status,
-      drift,
-      firstSeen,
-      lastSeen: at,
-      ...(exception && { exception }),
-    });
-    nextFindings[id] = {
-      ruleId: draft.ruleId,
-      severity: draft.severity,
-      subject: { type: draft.subject.type, id: draft.subject.id, name: draft.subject.name },
-      firstSeen,
-      lastSeen: at,
-      lastStatus: status,
-      message: draft.message,
-      ...(lastAlertedAt !== undefined && { lastAlertedAt }),
-      ...(suppressedBy && { suppressedBy }),
-    };
-  }
-
+  const tracked = trackFindings(drafts, { tenantId, previous, inForce, expired, titleOf, now });
+  const nextFindings: Record<string, FindingState> = Object.fromEntries(tracked.map((t) => [t.finding.id, t.state]));
+  const seen = new Set(Object.keys(nextFindings));
   const resolved = resolveAbsent(tenantId, previous, seen, nextFindings, titleOf, now);
-
-  findings.sort(byImportance);
+  const findings = tracked.map((t) => t.finding).sort(byImportance);
   resolved.sort(byImportance);
-
-  const changes: DriftChanges = {
-    new: newCount,
-    resolved: resolved.length,
-    reopened: reopenedCount,
-    exceptionExpired: exceptionExpiredCount,
-  };
-  const history = nextHistory(previous, runId, at, findings, changes, input.errors ?? 0);
-
-  const next: TenantState = {
-    ...previous,
-    tenantId,
-    findings: sortRecord(nextFindings),
-    formerDevelopers: {
-      users: rememberHolders(previous.formerDevelopers.users, input.developerHolders.users, at),
-      groups: rememberHolders(previous.formerDevelopers.groups, input.developerHolders.groups, at),
-    },
-    history,
-    lastRunId: runId,
-  };
+  const changes = countChanges(tracked, resolved);
 
   return {
     findings,
@@ -183,7 +99,134 @@ export function applyDrift(input: DriftInput): DriftResult {
     exceptionsInForce: inForce.map(toExceptionRecord),
     expiredExceptions: expired.map((e) => ({ ...toExceptionRecord(e), expired: true as const })),
     changes,
-    next,
+    next: nextState(input, previous, nextFindings, findings, changes),
+  };
+}
+
+/** What every finding of a run is compared with. */
+interface TrackingContext {
+  readonly tenantId: string;
+  readonly previous: TenantState;
+  readonly inForce: readonly PolicyException[];
+  readonly expired: readonly PolicyException[];
+  readonly titleOf: (ruleId: string) => string;
+  readonly now: Date;
+}
+
+/** A finding of this run, its state to save, and whether an exception's end brought it back. */
+interface TrackedFinding {
+  readonly finding: Finding;
+  readonly state: FindingState;
+  readonly exceptionExpired: boolean;
+}
+
+/** One finding per rule and subject: a rule that reports the same subject twice is merged into the first. */
+function trackFindings(drafts: readonly FindingDraft[], context: TrackingContext): TrackedFinding[] {
+  const byId = new Map<string, TrackedFinding>();
+  for (const draft of drafts) {
+    const id = findingId(context.tenantId, draft.ruleId, draft.subject);
+    if (!byId.has(id)) byId.set(id, trackFinding(id, draft, context));
+  }
+  return [...byId.values()];
+}
+
+/** Compares one finding with its previous state: its drift, whether an exception suppresses it, what to remember. */
+function trackFinding(id: string, draft: FindingDraft, context: TrackingContext): TrackedFinding {
+  const { tenantId, now } = context;
+  const at = now.toISOString();
+  const before = context.previous.findings[id];
+  const suppressor = context.inForce.find((e) => exceptionMatches(e, draft.ruleId, draft.subject));
+  const suppressedBy = suppressor && toExceptionRecord(suppressor);
+  const { drift, message, exception, exceptionExpired } =
+    !suppressor && before?.lastStatus === 'suppressed'
+      ? noLongerSuppressed(before, draft, context)
+      : { drift: driftSince(before), message: draft.message, exception: suppressedBy, exceptionExpired: false };
+  const status = suppressor ? 'suppressed' : 'fail';
+  // A first sighting after this run was not written by a run of this checker: the finding is seen first now.
+  const firstSeen = before && !isLaterThan(before.firstSeen, now) ? before.firstSeen : at;
+  const lastAlertedAt = before && !isLaterThan(before.lastAlertedAt, now) ? before.lastAlertedAt : undefined;
+  const finding: Finding = {
+    ...draft,
+    message,
+    id,
+    tenantId,
+    title: context.titleOf(draft.ruleId),
+    status,
+    drift,
+    firstSeen,
+    lastSeen: at,
+    ...(exception && { exception }),
+  };
+  const state: FindingState = {
+    ruleId: draft.ruleId,
+    severity: draft.severity,
+    subject: { type: draft.subject.type, id: draft.subject.id, name: draft.subject.name },
+    firstSeen,
+    lastSeen: at,
+    lastStatus: status,
+    message: draft.message,
+    ...(lastAlertedAt !== undefined && { lastAlertedAt }),
+    ...(suppressedBy && { suppressedBy }),
+  };
+  return { finding, state, exceptionExpired };
+}
+
+function driftSince(before: FindingState | undefined): Finding['drift'] {
+  return before === undefined ? 'new' : before.lastStatus === 'resolved' ? 'reopened' : 'ongoing';
+}
+
+/**
+ * A finding suppressed last run and failing now because the exception stopped covering it: that is news (reopened),
+ * even though the finding never left. The message says which exception covered it and whether it expired.
+ */
+function noLongerSuppressed(
+  before: FindingState,
+  draft: FindingDraft,
+  context: TrackingContext,
+): Pick<Finding, 'drift' | 'message' | 'exception'> & { exceptionExpired: boolean } {
+  const lapsed = lapsedException(before.suppressedBy, draft, context.expired, context.now);
+  if (lapsed) {
+    return {
+      drift: 'reopened',
+      message: `${draft.message} ${suppressedBeforeSentence(lapsed, true)}`,
+      exception: { ...lapsed, expired: true },
+      exceptionExpired: true,
+    };
+  }
+  const message = before.suppressedBy
+    ? `${draft.message} ${suppressedBeforeSentence(before.suppressedBy, false)}`
+    : draft.message;
+  return { drift: 'reopened', message, exception: undefined, exceptionExpired: false };
+}
+
+function countChanges(tracked: readonly TrackedFinding[], resolved: readonly ResolvedFinding[]): DriftChanges {
+  return {
+    new: tracked.filter((t) => t.finding.drift === 'new').length,
+    resolved: resolved.length,
+    reopened: tracked.filter((t) => t.finding.drift === 'reopened').length,
+    exceptionExpired: tracked.filter((t) => t.exceptionExpired).length,
+  };
+}
+
+/** The state to save: findings, former Developer-role holders and run history as of this run. */
+function nextState(
+  input: DriftInput,
+  previous: TenantState,
+  nextFindings: Record<string, FindingState>,
+  findings: readonly Finding[],
+  changes: DriftChanges,
+): TenantState {
+  const at = input.now.toISOString();
+  return {
+    ...previous,
+    tenantId: input.tenantId,
+    findings: sortRecord(nextFindings),
+    formerDevelopers: {
+      users: rememberHolders(previous.formerDevelopers.users, input.developerHolders.users, at),
+      groups: rememberHolders(previous.formerDevelopers.groups, input.developerHolders.groups, at),
+    },
+    history: nextHistory(previous, input.runId, at, findings, changes, input.errors ?? 0),
+    lastRunId: input.runId,
   };
 }
 

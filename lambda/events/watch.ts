@@ -6,7 +6,7 @@
  * The receiver answers as the Lambda receiver does (./delivery.ts): 204, 401, 404, 405, 413. A rejected delivery is
  * logged as one line naming the check that failed — never its body or signature — and triggers nothing.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { messageOf } from '../errors';
 import type { QlikAuditEvent } from '../qlik/event-schemas';
@@ -70,10 +70,40 @@ export interface Watch {
 }
 
 export async function startWatch(options: WatchOptions): Promise<Watch> {
-  const now = options.now ?? (() => new Date());
-  const secrets = new Map(options.tenants.flatMap((t) => (t.webhookSecret ? [[t.name, t.webhookSecret]] : [])));
-  const seen = new RecentEventIds();
-  const stats: WatchStats = {
+  const session = new WatchSession(options);
+  const url = await session.listen();
+  session.startPolling();
+  const started = session.checkEveryTenant();
+  return { url, stats: session.stats, started, stop: () => session.stop() };
+}
+
+/**
+ * Runs work per tenant in turn: work for some tenants starts after every earlier work of any of them ended, whether it
+ * succeeded or not. A failure is logged, never passed on, so one failed check does not block the next.
+ */
+export class TenantLocks {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  run(tenants: readonly string[], work: () => Promise<void>): Promise<void> {
+    const before = Promise.allSettled(tenants.map((t) => this.#tails.get(t)));
+    const done = before.then(work).catch((error: unknown) => {
+      this.log(`warning: check of ${tenants.join(', ')} failed: ${messageOf(error)}`);
+    });
+    for (const t of tenants) this.#tails.set(t, done);
+    return done;
+  }
+
+  /** Resolves when all work queued so far has ended. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#tails.values()]);
+  }
+}
+
+/** One running watch: its receiver, its audit poll, and the checks they trigger. */
+class WatchSession {
+  readonly stats: WatchStats = {
     accepted: 0,
     duplicates: 0,
     irrelevant: 0,
@@ -82,158 +112,185 @@ export async function startWatch(options: WatchOptions): Promise<Watch> {
     checks: 0,
     pollFailures: 0,
   };
-  const tenantLocks = new Map<string, Promise<void>>();
+  readonly #options: WatchOptions;
+  readonly #now: () => Date;
+  readonly #secrets: ReadonlyMap<string, string>;
+  readonly #seen = new RecentEventIds();
+  readonly #locks: TenantLocks;
+  readonly #debouncer: TenantDebouncer;
+  readonly #server: Server;
+  readonly #cursors = new Map<string, AuditCursor>();
+  #polling: Promise<void> = Promise.resolve();
+  #pollTimer: NodeJS.Timeout | undefined;
+  #stopping = false;
 
-  /** Runs `work` after every earlier check of these tenants ended: a tenant's checks never overlap. */
-  const exclusive = (tenants: readonly string[], work: () => Promise<void>): Promise<void> => {
-    const before = Promise.allSettled(tenants.map((t) => tenantLocks.get(t)));
-    const done = before.then(work).catch((error: unknown) => {
-      options.log(`warning: check of ${tenants.join(', ')} failed: ${messageOf(error)}`);
+  constructor(options: WatchOptions) {
+    this.#options = options;
+    this.#now = options.now ?? (() => new Date());
+    this.#secrets = new Map(options.tenants.flatMap((t) => (t.webhookSecret ? [[t.name, t.webhookSecret]] : [])));
+    this.#locks = new TenantLocks(options.log);
+    this.#debouncer = new TenantDebouncer(options.debounceMs, (tenant, triggers) =>
+      this.#locks.run([tenant], () => this.#checkAfterEvents(tenant, triggers)),
+    );
+    this.#server = createServer((req, res) => {
+      this.#receive(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
     });
-    for (const t of tenants) tenantLocks.set(t, done);
-    return done;
-  };
+  }
 
-  const debouncer = new TenantDebouncer(options.debounceMs, (tenant, triggers) =>
-    exclusive([tenant], async () => {
-      stats.checks += 1;
-      const first = triggers.first[0]!;
-      options.log(`${tenant}: checking after ${describeTriggers(triggers)}`);
-      await options.check(
-        [tenant],
-        { kind: 'event', eventType: first.eventType, eventId: first.eventId, receivedAt: first.at },
-        triggers,
-      );
-    }),
-  );
+  /** Starts the receiver; resolves to the `http://host:port` it listens on. */
+  async listen(): Promise<string> {
+    const server = this.#server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#options.port, this.#options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    this.#options.log(`receiver listening on ${url}/qlik/<tenant>`);
+    return url;
+  }
 
-  const noteEvent = (tenant: string, trigger: Trigger, relevant: boolean): void => {
-    if (!seen.firstSighting(tenant, trigger.eventId, now().getTime())) {
-      stats.duplicates += 1;
+  /** Polls every tenant's audit events now and every `pollMs`, one poll after the other. */
+  startPolling(): void {
+    // The first poll only sets each cursor; the start check covers what happened before.
+    this.#polling = this.#pollAuditEvents();
+    this.#pollTimer = setInterval(() => {
+      this.#polling = this.#polling.then(() => this.#pollAuditEvents());
+    }, this.#options.pollMs);
+  }
+
+  /** The start check: every tenant at once, as a scheduled run. */
+  checkEveryTenant(): Promise<void> {
+    const names = this.#options.tenants.map((t) => t.name);
+    return this.#locks.run(names, async () => {
+      this.stats.checks += 1;
+      await this.#options.check(names, { kind: 'schedule' });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearInterval(this.#pollTimer);
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+    await this.#polling.catch(() => undefined);
+    await this.#debouncer.stop();
+    await this.#locks.settled();
+  }
+
+  /** The check a debounce window ends with, named after the first event that opened it. */
+  async #checkAfterEvents(tenant: string, triggers: TriggerSummary): Promise<void> {
+    this.stats.checks += 1;
+    const first = triggers.first[0]!;
+    this.#options.log(`${tenant}: checking after ${describeTriggers(triggers)}`);
+    await this.#options.check(
+      [tenant],
+      { kind: 'event', eventType: first.eventType, eventId: first.eventId, receivedAt: first.at },
+      triggers,
+    );
+  }
+
+  /** Counts an event seen before, or an irrelevant one; hands a new relevant one to the debouncer. */
+  #noteEvent(tenant: string, trigger: Trigger, relevant: boolean): void {
+    if (!this.#seen.firstSighting(tenant, trigger.eventId, this.#now().getTime())) {
+      this.stats.duplicates += 1;
       return;
     }
     if (!relevant) {
-      stats.irrelevant += 1;
+      this.stats.irrelevant += 1;
       return;
     }
-    debouncer.notify(tenant, trigger);
-  };
+    this.#debouncer.notify(tenant, trigger);
+  }
 
-  const server = createServer((req, res) => {
-    receive(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
-  });
-
-  async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://receiver').pathname;
-    const signature = req.headers['qlik-signature'];
+  async #receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const { body, tooLarge } = method === 'POST' ? await readLimited(req) : { body: Buffer.alloc(0), tooLarge: false };
-    const verdict: DeliveryVerdict = judgeDelivery(
+    const signature = req.headers['qlik-signature'];
+    const verdict = judgeDelivery(
       {
         method,
-        path,
+        path: new URL(req.url ?? '/', 'http://receiver').pathname,
         signature: Array.isArray(signature) ? signature[0] : signature,
         body,
         bodyTooLarge: tooLarge,
       },
-      (tenant) => secrets.get(tenant),
-      now(),
+      (tenant) => this.#secrets.get(tenant),
+      this.#now(),
     );
     if (verdict.status !== 204) {
-      stats.rejected[verdict.reason] = (stats.rejected[verdict.reason] ?? 0) + 1;
-      options.log(
-        `delivery rejected: ${verdict.status} ${verdict.reason}${verdict.tenant ? ` for tenant ${verdict.tenant}` : ''}`,
-      );
-      res.writeHead(verdict.status, {
-        ...(verdict.status === 405 ? { allow: 'POST' } : {}),
-        ...(tooLarge ? { connection: 'close' } : {}),
-      });
-      res.end();
-      if (tooLarge) res.once('finish', () => req.destroy());
+      this.#reject(verdict, req, res, tooLarge);
       return;
     }
-    stats.accepted += 1;
+    this.stats.accepted += 1;
     const { event } = verdict;
     res.writeHead(204).end();
-    noteEvent(
+    this.#noteEvent(
       event.tenant,
       { source: 'webhook', eventType: event.eventType, eventId: event.eventId, at: event.receivedAt },
       verdict.relevant,
     );
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  /** Answers a rejected delivery and logs which check it failed (never its body or signature). */
+  #reject(
+    verdict: Exclude<DeliveryVerdict, { status: 204 }>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    tooLarge: boolean,
+  ): void {
+    this.stats.rejected[verdict.reason] = (this.stats.rejected[verdict.reason] ?? 0) + 1;
+    this.#options.log(
+      `delivery rejected: ${verdict.status} ${verdict.reason}${verdict.tenant ? ` for tenant ${verdict.tenant}` : ''}`,
+    );
+    res.writeHead(verdict.status, {
+      ...(verdict.status === 405 ? { allow: 'POST' } : {}),
+      ...(tooLarge ? { connection: 'close' } : {}),
     });
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  options.log(`receiver listening on ${url}/qlik/<tenant>`);
+    res.end();
+    if (tooLarge) res.once('finish', () => req.destroy());
+  }
 
-  const cursors = new Map<string, AuditCursor>();
-  let stopping = false;
-  const poll = async (): Promise<void> => {
-    for (const { name } of options.tenants) {
-      if (stopping) return;
+  async #pollAuditEvents(): Promise<void> {
+    for (const { name } of this.#options.tenants) {
+      if (this.#stopping) return;
       try {
-        const reader = await options.auditReader(name);
-        const window = pollWindow(cursors.get(name), now());
-        const { events } = await reader.auditEvents({
-          eventTypes: RELEVANT_EVENT_TYPES,
-          ...window,
-          maxEvents: MAX_AUDIT_EVENTS_PER_POLL,
-        });
-        const { fresh, cursor } = takeFreshEvents(cursors.get(name), events, window.until);
-        cursors.set(name, cursor);
-        for (const e of fresh) {
-          stats.auditEvents += 1;
-          noteEvent(
-            name,
-            { source: 'audit', eventType: e.eventType, eventId: e.eventId, at: now().toISOString() },
-            true,
-          );
-        }
+        await this.#pollTenant(name);
       } catch (error) {
-        stats.pollFailures += 1;
-        options.log(`warning: ${name}: audit poll failed: ${messageOf(error)}`);
+        this.stats.pollFailures += 1;
+        this.#options.log(`warning: ${name}: audit poll failed: ${messageOf(error)}`);
       }
     }
-  };
+  }
 
-  // The first poll only sets each cursor; the start check covers what happened before.
-  let polling: Promise<void> = poll();
-  const timer = setInterval(() => {
-    polling = polling.then(poll);
-  }, options.pollMs);
-
-  const names = options.tenants.map((t) => t.name);
-  const started = exclusive(names, async () => {
-    stats.checks += 1;
-    await options.check(names, { kind: 'schedule' });
-  });
-
-  return {
-    url,
-    stats,
-    started,
-    async stop() {
-      stopping = true;
-      clearInterval(timer);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await polling.catch(() => undefined);
-      await debouncer.stop();
-      await Promise.allSettled([...tenantLocks.values()]);
-    },
-  };
+  /** Reads the tenant's audit events since its cursor and notes each one not seen before. */
+  async #pollTenant(name: string): Promise<void> {
+    const reader = await this.#options.auditReader(name);
+    const window = pollWindow(this.#cursors.get(name), this.#now());
+    const { events } = await reader.auditEvents({
+      eventTypes: RELEVANT_EVENT_TYPES,
+      ...window,
+      maxEvents: MAX_AUDIT_EVENTS_PER_POLL,
+    });
+    const { fresh, cursor } = takeFreshEvents(this.#cursors.get(name), events, window.until);
+    this.#cursors.set(name, cursor);
+    for (const e of fresh) {
+      this.stats.auditEvents += 1;
+      this.#noteEvent(
+        name,
+        { source: 'audit', eventType: e.eventType, eventId: e.eventId, at: this.#now().toISOString() },
+        true,
+      );
+    }
+  }
 }
 
 /**

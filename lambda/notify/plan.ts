@@ -63,37 +63,64 @@ export interface NotificationPlan {
 }
 
 export function planNotifications(input: PlanInput): NotificationPlan {
-  const { tenant, now, settings } = input;
-  const at = now.toISOString();
-  const context: AlertContext = {
+  const at = input.now.toISOString();
+  const context = alertContext(input);
+  const findingsAlert = input.tenant.status === 'ok' ? planFindingsAlert(input, context) : undefined;
+  const health = planHealthAlert(input, context);
+  const contents = [findingsAlert?.content, health.content].filter((c): c is AlertContent => c !== undefined);
+  const lastReminderAt = findingsAlert?.remindsOfAll ? at : input.next.lastReminderAt;
+  const lastCredentialWarningAt = health.warnedOfCredential ? at : input.next.lastCredentialWarningAt;
+  return {
+    messages: contents.flatMap((content) => toMessages(content, input.tenant.tenantId)),
+    next: {
+      ...input.next,
+      findings: markAlerted(input.next.findings, new Set(findingsAlert?.alerted ?? []), at),
+      ...(lastReminderAt !== undefined && { lastReminderAt }),
+      ...(lastCredentialWarningAt !== undefined && { lastCredentialWarningAt }),
+    },
+  };
+}
+
+/** What every alert of the tenant's run says about where it comes from. */
+function alertContext(input: PlanInput): AlertContext {
+  const { tenant, trigger } = input;
+  return {
     tenantName: oneLine(input.tenantName) || tenant.tenantId,
     tenantId: tenant.tenantId,
     tenantUrl: tenant.tenantUrl,
     runId: input.runId,
-    ...(input.trigger?.kind === 'event' && { trigger: eventTriggerText(input.trigger) }),
-    ...(input.trigger?.kind === 'remediation' && {
-      trigger: `re-check after applying plan ${oneLine(input.trigger.planId)}: what it resolved is resolved by plan ${oneLine(input.trigger.planId)}`,
+    ...(trigger?.kind === 'event' && { trigger: eventTriggerText(trigger) }),
+    ...(trigger?.kind === 'remediation' && {
+      trigger: `re-check after applying plan ${oneLine(trigger.planId)}: what it resolved is resolved by plan ${oneLine(trigger.planId)}`,
     }),
-    maxItemsPerSection: Math.max(1, Math.floor(settings.maxItemsPerSection)),
+    maxItemsPerSection: Math.max(1, Math.floor(input.settings.maxItemsPerSection)),
     ...(input.reportLink && { reportLink: input.reportLink }),
     ...(input.archiveFailed && { archiveFailed: input.archiveFailed }),
   };
+}
 
-  const contents: AlertContent[] = [];
-  const alerted = new Set<string>();
-  let lastReminderAt = input.next.lastReminderAt;
-  let lastCredentialWarningAt = input.next.lastCredentialWarningAt;
+/** The alert about the tenant's findings, if one is due, and what it tells of. */
+interface FindingsAlert {
+  readonly content: AlertContent;
+  /** Ids of the findings the alert names. */
+  readonly alerted: readonly string[];
+  /** It lists every failing finding, so it counts as this period's reminder. */
+  readonly remindsOfAll: boolean;
+}
 
-  if (tenant.status === 'ok') {
-    const findings = [...tenant.findings].sort(byImportance);
-    const failing = findings.filter((f) => f.status === 'fail');
-    const totals = { failing: failing.length, suppressed: findings.filter((f) => f.status === 'suppressed').length };
-    const changed = failing.filter((f) => f.drift === 'new' || f.drift === 'reopened');
-    const resolved = tenant.resolved.filter((f) => f.status === 'fail').sort(byImportance);
+/** A drift digest when something changed; otherwise a reminder of what still fails, when one is due. */
+function planFindingsAlert(input: PlanInput, context: AlertContext): FindingsAlert | undefined {
+  const { tenant } = input;
+  const findings = [...tenant.findings].sort(byImportance);
+  const failing = findings.filter((f) => f.status === 'fail');
+  const totals = { failing: failing.length, suppressed: findings.filter((f) => f.status === 'suppressed').length };
+  const changed = failing.filter((f) => f.drift === 'new' || f.drift === 'reopened');
+  const resolved = tenant.resolved.filter((f) => f.status === 'fail').sort(byImportance);
 
-    if (changed.length > 0 || resolved.length > 0) {
-      const expired = changed.filter((f) => f.drift === 'reopened' && f.exception?.expired === true).length;
-      contents.push({
+  if (changed.length > 0 || resolved.length > 0) {
+    const expired = changed.filter((f) => f.drift === 'reopened' && f.exception?.expired === true).length;
+    return {
+      content: {
         kind: 'drift',
         context,
         severity: worst(changed) ?? worst(resolved) ?? 'informational',
@@ -107,54 +134,44 @@ export function planNotifications(input: PlanInput): NotificationPlan {
         resolved,
         stillFailing: failing.filter((f) => f.drift === 'ongoing'),
         totals,
-      });
-      for (const f of [...failing, ...resolved]) alerted.add(f.id);
-      // The digest lists every failing finding, so it counts as this period's reminder.
-      if (failing.length > 0) lastReminderAt = at;
-    } else {
-      const since = reminderDue(input, failing);
-      if (since !== undefined) {
-        contents.push({
-          kind: 'reminder',
-          context,
-          severity: worst(failing) ?? 'informational',
-          failing,
-          since,
-          totals,
-        });
-        for (const f of failing) alerted.add(f.id);
-        lastReminderAt = at;
-      }
-    }
+      },
+      alerted: [...failing, ...resolved].map((f) => f.id),
+      remindsOfAll: failing.length > 0,
+    };
   }
+  const since = reminderDue(input, failing);
+  if (since === undefined) return undefined;
+  return {
+    content: { kind: 'reminder', context, severity: worst(failing) ?? 'informational', failing, since, totals },
+    alerted: failing.map((f) => f.id),
+    remindsOfAll: true,
+  };
+}
 
-  const issues: HealthIssue[] = tenant.errors.map(tenantErrorIssue);
+/**
+ * The health alert, if the checker has anything to say about itself: tenant errors, its credential expiring (at most
+ * once a UTC day), the report not stored, the drift state not the one last saved.
+ */
+function planHealthAlert(
+  input: PlanInput,
+  context: AlertContext,
+): { readonly content?: AlertContent; readonly warnedOfCredential: boolean } {
+  const { now, settings } = input;
+  const issues: HealthIssue[] = input.tenant.errors.map(tenantErrorIssue);
+  let warnedOfCredential = false;
   if (input.credentialExpiresAt && !sameUtcDay(input.previous?.lastCredentialWarningAt, now)) {
     const issue = credentialExpiryIssue(input.credentialExpiresAt, now, settings.credentialExpiryWarningDays);
     if (issue) {
       issues.push(issue);
-      lastCredentialWarningAt = at;
+      warnedOfCredential = true;
     }
   }
   if (input.archiveFailed) issues.push(archiveFailureIssue(input.archiveFailed));
   if (input.stateMismatch) issues.push(stateMismatchIssue(input.stateMismatch));
-  if (issues.length > 0) {
-    contents.push({
-      kind: 'health',
-      context,
-      severity: worstSeverity(issues.map((i) => i.severity)) ?? 'high',
-      issues,
-    });
-  }
-
+  if (issues.length === 0) return { warnedOfCredential };
   return {
-    messages: contents.flatMap((content) => toMessages(content, tenant.tenantId)),
-    next: {
-      ...input.next,
-      findings: markAlerted(input.next.findings, alerted, at),
-      ...(lastReminderAt !== undefined && { lastReminderAt }),
-      ...(lastCredentialWarningAt !== undefined && { lastCredentialWarningAt }),
-    },
+    content: { kind: 'health', context, severity: worstSeverity(issues.map((i) => i.severity)) ?? 'high', issues },
+    warnedOfCredential,
   };
 }
 

@@ -25,7 +25,7 @@ export async function readTenantCredentials(client: SecretsManagerClient, secret
   return credentialsFrom(document, secretId);
 }
 
-async function fetchSecretText(client: SecretsManagerClient, secretId: string): Promise<string> {
+export async function fetchSecretText(client: SecretsManagerClient, secretId: string): Promise<string> {
   let output: GetSecretValueCommandOutput;
   try {
     output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));

@@ -46,13 +46,28 @@ export function loadRuntimeConfig(options: LoadRuntimeConfigOptions): RuntimeCon
 
 /** The validated runtime config and its policy, each error naming where the wrong value came from. */
 export function loadRuntime(options: LoadRuntimeConfigOptions): LoadedRuntime {
+  const { config, sourceOf } = readValidated(options);
+  const policy = config.policy ? policyFromDocument(config.policy, `${sourceOf('policy')} policy`) : defaultPolicy();
+  return { config, policy };
+}
+
+/**
+ * The validated runtime config with its policy left unread: for the functions that never evaluate it (the webhook
+ * receiver and the audit poller read the same document as the checker, whose cold start validates the policy).
+ */
+export function loadRuntimeConfigWithoutPolicy(options: LoadRuntimeConfigOptions): RuntimeConfig {
+  return readValidated(options).config;
+}
+
+function readValidated(options: LoadRuntimeConfigOptions): {
+  config: RuntimeConfig;
+  sourceOf: (key: string | undefined) => string;
+} {
   const { document, sourceOf, note } =
     options.document !== undefined
       ? { document: options.document, sourceOf: () => CONFIG_VARIABLE, note: '' }
       : readRuntimeConfigDocument(options.env ?? process.env, options.configFile);
-  const config = parseConfig(document, options.allowHttpLoopback === true, sourceOf, note);
-  const policy = config.policy ? policyFromDocument(config.policy, `${sourceOf('policy')} policy`) : defaultPolicy();
-  return { config, policy };
+  return { config: parseConfig(document, options.allowHttpLoopback === true, sourceOf, note), sourceOf };
 }
 
 interface RuntimeConfigDocument {

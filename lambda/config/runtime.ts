@@ -31,6 +31,32 @@ export const TenantConfigSchema = z
     secretId: z.string().min(1),
     /** Custom domains (besides *.qlikcloud.com) the credential may be sent to. */
     allowedHosts: z.array(z.string().min(1)).default([]),
+    /**
+     * Secrets Manager secret id or ARN holding the tenant's webhook secret as `{ "secret": "…" }` (or `webhookSecret`,
+     * the field `webhooks install --secret-id` adds beside a Qlik credential). Omitted = the receiver answers 404 for
+     * this tenant and only the audit poll feeds its event checks (docs/events.md).
+     */
+    webhookSecretId: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** Where an event's message goes and how events become checks (docs/events.md, "In AWS"). */
+export const EventsConfigSchema = z
+  .object({
+    /** URL of the SQS FIFO queue the receiver and the audit poller send to and the checker consumes. */
+    queueUrl: z.string().min(1),
+    /**
+     * The queue's delivery delay, so a burst of events for one tenant arrives after it settled. The checker reads it
+     * only to describe itself; the queue (CDK) applies it.
+     */
+    debounceSeconds: z.number().int().min(0).max(900).default(20),
+    /** How often EventBridge Scheduler invokes the audit poller; also how far back a poll without a cursor looks. */
+    auditPollMinutes: z.number().int().min(1).max(60).default(5),
+    /** Key prefix in the report bucket of the poller's cursor per tenant. */
+    cursorPrefix: z
+      .string()
+      .regex(/^(?:[A-Za-z0-9._=-]+\/)+$/, 'a key prefix of "/"-separated segments ending with "/"')
+      .default('events/audit-cursor/'),
   })
   .strict();
 
@@ -58,8 +84,11 @@ export const RuntimeConfigSchema = z
     tenantDeadlineSeconds: z.number().int().min(5).max(900).default(240),
     /** Link target for "open the report" in alerts, e.g. an S3 console URL prefix. */
     reportLinkBase: z.string().optional(),
+    /** The event path (receiver, audit poller, queue); omitted = scheduled runs only. */
+    events: EventsConfigSchema.optional(),
   })
   .strict();
 
 export type TenantConfig = z.infer<typeof TenantConfigSchema>;
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
+export type EventsConfig = z.infer<typeof EventsConfigSchema>;

@@ -25,3 +25,26 @@ export const CheckerMetric = {
   RateLimited: 'RateLimited',
   TenantDurationMs: 'TenantDurationMs',
 } as const;
+
+/**
+ * The EMF metrics of the event path (docs/events.md), same namespace and `service` dimension as {@link CheckerMetric}.
+ * Receiver and poller have no other dimension; the checker's event metrics have none either (tenant names are in logs).
+ */
+export const EventMetric = {
+  /** Receiver: a delivery for a known tenant without a valid `Qlik-Signature` (401). Alarm: someone probes the URL. */
+  WebhookSignatureFailures: 'WebhookSignatureFailures',
+  /** Receiver: a verified delivery (204), relevant or not. */
+  WebhookDeliveriesAccepted: 'WebhookDeliveriesAccepted',
+  /** Receiver and poller: event messages sent to the queue. */
+  EventsEnqueued: 'EventsEnqueued',
+  /** Poller: tenants whose audit poll failed (credential, Qlik, cursor write). */
+  AuditPollFailures: 'AuditPollFailures',
+  /** Checker: tenants checked because of queued events. */
+  EventChecks: 'EventChecks',
+  /** Checker: event messages acknowledged without a check, because a check that started after them finished. */
+  EventsCoalesced: 'EventsCoalesced',
+  /** Checker: tenants left unchecked because another check held the tenant's lease (retried by SQS or next run). */
+  TenantBusy: 'TenantBusy',
+  /** Scheduled run: tenants whose webhook is disabled or whose recent deliveries failed. */
+  WebhookProblems: 'WebhookProblems',
+} as const;

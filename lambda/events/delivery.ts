@@ -14,7 +14,7 @@ import { signatureMatches } from './signature';
 
 export const MAX_DELIVERY_BYTES = 256 * 1024;
 /** `/qlik/<tenant name>`, the URL `webhooks install` registers; tenant names as the tenants file allows them. */
-const RECEIVER_PATH = /^\/qlik\/([a-z0-9._-]{1,64})\/?$/;
+const RECEIVER_PATH = /^\/qlik\/([A-Za-z0-9._-]{1,64})\/?$/;
 const EVENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 

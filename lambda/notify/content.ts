@@ -54,7 +54,12 @@ export interface ReminderDigest {
   readonly totals: Totals;
 }
 
-export type HealthIssueKind = 'tenant-error' | 'credential-expiring' | 'archive-failed' | 'state-mismatch';
+export type HealthIssueKind =
+  | 'tenant-error'
+  | 'credential-expiring'
+  | 'archive-failed'
+  | 'state-mismatch'
+  | 'webhook-problem';
 
 /** The checker itself cannot do its job, or soon will not. */
 export interface HealthIssue {

@@ -177,7 +177,8 @@ function planHealthAlert(
 
 /** How an alert names the event that triggered the check (a scheduled run, the usual case, goes unmentioned). */
 function eventTriggerText(trigger: Extract<CheckTrigger, { kind: 'event' }>): string {
-  return `event ${oneLine(trigger.eventType)} (id ${oneLine(trigger.eventId)}), received ${oneLine(trigger.receivedAt)}`;
+  const via = trigger.source ? ` via ${trigger.source === 'audit' ? 'the audit poll' : 'webhook'}` : '';
+  return `event ${oneLine(trigger.eventType)} (id ${oneLine(trigger.eventId)})${via}, received ${oneLine(trigger.receivedAt)}`;
 }
 
 /** When the reminder period started, if a reminder is due now; undefined otherwise. */
@@ -196,7 +197,8 @@ function reminderDue(input: PlanInput, failing: readonly Finding[]): string | un
   return elapsed >= intervalMs - SCHEDULE_SLACK_MS ? since : undefined;
 }
 
-function toMessages(content: AlertContent, tenantId: string): OutboundMessage[] {
+/** The email and the chat message of one alert. */
+export function toMessages(content: AlertContent, tenantId: string): OutboundMessage[] {
   const attributes = { severity: content.severity, tenant: content.context.tenantName, eventType: content.kind };
   const email = renderEmail(content);
   const chat = renderChat(content);

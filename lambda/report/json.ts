@@ -106,6 +106,8 @@ export const CheckTriggerSchema = z.discriminatedUnion('kind', [
     eventId: z.string().min(1),
     /** When the checker received the event. */
     receivedAt: isoTimestamp,
+    /** How the event reached the checker. */
+    source: z.enum(['webhook', 'audit']).optional(),
   }),
   z.object({ kind: z.literal('remediation'), planId: z.string().min(1), appliedAt: isoTimestamp }),
 ]);

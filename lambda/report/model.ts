@@ -120,7 +120,14 @@ export interface TenantSummary {
  */
 export type CheckTrigger =
   | { readonly kind: 'schedule' }
-  | { readonly kind: 'event'; readonly eventType: string; readonly eventId: string; readonly receivedAt: string }
+  | {
+      readonly kind: 'event';
+      readonly eventType: string;
+      readonly eventId: string;
+      readonly receivedAt: string;
+      /** How the event reached the checker: a webhook delivery or the audit poll. */
+      readonly source?: 'webhook' | 'audit';
+    }
   /** The re-check `fix --apply` runs after applying a remediation plan. */
   | { readonly kind: 'remediation'; readonly planId: string; readonly appliedAt: string };
 

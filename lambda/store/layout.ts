@@ -6,6 +6,7 @@
  * reports/tenant=<tenant>/date=<yyyy-mm-dd>/run=<run>/manifest.json   written last, exactly once
  * reports/tenant=<tenant>/chain/<descending>.json                    write-once chain index, one per entry
  * state/tenant=<tenant>/state.json                                    overwritten every run
+ * state/tenant=<tenant>/lease.json                                    who checks the tenant now (AWS event path)
  *
  * Every key under `reports/` is written once (if-none-match); only the drift state is replaced.
  * Archives written before the chain index also hold a `reports/tenant=<tenant>/latest.json`; it is no longer read.
@@ -17,6 +18,7 @@ export const MANIFEST_NAME = 'manifest.json';
 /** Names that archive entries cannot use for their files. */
 export const RESERVED_FILE_NAMES: readonly string[] = [MANIFEST_NAME, 'latest.json'];
 export const STATE_NAME = 'state.json';
+export const LEASE_NAME = 'lease.json';
 
 /** Chain places are stored as `CHAIN_LIMIT - sequence`, zero-padded, so the newest entry is listed first. */
 const CHAIN_LIMIT = 1_000_000_000_000;
@@ -65,6 +67,14 @@ export function sequenceOfChainKey(key: string): number | undefined {
 
 export function stateKey(tenantId: string): string {
   return `${STATE_ROOT}${TENANT_FOLDER}${keySegment(tenantId)}/${STATE_NAME}`;
+}
+
+/**
+ * The lease that keeps two checks of one tenant (a scheduled run and an event check) from interleaving its drift
+ * state (./tenant-lease.ts). Beside the state, so it has the state's grants and lifecycle.
+ */
+export function leaseKey(tenantName: string): string {
+  return `${STATE_ROOT}${TENANT_FOLDER}${keySegment(tenantName)}/${LEASE_NAME}`;
 }
 
 /**

@@ -38,6 +38,12 @@ export interface S3ObjectStoreOptions {
   readonly now?: () => Date;
 }
 
+/** An object's bytes with the ETag of the version read. */
+export interface TaggedObject {
+  readonly bytes: Uint8Array;
+  readonly etag: string;
+}
+
 /** Tries of a conditional write that S3 answers with 409 (a concurrent conditional write of the same key). */
 const CONFLICT_ATTEMPTS = 3;
 
@@ -92,6 +98,48 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw new ObjectStoreError('get', this.location(key), { cause: error });
+    }
+  }
+
+  /** The object's bytes and ETag (for a later {@link putIfMatch}), or undefined when there is no such object. */
+  async getTagged(key: string): Promise<TaggedObject | undefined> {
+    assertValidKey(key);
+    try {
+      const output = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyPrefix + key }));
+      const bytes = output.Body ? await output.Body.transformToByteArray() : new Uint8Array();
+      if (output.ETag === undefined) throw new Error('S3 answered without an ETag');
+      return { bytes, etag: output.ETag };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw new ObjectStoreError('get', this.location(key), { cause: error });
+    }
+  }
+
+  /**
+   * Replaces the object only while it is the version read with {@link getTagged} (S3 `If-Match: <etag>`);
+   * `changed` when another write came first (412), or the object is gone (404), so nothing was written.
+   */
+  async putIfMatch(key: string, body: ObjectBody, etag: string, contentType?: string): Promise<'written' | 'changed'> {
+    assertValidKey(key);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.keyPrefix + key,
+            Body: body,
+            ContentType: contentType,
+            IfMatch: etag,
+            ...(this.options.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.options.kmsKeyId } : {}),
+          }),
+        );
+        return 'written';
+      } catch (error) {
+        const status = statusOf(error);
+        if (status === 412 || status === 404 || isNotFound(error)) return 'changed';
+        if (status === 409 && attempt < CONFLICT_ATTEMPTS) continue;
+        throw new ObjectStoreError('put', this.location(key), { cause: error });
+      }
     }
   }
 

@@ -156,6 +156,8 @@ describe('handler', () => {
       messages: 0,
       archiveFailures: 0,
       duplicates: 0,
+      busy: 0,
+      webhookProblems: 0,
     });
   });
 

@@ -5,14 +5,16 @@
  * Wall time of a fresh process each, round-robin so a slow spell of the machine does not land on one variant only;
  * median and minimum shown. dist/ is built afresh first.
  *
- * Alone: `npx tsx test/bench/cli-start.ts` rewrites its own section of RESULTS.md (the full `npm run bench` too).
+ * Alone: `npx tsx test/bench/cli-start.ts` rewrites its own section of RESULTS.md (the full `npm run bench` too;
+ * results-file.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDist } from '../../scripts/build';
 import { PROJECT_ROOT } from './proc';
+import { writeResultsSection } from './results-file';
 
 export interface StartVariant {
   readonly name: string;
@@ -89,8 +91,8 @@ const median = (values: readonly number[]): number => {
 };
 const ms = (value: number): string => `${value.toFixed(0)} ms`;
 
-export const CLI_START_BEGIN = '<!-- cli-start:begin -->';
-export const CLI_START_END = '<!-- cli-start:end -->';
+/** Its section of RESULTS.md (results-file.ts). */
+export const CLI_START_SECTION = 'cli-start';
 
 export function renderCliStart(r: CliStartResult, date: string): string {
   const nodeWall = median(r.node.wallMs);
@@ -101,7 +103,6 @@ export function renderCliStart(r: CliStartResult, date: string): string {
   const aboveCpu = median(r.compiled.cpuMs) - nodeCpu;
   const aboveWall = median(r.compiled.wallMs) - nodeWall;
   return [
-    CLI_START_BEGIN,
     '## 5. CLI start',
     '',
     `\`qlik-access-guard --version\` in a fresh process against Node's own start, ${r.runs} runs each, round-robin`,
@@ -119,26 +120,14 @@ export function renderCliStart(r: CliStartResult, date: string): string {
     `Compiled: ${ms(aboveCpu)} CPU and ${ms(aboveWall)} wall above Node's start — target ` +
       `${aboveCpu < 150 && aboveWall < 150 ? '**met**' : aboveCpu < 150 ? '**met** in CPU time (wall time: a busy machine)' : '**NOT met**'}` +
       `; through tsx: ${(median(r.tsx.cpuMs) / median(r.compiled.cpuMs)).toFixed(1)}× the compiled CLI's CPU time.`,
-    CLI_START_END,
     '',
   ].join('\n');
-}
-
-/** RESULTS.md with this section replaced (or appended). */
-export function withCliStartSection(markdown: string, section: string): string {
-  const begin = markdown.indexOf(CLI_START_BEGIN);
-  const end = markdown.indexOf(CLI_START_END);
-  if (begin >= 0 && end > begin) {
-    return `${markdown.slice(0, begin)}${section.trimEnd()}${markdown.slice(end + CLI_START_END.length)}`;
-  }
-  return `${markdown.trimEnd()}\n\n${section}`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   const runs = Number(process.env.CLI_START_RUNS ?? 15);
   const result = await measureCliStart(runs);
   const section = renderCliStart(result, new Date().toISOString());
-  const resultsFile = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  writeFileSync(resultsFile, withCliStartSection(readFileSync(resultsFile, 'utf8'), section));
+  writeResultsSection(CLI_START_SECTION, section);
   process.stdout.write(section);
 }

@@ -8,11 +8,10 @@
  * "Evidence" section of test/bench/RESULTS.md. Timings are reported, never asserted.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { buildEvidence } from '../../lambda/evidence/evidence';
 import { parsePeriod } from '../../lambda/evidence/period';
@@ -25,13 +24,11 @@ import { createRunArchive } from '../../lambda/store/store';
 import { mapWithConcurrency } from '../../lambda/util/concurrency';
 import { DAY_MS } from '../../lambda/util/time';
 import { compileChildren, inputFromParent, memory, removeCompiledChildren, reportToParent, runChild } from './proc';
+import { writeResultsSection } from './results-file';
 
 const YEAR_START = Date.parse('2035-01-01T06:00:00.000Z');
 const DAYS = 365;
 const PERIODS_MONTHS = [1, 3, 6, 12] as const;
-const RESULTS_FILE = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const SECTION_START = '<!-- evidence-bench:start -->';
-const SECTION_END = '<!-- evidence-bench:end -->';
 
 interface MeasureInput {
   readonly backend: 'local' | 's3';
@@ -257,7 +254,6 @@ async function main(): Promise<void> {
     const s3 = await measurePeriods('s3', bucket, moto.endpoint);
 
     const section = [
-      SECTION_START,
       '## Evidence over a year of daily runs',
       '',
       `\`npx tsx test/bench/evidence.ts ${tenants} ${s3Tenants}\` — ${new Date().toISOString().slice(0, 10)}, ` +
@@ -273,16 +269,8 @@ async function main(): Promise<void> {
       `### S3 on moto_server: ${s3Tenants} tenants, ${(s3Tenants * DAYS).toLocaleString('en')} runs (written in ${(s3WriteMs / 1000).toFixed(0)} s)`,
       '',
       table(s3),
-      SECTION_END,
     ].join('\n');
-    const current = readFileSync(RESULTS_FILE, 'utf8');
-    const start = current.indexOf(SECTION_START);
-    const end = current.indexOf(SECTION_END);
-    const next =
-      start >= 0 && end > start
-        ? `${current.slice(0, start)}${section}${current.slice(end + SECTION_END.length)}`
-        : `${current.trimEnd()}\n\n${section}\n`;
-    writeFileSync(RESULTS_FILE, next);
+    writeResultsSection('evidence', section);
     process.stderr.write(`${section}\n`);
   } finally {
     moto?.process.kill();

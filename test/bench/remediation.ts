@@ -9,17 +9,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { main } from '../../lambda/cli/main';
 import type { RemediationPlan } from '../../lambda/remediation/plan-file';
 import { generateTenant, type SimulatedTenant, startSimulatedTenant } from '../sim/server';
+import { writeResultsSection } from './results-file';
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 200);
 const LACKING = Number(process.env.BENCH_LACKING ?? 40);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 0);
 const TIER2_PER_MINUTE = 100;
-const BEGIN = '<!-- remediation:begin -->';
-const END = '<!-- remediation:end -->';
 
 const sims: SimulatedTenant[] = [];
 for (let i = 0; i < TENANTS; i++) {
@@ -91,8 +89,7 @@ const rows = [
   `| apply + re-check requests ÷ floor | ${(applyAndRecheck / floorRequests).toFixed(2)} (re-check included: ${planRequests} of them are one check) |`,
   `| Tier 2 time floor for the writes (per tenant, tenants in parallel) | ${(floorWriteMs / 1000).toFixed(0)} s (${LACKING} writes fit one tenant's ${TIER2_PER_MINUTE}/min budget) |`,
 ];
-const section = `${BEGIN}
-## Remediation: \`fix\` plan and apply
+const section = `## Remediation: \`fix\` plan and apply
 
 Measured ${new Date().toISOString()} with \`npx tsx test/bench/remediation.ts\` (one run, in-process CLI, simulators in
 the same process).
@@ -100,20 +97,11 @@ the same process).
 | Measure | Value |
 |---|---|
 ${rows.join('\n')}
-${END}
 `;
 process.stdout.write(section);
 if (stderr.includes('error')) process.stdout.write(`\nstderr had errors:\n${stderr.slice(0, 2000)}\n`);
 
-const resultsFile = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const current = readFileSync(resultsFile, 'utf8');
-const begin = current.indexOf(BEGIN);
-const end = current.indexOf(END);
-const next =
-  begin >= 0 && end > begin
-    ? `${current.slice(0, begin)}${section.trimEnd()}${current.slice(end + END.length)}`
-    : `${current.trimEnd()}\n\n${section}`;
-writeFileSync(resultsFile, next);
+writeResultsSection('remediation', section);
 
 await Promise.all(sims.map((s) => s.close()));
 rmSync(dir, { recursive: true, force: true });

@@ -9,18 +9,18 @@
  *  3. the Lambda bundle's size and module initialisation time;
  *  4. one run over 200 tenants of 1,000 users with bounded tenant concurrency;
  *  5. CLI start (`--version`) against Node's own start (cli-start.ts).
- * Each measurement runs in a fresh child process; the simulators run in processes of their own. Writes
- * test/bench/RESULTS.md. Timings are reported, never asserted.
+ * Each measurement runs in a fresh child process; the simulators run in processes of their own. Replaces its own
+ * sections of test/bench/RESULTS.md ("run" and "cli-start", see results-file.ts) and keeps the others, which other
+ * benchmarks write. Timings are reported, never asserted.
  */
 
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RuntimeConfigSchema } from '../../lambda/config/runtime';
 import type { GenerateTenantSpec } from '../sim/server';
 import { measureBundle } from './bundle';
-import { measureCliStart, renderCliStart, withCliStartSection } from './cli-start';
+import { CLI_START_SECTION, measureCliStart, renderCliStart } from './cli-start';
 import type { CheckResult } from './collect-child';
 import type { CrawlResult } from './crawl-child';
 import type { EvaluateResult } from './evaluate-child';
@@ -28,6 +28,7 @@ import type { FleetInput, FleetResult } from './fleet-child';
 import { chain, crawlPlan, fullPlan, type PlanPair, requests, targetedPlan } from './plan';
 import { compileChildren, PROJECT_ROOT, removeCompiledChildren, runChild, ServiceChild } from './proc';
 import { type BenchResults, type Measured, renderResults } from './report';
+import { RESULTS_FILE, writeResultsSection } from './results-file';
 import type { HostedTenant, HostStats, SimHostSpec } from './sim-host';
 import { writeSnapshotPages } from './snapshot-pages';
 
@@ -55,7 +56,6 @@ const FLEET_CONCURRENCY = [RuntimeConfigSchema.shape.tenantConcurrency.parse(und
 const INIT_RUNS = 15;
 /** Fresh processes per way of getting the snapshot; the run with the median first-evaluation time is shown. */
 const EVALUATION_RUNS = 3;
-const RESULTS_FILE = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 
 function log(message: string): void {
   process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -217,9 +217,11 @@ async function main(): Promise<void> {
   };
   log(`CLI start: --version against node -e 0 ×${INIT_RUNS}`);
   const cliStart = await measureCliStart(INIT_RUNS);
-  const markdown = withCliStartSection(renderResults(results), renderCliStart(cliStart, machine.date));
-  writeFileSync(RESULTS_FILE, markdown);
-  process.stdout.write(`\n${markdown}\n`);
+  const markdown = renderResults(results);
+  const cliStartMarkdown = renderCliStart(cliStart, machine.date);
+  writeResultsSection('run', markdown);
+  writeResultsSection(CLI_START_SECTION, cliStartMarkdown);
+  process.stdout.write(`\n${markdown}\n${cliStartMarkdown}\n`);
   log(`wrote ${RESULTS_FILE} in ${results.totalSeconds.toFixed(0)} s`);
 }
 

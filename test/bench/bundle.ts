@@ -14,15 +14,23 @@
  * a recommendation: zod imported as a namespace (`import * as z`), so esbuild can drop what is unused; `yaml` left out
  * (the Lambda never reads a policy file); undici left out (as if the transport used Node's built-in fetch). A change
  * the code already has alters nothing and is listed as such.
+ *
+ * Before and after: `npx tsx test/bench/bundle.ts --before <rev> [--runs N]` builds the handler of the working tree and
+ * of a git revision (its lambda/ and lib/ exported into .tmp, built against today's node_modules), times their module
+ * initialisation round-robin in fresh processes, and replaces its own section of RESULTS.md ("bundle-compare",
+ * results-file.ts), with the machine's load average while it ran.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/config/telemetry';
 import { PROJECT_ROOT } from './proc';
+import { writeResultsSection } from './results-file';
+import { median } from './stats';
 
 export interface InitTiming {
   /** Process start → bundle imported, per run. */
@@ -32,6 +40,8 @@ export interface InitTiming {
   /** With the AWS SDK clients imported first: their import, and the bundle's own after them. */
   readonly sdkMs: readonly number[];
   readonly ownMs: readonly number[];
+  /** CPU time (user + system) of the process from its start to the bundle imported, per run: less moved by load. */
+  readonly cpuMs: readonly number[];
 }
 
 export interface BundleBuild {
@@ -161,6 +171,7 @@ export async function measureBundle(runs: number): Promise<BundleResult> {
         const alone = timeImport(folder, b.file);
         b.init.sinceStartMs.push(alone.sinceStart);
         b.init.importMs.push(alone.importOnly);
+        b.init.cpuMs.push(alone.cpu);
         const split = timeImport(folder, b.file, SDK_CLIENTS);
         b.init.sdkMs.push(split.sdk);
         b.init.ownMs.push(split.importOnly);
@@ -176,15 +187,21 @@ export async function measureBundle(runs: number): Promise<BundleResult> {
 
 interface BuiltBundle extends BundleBuild {
   readonly file: string;
-  readonly init: { sinceStartMs: number[]; importMs: number[]; sdkMs: number[]; ownMs: number[] };
+  readonly init: { sinceStartMs: number[]; importMs: number[]; sdkMs: number[]; ownMs: number[]; cpuMs: number[] };
 }
 
-async function buildBundle(folder: string, name: string, plugins: Plugin[]): Promise<BuiltBundle> {
+/** Builds `<sourceRoot>/lambda/handler.ts` (the working tree's unless another source tree is given). */
+async function buildBundle(
+  folder: string,
+  name: string,
+  plugins: Plugin[],
+  sourceRoot: string = PROJECT_ROOT,
+): Promise<BuiltBundle> {
   const outdir = join(folder, name.replace(/[^a-z0-9]+/gi, '-'));
   const outfile = join(outdir, 'index.mjs');
   const result = await build({
     absWorkingDir: PROJECT_ROOT,
-    entryPoints: [join(PROJECT_ROOT, 'lambda', 'handler.ts')],
+    entryPoints: [join(sourceRoot, 'lambda', 'handler.ts')],
     outfile,
     bundle: true,
     platform: 'node',
@@ -216,7 +233,7 @@ async function buildBundle(folder: string, name: string, plugins: Plugin[]): Pro
     contributors: [...byPackage.entries()]
       .map(([owner, bytes]) => ({ name: owner, bytes }))
       .sort((a, b) => b.bytes - a.bytes),
-    init: { sinceStartMs: [], importMs: [], sdkMs: [], ownMs: [] },
+    init: { sinceStartMs: [], importMs: [], sdkMs: [], ownMs: [], cpuMs: [] },
   };
 }
 
@@ -225,21 +242,22 @@ function timeImport(
   cwd: string,
   file: string,
   preload: readonly string[] = [],
-): { sinceStart: number; importOnly: number; sdk: number } {
+): { sinceStart: number; importOnly: number; sdk: number; cpu: number } {
   const script = [
     'const t0 = performance.now();',
     `await Promise.all(${JSON.stringify(preload)}.map((m) => import(m)));`,
     'const t1 = performance.now();',
     `await import(${JSON.stringify(pathToFileURL(file).href)});`,
     'const t2 = performance.now();',
-    'process.stdout.write(JSON.stringify({ sinceStart: t2, importOnly: t2 - t1, sdk: t1 - t0 }));',
+    'const { user, system } = process.cpuUsage();',
+    'process.stdout.write(JSON.stringify({ sinceStart: t2, importOnly: t2 - t1, sdk: t1 - t0, cpu: (user + system) / 1000 }));',
   ].join('\n');
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...LAMBDA_ENV },
     encoding: 'utf8',
   });
-  return JSON.parse(out) as { sinceStart: number; importOnly: number; sdk: number };
+  return JSON.parse(out) as { sinceStart: number; importOnly: number; sdk: number; cpu: number };
 }
 
 function packageOf(path: string): string {
@@ -250,4 +268,126 @@ function packageOf(path: string): string {
   }
   const ours = /^(lambda\/[^/]+)\//.exec(path);
   return ours ? `${ours[1]}/` : path;
+}
+
+export interface RevisionComparison {
+  readonly runs: number;
+  readonly date: string;
+  readonly cores: number;
+  /** 1-minute load average when the timing started and when it ended. */
+  readonly load: { readonly atStart: number; readonly atEnd: number };
+  /** The revision first, then the working tree. */
+  readonly builds: readonly (BundleBuild & { readonly source: string })[];
+  readonly emptySinceStartMs: readonly number[];
+  readonly emptyCpuMs: readonly number[];
+}
+
+/**
+ * The shipped build of `revision` (its lambda/ and lib/, exported with `git archive`) against the working tree's,
+ * timed round-robin so a busy spell of the machine lands on both alike.
+ */
+export async function compareWithRevision(revision: string, runs: number): Promise<RevisionComparison> {
+  mkdirSync(join(PROJECT_ROOT, '.tmp'), { recursive: true });
+  const folder = mkdtempSync(join(PROJECT_ROOT, '.tmp', 'bench-bundle-compare-'));
+  try {
+    const commit = git(['rev-parse', '--short', revision]).trim();
+    const sourceRoot = join(folder, 'source');
+    mkdirSync(sourceRoot);
+    const archive = execFileSync('git', ['archive', '--format=tar', commit, 'lambda', 'lib'], {
+      cwd: PROJECT_ROOT,
+      maxBuffer: 256 * 2 ** 20,
+    });
+    execFileSync('tar', ['-x', '-C', sourceRoot], { input: archive });
+    const head = git(['rev-parse', '--short', 'HEAD']).trim();
+    const dirty = git(['status', '--porcelain', '--', 'lambda', 'lib']).trim() !== '';
+    const builds = [
+      { source: `${commit} (before)`, ...(await buildBundle(folder, 'before', [], sourceRoot)) },
+      {
+        source: `${head}${dirty ? ' + uncommitted changes' : ''} (after)`,
+        ...(await buildBundle(folder, 'after', [])),
+      },
+    ];
+    const empty = join(folder, 'empty.mjs');
+    writeFileSync(empty, 'export {};\n');
+    for (const b of builds) timeImport(folder, b.file); // warms the file cache
+    const atStart = loadavg()[0] ?? 0;
+    const emptySinceStartMs: number[] = [];
+    const emptyCpuMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const node = timeImport(folder, empty);
+      emptySinceStartMs.push(node.sinceStart);
+      emptyCpuMs.push(node.cpu);
+      for (const b of builds) {
+        const alone = timeImport(folder, b.file);
+        b.init.sinceStartMs.push(alone.sinceStart);
+        b.init.importMs.push(alone.importOnly);
+        b.init.cpuMs.push(alone.cpu);
+      }
+    }
+    const atEnd = loadavg()[0] ?? 0;
+    return {
+      runs,
+      date: new Date().toISOString(),
+      cores: cpus().length,
+      load: { atStart, atEnd },
+      builds: builds.map(({ file: _file, ...build }) => build),
+      emptySinceStartMs,
+      emptyCpuMs,
+    };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+export function renderRevisionComparison(r: RevisionComparison): string {
+  const [before, after] = r.builds;
+  if (!before || !after) throw new Error('comparison without two builds');
+  const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
+  const ms = (values: readonly number[]) => `${median(values).toFixed(1)} ms`;
+  const row = (b: RevisionComparison['builds'][number]) =>
+    `| ${b.source} | ${b.bytes.toLocaleString('en')} (${kB(b.bytes)}) | ${kB(b.gzipBytes)} | ` +
+    `${ms(b.init.cpuMs)} | ${ms(b.init.sinceStartMs)} | ${ms(b.init.importMs)} | ` +
+    `${Math.min(...b.init.importMs).toFixed(1)} ms |`;
+  const change = (a: number, b: number) => `${b - a >= 0 ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%`;
+  return [
+    '## Lambda bundle: before and after',
+    '',
+    `\`npx tsx test/bench/bundle.ts --before ${before.source.split(' ')[0]}\` on ${r.date}: lambda/handler.ts built as the`,
+    'construct builds it (see "3. Lambda bundle"), once from the revision before and once from the working tree, both',
+    `against the same node_modules; each imported by a fresh \`node\` ${r.runs} times, round-robin, after one warm-up.`,
+    `Load average (1 min) on ${r.cores} cores: ${r.load.atStart.toFixed(2)} when the timing started,`,
+    `${r.load.atEnd.toFixed(2)} when it ended. Wall time includes waiting for a core on a busy machine; CPU time`,
+    '(user + system, from process start to the bundle imported, read by the process) is what the start itself costs.',
+    `Node's own start-up (an empty module): ${ms(r.emptyCpuMs)} CPU, ${ms(r.emptySinceStartMs)} wall.`,
+    '',
+    '| build | bytes | gzip | CPU to imported (median) | wall from process start (median) | import only, wall (median) | import only, wall (fastest) |',
+    '|---|---|---|---|---|---|---|',
+    row(before),
+    row(after),
+    '',
+    `After against before: bundle ${change(before.bytes, after.bytes)}; module init CPU ` +
+      `${change(median(before.init.cpuMs), median(after.init.cpuMs))}, wall from process start ` +
+      `${change(median(before.init.sinceStartMs), median(after.init.sinceStartMs))}, import only ` +
+      `${change(median(before.init.importMs), median(after.init.importMs))}.`,
+  ].join('\n');
+}
+
+function git(args: readonly string[]): string {
+  return execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8' });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const option = (name: string) => {
+    const at = args.indexOf(name);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const revision = option('--before');
+  if (!revision) {
+    process.stderr.write('usage: npx tsx test/bench/bundle.ts --before <git revision> [--runs N]\n');
+    process.exit(2);
+  }
+  const section = renderRevisionComparison(await compareWithRevision(revision, Number(option('--runs') ?? 21)));
+  writeResultsSection('bundle-compare', section);
+  process.stdout.write(`${section}\n`);
 }

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { buildDist } from '../../scripts/build';
 import { PROJECT_ROOT } from './proc';
 import { writeResultsSection } from './results-file';
+import { median } from './stats';
 
 export interface StartVariant {
   readonly name: string;
@@ -84,11 +85,6 @@ function timeOnce(variant: StartVariant): { wall: number; cpu: number } {
   return { wall, cpu: Number(cpu[1]) / 1000 };
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const ms = (value: number): string => `${value.toFixed(0)} ms`;
 
 /** Its section of RESULTS.md (results-file.ts). */

@@ -10,6 +10,7 @@ import type { EvaluateResult } from './evaluate-child';
 import type { FleetResult } from './fleet-child';
 import { chain, describe, type PlanPair } from './plan';
 import type { HostedTenant, HostStats, TenantSizes } from './sim-host';
+import { median } from './stats';
 
 export interface Measured<R> {
   readonly result: R;
@@ -57,13 +58,6 @@ const TARGETS = {
   initMs: 150,
 };
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 const seconds = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const ms1 = (ms: number): string => `${ms.toFixed(1)} ms`;
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;

@@ -5,13 +5,18 @@
  * be checked in full. One run, then every output (stdout, stderr, every file written or archived) is searched. A
  * second run adds a tenant impersonating the hostile one's id: both are errors, never a skip.
  */
-import { readFile } from 'node:fs/promises';
+import { createHmac } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWatch } from '../../../lambda/cli/watch-run';
+import type { Watch } from '../../../lambda/events/watch';
+import { LocalWebhookSecrets, newWebhookSecret } from '../../../lambda/events/webhook-secrets';
+import { defaultPolicy } from '../../../lambda/policy/load';
 import type { RunReport, TenantReport } from '../../../lambda/report/model';
 import { DeployConfigSchema } from '../../../lib/config';
 import { loadScenario, type SimulatedTenant } from '../../sim/server';
-import { kindOfFile, type Output, structureProblems } from '../hostile-outputs';
+import { kindOfFile, LINE_BREAKS, type Output, structureProblems, TERMINAL_CONTROL } from '../hostile-outputs';
 import {
   checkArgs,
   cleanUp,
@@ -224,5 +229,99 @@ describe('a tenant answering with the hostile tenant id', () => {
       'configured tenant hostile also does',
       'configured tenant impostor also does',
     ]);
+  });
+});
+
+describe('watch, with a forged event type and an out folder holding control characters', () => {
+  /** `--out` chosen with a terminal sequence and a line break: the path is in each per-check stdout line. */
+  const FORGED_FOLDER = 'out\u001b[2J\u001b[H\rOK: every tenant compliant\n2. URGENT: forged line';
+  /** A delivery signed with the tenant's webhook secret, whose event type carries an OSC-8 link and a CRLF. */
+  const FORGED_TYPE = 'com.qlik.core.user.updated\u001b]8;;https://evil.example/\u0007x\u001b]8;;\u0007\r\nOK: forged';
+  const stdout: string[] = [];
+  let watch: Watch;
+  let outDir: string;
+
+  beforeAll(async () => {
+    const ws = await workspace();
+    outDir = join(ws.dir, FORGED_FOLDER);
+    await mkdir(outDir, { recursive: true });
+    const secret = newWebhookSecret();
+    await new LocalWebhookSecrets(ws.state).save({
+      tenant: 'ordinary',
+      webhookId: 'w1',
+      url: 'http://127.0.0.1/qlik/ordinary',
+      eventTypes: ['com.qlik.core.user.updated'],
+      secret,
+      installedAt: new Date().toISOString(),
+    });
+    const { ordinary } = setup.sims;
+    const credentials = {
+      kind: 'oauth-client' as const,
+      clientId: ordinary.credentials.clientId,
+      clientSecret: ordinary.credentials.clientSecret,
+    };
+    const controller = new AbortController();
+    const stopped = runWatch(
+      {
+        targets: [{ name: 'ordinary', url: ordinary.url, allowedHosts: [], credentials: async () => credentials }],
+        policy: defaultPolicy(),
+        failOn: 'high',
+        deadlineSeconds: 60,
+        allowHttpLoopback: true,
+        outDir,
+        stateDir: ws.state,
+        host: '127.0.0.1',
+        port: 0,
+        debounceMs: 50,
+        pollMs: 600_000,
+        quiet: true,
+      },
+      { stdout: (text) => stdout.push(text), stderr: () => undefined },
+      controller.signal,
+      (started) => {
+        watch = started;
+      },
+    );
+    try {
+      while (!watch) await new Promise((resolve) => setTimeout(resolve, 20));
+      await watch.started;
+      for (const [index, body] of [
+        JSON.stringify({ type: FORGED_TYPE, id: 'forged-type-1', data: {} }),
+        JSON.stringify({ eventType: FORGED_TYPE, eventId: 'forged-type-2', data: {} }),
+      ].entries()) {
+        const signature = createHmac('sha256', secret).update(body).digest('hex');
+        const response = await fetch(`${watch.url}/qlik/ordinary`, {
+          method: 'POST',
+          body,
+          headers: { 'qlik-signature': signature, 'content-type': 'application/json' },
+        });
+        expect(response.status, `delivery ${index}`).toBeLessThan(300);
+        const deadline = Date.now() + 60_000;
+        while (watch.stats.checks < index + 2 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    } finally {
+      controller.abort();
+      expect(await stopped).toBe(0);
+    }
+  }, 120_000);
+
+  it('prints one inert line per check: the start check and each forged delivery', () => {
+    expect(watch.stats.checks).toBe(3);
+    expect(stdout).toHaveLength(3);
+    for (const text of stdout) {
+      expect(text.endsWith('\n'), text).toBe(true);
+      const line = text.slice(0, -1);
+      expect(line.split(LINE_BREAKS), text).toHaveLength(1);
+      expect(TERMINAL_CONTROL.test(line), text).toBe(false);
+      expect(line).toMatch(/^run \S+: ordinary checked/);
+      expect(line).toContain('OK: every tenant compliant\\n2. URGENT: forged line');
+    }
+  });
+
+  it('names the forged deliveries by an event type it can vouch for, never by the forged one', () => {
+    expect(stdout.slice(1).every((text) => text.includes(' after unknown (webhook); '))).toBe(true);
+    expect(stdout.join('')).not.toContain('OK: forged');
   });
 });

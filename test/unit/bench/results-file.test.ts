@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { replaceSection, ResultsSectionError, writeResultsSection } from '../../bench/results-file';
+import { ResultsSectionError, replaceSection, writeResultsSection } from '../../bench/results-file';
 
 const FILE = [
   '# Performance benchmark — results',

@@ -500,6 +500,7 @@ function runInput(
     tenantDeadlineMs: Math.max(MIN_TENANT_DEADLINE_MS, Math.min(config.tenantDeadlineSeconds * 1000, remaining)),
     allowHttpLoopback: overrides.allowHttpLoopback ?? false,
     ...(config.reportLinkBase ? { reportLink: reportLinkTo(config.reportLinkBase, config.reportBucket) } : {}),
+    ...(config.schedule ? { schedule: config.schedule } : {}),
   };
 }
 

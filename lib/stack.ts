@@ -148,6 +148,7 @@ export function buildRuntimeConfig(
     tenantConcurrency: config.tenantConcurrency,
     tenantDeadlineSeconds: config.tenantDeadlineSeconds,
     reportLinkBase: resources.reportLinkBase,
+    schedule: { expression: config.schedule.expression, timeZone: config.schedule.timeZone },
     ...(chatMinSeverity !== undefined ? { chatMinSeverity } : {}),
   });
 }

@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors';
+import { parseRateSchedule } from '../evidence/coverage';
 import { defaultPolicy, type LoadedPolicy } from '../policy/load';
 import { loadPolicyFile } from '../policy/load-file';
 import { renderJson } from '../report/json';
@@ -13,7 +14,7 @@ import { renderRunFiles } from '../report/run-files';
 import { type RunDeps, type RunLog, run, type TenantTarget } from '../run/run';
 import { FsObjectStore } from '../store/fs-object-store';
 import { keySegment } from '../store/layout';
-import { createRunArchive, createStateStore } from '../store/store';
+import { createRunArchive, createStateStore, type RunSchedule } from '../store/store';
 import { escapeUnsafe as terminalLine } from '../util/tenant-text';
 import { type CliIo, EXIT_ERROR, type OptionValues } from './command';
 import type { CHECK_OPTIONS } from './commands/check';
@@ -37,6 +38,8 @@ export interface CheckSettings {
   readonly stateDir: string;
   /** This run's human folder under `outDir`, created and empty. */
   readonly runFolder: string;
+  /** `--schedule`, recorded in every archived entry. */
+  readonly schedule?: RunSchedule;
 }
 
 /**
@@ -47,6 +50,7 @@ export async function readCheckSettings(values: CheckValues, io: CliIo): Promise
   const failOn = failOnOf(values);
   const concurrency = positiveInt(values.concurrency, '--concurrency');
   const deadlineSeconds = positiveInt(values.deadline, '--deadline');
+  const schedule = scheduleOf(values.schedule);
   const targets = await tenantTargets(values, io);
   const policy = values.policy ? await loadPolicyFile(resolve(io.cwd, values.policy)) : defaultPolicy();
   const now = io.now ?? (() => new Date());
@@ -72,7 +76,16 @@ export async function readCheckSettings(values: CheckValues, io: CliIo): Promise
     outDir,
     stateDir,
     runFolder,
+    ...(schedule ? { schedule } : {}),
   };
+}
+
+/** `--schedule`: a rate expression, the kind `evidence` takes expected runs from. */
+function scheduleOf(expression: string | undefined): RunSchedule | undefined {
+  if (expression === undefined) return undefined;
+  const parsed = parseRateSchedule(expression);
+  if (!parsed) throw new InputError('command line', '--schedule', 'a rate expression such as "rate(1 day)"');
+  return { expression: parsed.expression, timeZone: 'UTC' };
 }
 
 /** What a command that runs a check first (`fix`) adds to it. */
@@ -109,6 +122,7 @@ export async function runCheck(values: CheckValues, io: CliIo, hooks: CheckHooks
       tenantDeadlineMs: settings.deadlineSeconds * 1000,
       allowHttpLoopback: settings.allowHttpLoopback,
       failOn: settings.failOn,
+      ...(settings.schedule && { schedule: settings.schedule }),
     },
   );
 

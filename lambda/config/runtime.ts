@@ -74,6 +74,11 @@ export const RuntimeConfigSchema = z
     emailTopicArn: z.string().min(1),
     chatTopicArn: z.string().min(1).optional(),
     /**
+     * The deployed schedule (EventBridge Scheduler expression and time zone), recorded in every archived run's manifest
+     * so `evidence` knows which runs were expected (docs/evidence.md). Omitted = not recorded.
+     */
+    schedule: z.object({ expression: z.string().min(1).max(256), timeZone: z.string().min(1).max(64) }).optional(),
+    /**
      * Chat messages below this severity are not sent. Chatbot subscribes to the chat topic itself, so no SNS filter
      * policy can do this for it. Health alerts always go through. Omitted = every chat message is sent.
      */

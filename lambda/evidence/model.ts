@@ -30,7 +30,10 @@ export const CoverageSlotSchema = z.object({
 });
 
 export const CoverageSchema = z.object({
-  /** Where the expected times come from: a schedule given to the command, the runs' own cadence, or nothing. */
+  /**
+   * Where the expected times come from: a schedule (given to the command, else the one the period's newest run
+   * recorded), the runs' own cadence, or nothing.
+   */
   basis: z.enum(['schedule', 'cadence', 'none']),
   /** Time between two expected runs, in minutes (null when there was nothing to infer it from). */
   intervalMinutes: z.number().positive().nullable(),

@@ -10,16 +10,17 @@ import * as z from 'zod';
 import { CheckError } from '../errors';
 import { RunReportSchema } from '../report/json';
 import type { TenantReport } from '../report/model';
-import { MANIFEST_NAME, parseManifestKey, tenantReportsPrefix } from '../store/layout';
-import { decodeJson, type RunManifest, RunManifestSchema } from '../store/manifest';
+import { MANIFEST_NAME, parseManifestKey, REPORT_FILE_NAME, tenantReportsPrefix } from '../store/layout';
+import { decodeJson, entryKind, type RunManifest, RunManifestSchema } from '../store/manifest';
 import type { ObjectStore } from '../store/object-store';
 import { DAY_MS } from '../util/time';
 import { verifyChain } from '../verify';
+import { type ExpectedSchedule, parseRateSchedule } from './coverage';
 import type { ChainProblemEvidence, RemediationEvidence, TenantEvidence } from './model';
 import { RemediationEvidenceSchema } from './model';
 import { TenantEvidenceBuilder, type TenantEvidenceOptions } from './tenant-evidence';
 
-export const REPORT_FILE = 'report.json';
+export const REPORT_FILE = REPORT_FILE_NAME;
 export const REMEDIATION_FILE = 'remediation.json';
 
 /** Reports read ahead of the builder: enough to hide S3 latency, few enough to keep memory flat. */
@@ -60,15 +61,23 @@ export async function readTenantEvidence(
     );
   }
   const runs = await periodRuns(store, keys, options.startMs, options.endMs);
-  const builder = new TenantEvidenceBuilder({ ...rest, tenantId: runs[0]?.manifest.tenantId ?? tenantKey });
+  const schedule = rest.schedule ?? recordedSchedule(runs);
+  const builder = new TenantEvidenceBuilder({
+    ...rest,
+    tenantId: runs[0]?.manifest.tenantId ?? tenantKey,
+    ...(schedule ? { schedule } : {}),
+  });
 
   for await (const contents of readAhead(runs, READ_AHEAD, (run) => readRun(store, run))) {
     for (const content of contents) {
       if (content.kind === 'check') {
+        const { manifest } = content.run;
         builder.addRun({
-          runId: content.run.manifest.runId,
-          startedAt: content.run.manifest.startedAt,
+          // An error entry is stored as `failed-<run id>`; the run it stands for is the one its manifest names.
+          runId: manifest.failure?.runId ?? manifest.runId,
+          startedAt: manifest.startedAt,
           tenant: content.tenant,
+          couldNotCheck: entryKind(manifest) === 'error',
         });
       } else if (content.kind === 'remediation') {
         builder.addRemediation(content.remediation);
@@ -112,6 +121,18 @@ async function periodRuns(
     if (found) runs.push(found);
   }
   return runs.sort((a, b) => a.atMs - b.atMs);
+}
+
+/**
+ * The schedule the period's newest run recorded in its manifest (the deployed schedule, or `check --schedule`), when
+ * it is a rate expression; a `cron(…)` schedule or none leaves the expected runs to the runs' own cadence.
+ */
+function recordedSchedule(runs: readonly PeriodRun[]): ExpectedSchedule | undefined {
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const recorded = runs[i]?.manifest.schedule;
+    if (recorded) return parseRateSchedule(recorded.expression);
+  }
+  return undefined;
 }
 
 async function readRun(store: ObjectStore, run: PeriodRun): Promise<RunContent[]> {

@@ -24,6 +24,8 @@ export interface ArchivedTenantRun {
   readonly runId: string;
   readonly startedAt: string;
   readonly tenant: TenantReport;
+  /** Stored as a run that could not check the tenant (an `error` entry), whatever its report says. */
+  readonly couldNotCheck?: boolean;
 }
 
 interface ExceptionAggregate {
@@ -67,7 +69,7 @@ export class TenantEvidenceBuilder {
     this.lastAtMs = atMs;
     const { tenant } = run;
     this.name = tenant.name ?? tenant.tenantName ?? this.name;
-    const checked = tenant.status === 'ok';
+    const checked = tenant.status === 'ok' && run.couldNotCheck !== true;
     this.runs.push({ runId: run.runId, atMs, checked });
     if (!checked) return;
 

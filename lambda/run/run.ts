@@ -4,6 +4,10 @@
  * Each tenant goes through its own {@link TenantPipeline} (./tenant-pipeline.ts: the stages and where new ones plug
  * in). Tenants are checked concurrently (bounded) and isolated: one tenant's failure becomes that tenant's `error`
  * with a health alert, never the run's crash and never a pass.
+ *
+ * Two passes over the tenants: every tenant is identified (state, snapshot, tenant id claimed) before any tenant
+ * archives, saves or sends anything, so a tenant id two configured tenants answer with is known to be shared before
+ * either could store a report under it. The cost: the snapshots of all tenants are held between the passes.
  */
 import type { Dispatcher } from 'undici';
 import type { OutboundMessage, Publisher } from '../notify/message';
@@ -11,10 +15,9 @@ import type { LoadedPolicy } from '../policy/load';
 import type { QlikCredentials } from '../qlik/credentials';
 import { type CheckTrigger, type RunReport, SEVERITY_RANK, type Severity } from '../report/model';
 import type { TrendPoint } from '../report/trend';
-import type { RunArchive, StateStore } from '../store/store';
+import type { RunArchive, RunSchedule, StateStore } from '../store/store';
 import { mapWithConcurrency } from '../util/concurrency';
-import { displayUrl } from '../util/url';
-import { type AlertDeliveryError, type ArchiveError, TenantIdConflictError } from './errors';
+import type { AlertDeliveryError, ArchiveError } from './errors';
 import { runReport } from './reports';
 import { TenantIdRegistry } from './tenant-ids';
 import { type Assessment, type TenantCheckContext, type TenantOutcome, TenantPipeline } from './tenant-pipeline';
@@ -43,6 +46,8 @@ export interface RunInput {
   readonly failOn?: Severity;
   /** Turns a stored location into a link for alerts. @default the location itself */
   readonly reportLink?: (tenantId: string, location: string) => string;
+  /** The deployed schedule (or the CLI's `--schedule`), recorded in every archived entry. @default not recorded */
+  readonly schedule?: RunSchedule;
 }
 
 export interface RunLog {
@@ -70,7 +75,7 @@ export interface RunOutcome {
   /** Every message sent (or attempted), in tenant order. */
   readonly messages: readonly OutboundMessage[];
   readonly exitCode: 0 | 1 | 2;
-  /** Tenants that were checked but whose report could not be stored (each names its `tenantId`). */
+  /** Tenants whose report (or the record that they could not be checked) could not be stored (each names its `tenantId`). */
   readonly archiveFailures: readonly ArchiveError[];
   /** Tenants whose alerts could not (all) be delivered (each names its `tenant`). */
   readonly deliveryFailures: readonly AlertDeliveryError[];
@@ -93,12 +98,18 @@ export async function run(deps: RunDeps, input: RunInput): Promise<RunOutcome> {
     tenantDeadlineMs: input.tenantDeadlineMs,
     allowHttpLoopback: input.allowHttpLoopback ?? false,
     ...(input.reportLink ? { reportLink: input.reportLink } : {}),
+    ...(input.schedule ? { schedule: input.schedule } : {}),
     tenantIds,
   };
 
   const pipelines = input.tenants.map((target) => new TenantPipeline(deps, context, target));
-  const checked = await mapWithConcurrency(pipelines, input.tenantConcurrency, (pipeline) => pipeline.check());
-  const outcomes = await failSharedTenantIds(pipelines, checked, tenantIds, input.tenants);
+  const failedEarly = await mapWithConcurrency(pipelines, input.tenantConcurrency, (pipeline) => pipeline.identify());
+  // Every tenant id of the run is claimed now: no tenant stores anything under an id another one answers with.
+  const outcomes = await mapWithConcurrency(
+    pipelines,
+    input.tenantConcurrency,
+    async (pipeline, i) => failedEarly[i] ?? (await pipeline.complete()),
+  );
 
   const report = runReport(
     input,
@@ -112,7 +123,7 @@ export async function run(deps: RunDeps, input: RunInput): Promise<RunOutcome> {
     report,
     messages: outcomes.flatMap((o) => o.messages),
     exitCode,
-    archiveFailures: outcomes.flatMap((o) => (o.kind === 'checked' && o.archiveFailure ? [o.archiveFailure] : [])),
+    archiveFailures: outcomes.flatMap((o) => (o.kind !== 'duplicate' && o.archiveFailure ? [o.archiveFailure] : [])),
     deliveryFailures: outcomes.flatMap((o) => (o.kind !== 'duplicate' && o.deliveryFailure ? [o.deliveryFailure] : [])),
     trends: trendsOf(outcomes),
   };
@@ -126,30 +137,6 @@ export function exitCodeOf(report: RunReport, failOn: Severity): 0 | 1 | 2 {
     t.findings.some((f) => f.status === 'fail' && SEVERITY_RANK[f.severity] >= threshold),
   );
   return failing ? 1 : 0;
-}
-
-/**
- * Two configured tenants answered with one tenant id: both are errors. The later one failed when it claimed the id;
- * the one that claimed it first may have finished its check before, and is failed here.
- */
-async function failSharedTenantIds(
-  pipelines: readonly TenantPipeline[],
-  outcomes: readonly TenantOutcome[],
-  tenantIds: TenantIdRegistry,
-  targets: readonly TenantTarget[],
-): Promise<TenantOutcome[]> {
-  const conflicts = tenantIds.conflicts();
-  const settled: TenantOutcome[] = [];
-  for (const [i, outcome] of outcomes.entries()) {
-    const conflict = conflicts.get(pipelines[i]!.name);
-    if (!conflict || outcome.kind === 'failed') {
-      settled.push(outcome);
-      continue;
-    }
-    const failure = new TenantIdConflictError(conflict.tenantId, conflict.others, displayUrl(targets[i]!.url));
-    settled.push(await pipelines[i]!.failAfterCheck(failure, outcome));
-  }
-  return settled;
 }
 
 function trendsOf(outcomes: readonly TenantOutcome[]): Record<string, TrendPoint[]> {

@@ -1,12 +1,19 @@
 /**
  * One tenant's check as a pipeline of named stages, each a method that owns its failures:
  *
- *   loadState → collect → claimTenantId → confirmStateOwner → verifyState → alreadyArchived → evaluate → drift
- *   → planNotifications → archive → saveState → publish
+ *   identify:  loadState → collect → claimTenantId
+ *   complete:  refuseSharedTenantId → confirmStateOwner → verifyState → alreadyArchived → evaluate → drift
+ *              → planNotifications → archive → saveState → publish
+ *
+ * The run calls `identify` for every tenant before it calls `complete` for any (./run.ts): every tenant id of the run
+ * is claimed before anything is archived, so two configured tenants answering with one tenant id both end as errors
+ * with nothing of that run stored under the id, even on their very first run. `check` is both halves for one tenant.
  *
  * The outcome is `checked`, `duplicate` (this tenant's run was archived by an earlier invocation: nothing is written
  * or sent again) or `failed`. A stage that makes the check impossible throws a {@link TenantCheckFailure}; the tenant
- * then ends as `failed` with that error in its report and a health alert. A report that could not be stored
+ * then ends as `failed` with that error in its report and a health alert, and when its tenant id is known from its
+ * drift state (an earlier run), an `error` entry in that tenant's chain says the run could not check it
+ * (`archiveFailure`). A report that could not be stored
  * ({@link ArchiveError}) or alerts that could not be delivered ({@link AlertDeliveryError}) do not undo the check:
  * they travel in the `checked` outcome.
  *
@@ -38,11 +45,14 @@ import { type NotificationPlan, planNotifications } from '../notify/plan';
 import { withControls } from '../policy/compliance';
 import { developerHolders, evaluatePolicy, policyNeeds, ruleTitle, tenantNotes } from '../policy/evaluate';
 import type { LoadedPolicy } from '../policy/load';
+import { renderJson } from '../report/json';
 import type { CheckTrigger, Finding, FindingDraft, TenantReport } from '../report/model';
 import { renderRunFiles } from '../report/run-files';
 import type { TrendPoint } from '../report/trend';
-import { stateSha256 } from '../store/store';
+import { REPORT_FILE_NAME } from '../store/layout';
+import { type RunSchedule, stateSha256 } from '../store/store';
 import { withDeadline } from '../util/concurrency';
+import { PROSE_MAX, tenantText } from '../util/tenant-text';
 import { displayUrl, hostOf } from '../util/url';
 import {
   AlertDeliveryError,
@@ -71,6 +81,8 @@ export interface TenantCheckContext {
   readonly allowHttpLoopback: boolean;
   /** Turns a stored location into a link for alerts. @default the location itself */
   readonly reportLink?: (tenantId: string, location: string) => string;
+  /** The schedule the run was started by, recorded in each archived entry's manifest (docs/evidence.md). */
+  readonly schedule?: RunSchedule;
   /** Which configured tenant answers as which tenant id: no two may share one (and its archive slot). */
   readonly tenantIds: TenantIdRegistry;
 }
@@ -98,6 +110,8 @@ export interface DuplicateOutcome extends OutcomeParts {
 export interface FailedOutcome extends OutcomeParts {
   readonly kind: 'failed';
   readonly failure: TenantCheckFailure;
+  /** The `error` entry saying the run could not check the tenant could not be stored. */
+  readonly archiveFailure?: ArchiveError;
   readonly deliveryFailure?: AlertDeliveryError;
 }
 
@@ -137,6 +151,13 @@ export class TenantPipeline {
   #ownState: TenantState | undefined;
   /** Set once collected: a later failure still names the tenant by its id. */
   #snapshot: TenantSnapshot | undefined;
+  /**
+   * The tenant id this configured tenant's drift state records (its earlier runs), whatever it answers now: the only
+   * chain a failed check may write its `error` entry into, so a tenant answering with another's id never writes there.
+   */
+  #recordedTenantId: string | undefined;
+  /** What `identify` found, for `complete`. */
+  #identified: { readonly previous: TenantState | undefined; readonly collected: Collected } | undefined;
 
   constructor(deps: RunDeps, context: TenantCheckContext, target: TenantTarget) {
     this.#deps = deps;
@@ -148,10 +169,34 @@ export class TenantPipeline {
 
   /** Runs every stage; resolves to the tenant's outcome, rejecting only on a defect. */
   async check(): Promise<TenantOutcome> {
+    return (await this.identify()) ?? (await this.complete());
+  }
+
+  /**
+   * The first half: the state, the snapshot and the tenant id claimed. Writes nothing. Resolves to the outcome when
+   * the check already failed, else undefined: call {@link complete} once every tenant of the run is identified.
+   */
+  async identify(): Promise<FailedOutcome | undefined> {
     try {
       const previous = await this.loadState();
       const collected = await this.collect(previous);
       this.claimTenantId(collected.snapshot.tenantId);
+      this.#identified = { previous, collected };
+      return undefined;
+    } catch (error) {
+      if (error instanceof TenantCheckFailure) return this.failed(error);
+      throw error;
+    }
+  }
+
+  /** The second half, after {@link identify} succeeded: every stage that may archive, save or send. */
+  async complete(): Promise<TenantOutcome> {
+    const identified = this.#identified;
+    if (!identified) throw new Error(`complete() before a successful identify() for ${this.#target.name}`);
+    this.#identified = undefined;
+    const { previous, collected } = identified;
+    try {
+      this.refuseSharedTenantId(collected.snapshot.tenantId);
       this.confirmStateOwner(previous, collected.snapshot);
       const verified = await this.verifyState(collected.snapshot.tenantId, previous);
       const trusted = verified instanceof StateMismatchError ? undefined : verified;
@@ -176,6 +221,7 @@ export class TenantPipeline {
     try {
       const raw = await this.#deps.state.loadState(this.#stateKey);
       this.#ownState = parseState(raw, this.#deps.state.locate(this.#stateKey));
+      this.#recordedTenantId = this.#ownState?.tenantId;
       return this.#ownState;
     } catch (error) {
       // Without the previous state every finding would read as new; a clear error beats a flood of false alerts.
@@ -219,28 +265,23 @@ export class TenantPipeline {
     return this.#target.name;
   }
 
-  /**
-   * Ends an already finished check as failed after all: another configured tenant turned out to answer with the
-   * same tenant id later in the run. What was archived and sent stays; the health alert says why it is not a pass.
-   */
-  async failAfterCheck(failure: TenantCheckFailure, checked: TenantOutcome): Promise<FailedOutcome> {
-    this.#log.error('tenant id also claimed by another configured tenant', { code: failure.code });
-    // The check saved its state already; recording the alert in the state loaded before would roll that back.
-    this.#ownState = undefined;
-    const failed = await this.failed(failure);
-    return {
-      ...failed,
-      report: { ...failed.report, notifications: [...checked.report.notifications, ...failed.report.notifications] },
-      messages: [...checked.messages, ...failed.messages],
-    };
-  }
-
   /** Refuses a tenant id that another configured tenant claims: it would take that tenant's archive slot. */
   private claimTenantId(tenantId: string): void {
     const others = this.#context.tenantIds.claim(tenantId, this.#target.name);
     if (others.length === 0) return;
     this.#log.error('tenant id claimed by another configured tenant', { tenantId, others });
     throw new TenantIdConflictError(tenantId, others, displayUrl(this.#target.url));
+  }
+
+  /**
+   * Refuses a tenant id that a configured tenant identified after this one claimed it: every tenant of the run has
+   * claimed its id by now, so nothing was archived under a shared id.
+   */
+  private refuseSharedTenantId(tenantId: string): void {
+    const conflict = this.#context.tenantIds.conflicts().get(this.#target.name);
+    if (!conflict) return;
+    this.#log.error('tenant id also claimed by another configured tenant', { tenantId, others: conflict.others });
+    throw new TenantIdConflictError(tenantId, conflict.others, displayUrl(this.#target.url));
   }
 
   /** Refuses a state recorded for another tenant instead of mixing their findings. */
@@ -448,6 +489,7 @@ export class TenantPipeline {
           [report.tenantId]: trend,
         }),
         stateSha256: stateSha256(archivedPart(nextState)),
+        ...(this.#context.schedule ? { schedule: this.#context.schedule } : {}),
       });
       if (archived.written) return 'stored';
       this.#log.warn('another invocation archived this run first; nothing sent', { runId });
@@ -509,11 +551,19 @@ export class TenantPipeline {
       errors: [{ code: failure.code, message: failure.message }],
       summary: summarize([], [], 1, { durationMs: Date.now() - this.#started }),
     };
+    const archiveFailure = await this.archiveFailure(report, failure);
     const previous = this.#ownState;
     if (previous?.lastHealthAlert?.runId === runId) {
       // A retried invocation of the same scheduled run: its health alert went out already.
       this.#log.warn('health alert for this run already sent', { runId });
-      return { kind: 'failed', failure, report, messages: [], trend: [] };
+      return {
+        kind: 'failed',
+        failure,
+        report,
+        messages: [],
+        trend: [],
+        ...(archiveFailure ? { archiveFailure } : {}),
+      };
     }
     const now = this.#deps.now();
     const planned = planNotifications({
@@ -535,8 +585,42 @@ export class TenantPipeline {
       report: { ...report, notifications: planned.messages.map(toRecord) },
       messages: planned.messages,
       trend: [],
+      ...(archiveFailure ? { archiveFailure } : {}),
       ...(deliveryFailure ? { deliveryFailure } : {}),
     };
+  }
+
+  /**
+   * Stores that this run could not check the tenant, as an `error` entry in the chain of the tenant id its drift state
+   * records, so the archive shows "could not check" instead of a gap. Without a recorded id (a first run, or a state
+   * that cannot be read) there is no chain this configured tenant provably owns, and nothing is stored.
+   */
+  private async archiveFailure(report: TenantReport, failure: TenantCheckFailure): Promise<ArchiveError | undefined> {
+    const tenantId = this.#recordedTenantId;
+    if (tenantId === undefined) return undefined;
+    const { runId, runStartedAt, schedule } = this.#context;
+    const stored: TenantReport = { ...report, tenantId };
+    try {
+      await this.#deps.archive.archiveRun({
+        kind: 'error',
+        tenantId,
+        runId: failedEntryId(runId),
+        startedAt: runStartedAt,
+        files: [
+          {
+            name: REPORT_FILE_NAME,
+            body: renderJson(runReport(this.#context, runStartedAt, this.#deps.now(), [stored])),
+            contentType: 'application/json',
+          },
+        ],
+        failure: { runId, code: failure.code, message: tenantText(failure.message, PROSE_MAX) },
+        ...(schedule ? { schedule } : {}),
+      });
+      return undefined;
+    } catch (error) {
+      this.#log.error('the failed check could not be stored', { error: messageOf(error) });
+      return new ArchiveError(tenantId, error);
+    }
   }
 
   /** Remembers that this run's health alert went out, so a retried invocation does not send it again. */
@@ -548,6 +632,14 @@ export class TenantPipeline {
       this.#log.warn('could not record the health alert in the drift state', { error: messageOf(error) });
     }
   }
+}
+
+/**
+ * The archive entry id of a run that could not check its tenant: its own folder, so a retried invocation of the run
+ * that does check the tenant still stores its report under the run id.
+ */
+export function failedEntryId(runId: string): string {
+  return `failed-${runId}`;
 }
 
 function childLog(log: RunLog, fields: Record<string, unknown>): RunLog {

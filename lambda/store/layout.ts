@@ -15,6 +15,8 @@
 export const REPORTS_ROOT = 'reports/';
 export const STATE_ROOT = 'state/';
 export const MANIFEST_NAME = 'manifest.json';
+/** The run report of a check or error entry (lambda/report/run-files.ts writes it under this name). */
+export const REPORT_FILE_NAME = 'report.json';
 /** Names that archive entries cannot use for their files. */
 export const RESERVED_FILE_NAMES: readonly string[] = [MANIFEST_NAME, 'latest.json'];
 export const STATE_NAME = 'state.json';

@@ -3,8 +3,8 @@
  * manifest. Written last and exactly once, so its presence means "this entry is archived" and the chain shows any file
  * or entry that was altered or removed afterwards.
  *
- * Schema versions: `1` had no `kind`, `sequence` or `stateSha256`; `2` adds them. Both parse and verify; a manifest
- * without `kind` is a check run.
+ * Schema versions: `1` had no `kind`, `sequence` or `stateSha256`; `2` adds them (and, as optional fields, `failure`
+ * and `schedule`). Both parse and verify; a manifest without `kind` is a check run.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
@@ -15,9 +15,18 @@ const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256');
 
 export const ManifestLinkSchema = z.object({ key: z.string().min(1), sha256: Sha256 });
 
-/** What an archive entry records: a check run, or one apply of a remediation plan. */
-export const ARCHIVE_ENTRY_KINDS = ['check', 'remediation'] as const;
+/** What an archive entry records: a check run, a run that could not check the tenant, or one apply of a plan. */
+export const ARCHIVE_ENTRY_KINDS = ['check', 'error', 'remediation'] as const;
 export type ArchiveEntryKind = (typeof ARCHIVE_ENTRY_KINDS)[number];
+
+/** The schedule a run was started by: an EventBridge Scheduler expression and its time zone. */
+export const RunScheduleSchema = z.object({
+  expression: z.string().min(1).max(256),
+  timeZone: z.string().max(64).optional(),
+});
+
+/** Why an `error` entry's run could not check the tenant: its run id, and the code and message of its report. */
+export const EntryFailureSchema = z.object({ runId: z.string().min(1), code: z.string().min(1), message: z.string() });
 
 export const RunManifestSchema = z.object({
   schemaVersion: z.string(),
@@ -33,9 +42,15 @@ export const RunManifestSchema = z.object({
   sequence: z.number().int().min(1).optional(),
   /** SHA-256 of the drift state the run saved ({@link stateSha256}), so the next run can tell the state was replaced. */
   stateSha256: Sha256.optional(),
+  /** An `error` entry: the run that could not check the tenant and why. */
+  failure: EntryFailureSchema.optional(),
+  /** The schedule the run was started by, when known (docs/evidence.md: expected runs). */
+  schedule: RunScheduleSchema.optional(),
 });
 
 export type ManifestLink = z.infer<typeof ManifestLinkSchema>;
+export type RunSchedule = z.infer<typeof RunScheduleSchema>;
+export type EntryFailure = z.infer<typeof EntryFailureSchema>;
 export type RunManifest = z.infer<typeof RunManifestSchema>;
 
 /**

@@ -183,6 +183,8 @@ function manifestOf(
     files,
     previousManifest: head?.link ?? null,
     ...(input.stateSha256 !== undefined ? { stateSha256: input.stateSha256 } : {}),
+    ...(input.failure !== undefined ? { failure: input.failure } : {}),
+    ...(input.schedule !== undefined ? { schedule: input.schedule } : {}),
     createdAt: createdAt.toISOString(),
   };
 }

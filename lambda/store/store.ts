@@ -8,6 +8,10 @@
  * - `check` (the default): a scheduled or CLI check run, id = the run id; may record the SHA-256 of the drift state it
  *   saved (`stateSha256`, see {@link stateSha256}), which the next run compares with the state it loads
  *   ({@link RunArchive.lastManifest}).
+ * - `error`: a run that could not check the tenant, id `failed-<run id>`, holding its `report.json` (status `error`);
+ *   the manifest's `failure` names the run, the error code and the message. Stored only in the chain of the tenant id
+ *   the configured tenant's drift state records (lambda/run/tenant-pipeline.ts), so the archive says "could not
+ *   check" instead of showing a gap.
  * - `remediation`: one apply of a remediation plan, stored with `archiveRun({ kind: 'remediation', runId:
  *   'apply-<planId>-<time>', files: [plan.json, remediation.json, …] })`; `verify` covers it like a run, and a reader
  *   of the chain tells the two apart by the manifest's `kind` (the chain index entry names it too).
@@ -16,10 +20,10 @@
  * that guarantees, and what it does not, is in the README's "Security" section.
  */
 
-import type { ArchiveEntryKind, StoredManifest } from './manifest';
+import type { ArchiveEntryKind, EntryFailure, RunSchedule, StoredManifest } from './manifest';
 
 export { FsObjectStore } from './fs-object-store';
-export type { ArchiveEntryKind, RunManifest, StoredManifest } from './manifest';
+export type { ArchiveEntryKind, EntryFailure, RunManifest, RunSchedule, StoredManifest } from './manifest';
 export { sha256Hex } from './manifest';
 export type { ObjectStore } from './object-store';
 export { ArchiveChainError, createRunArchive, type RunArchiveOptions } from './run-archive';
@@ -43,6 +47,10 @@ export interface ArchiveRunInput {
   readonly kind?: ArchiveEntryKind;
   /** SHA-256 of the drift state this run saves ({@link stateSha256}), recorded in the manifest. */
   readonly stateSha256?: string;
+  /** For an `error` entry: the run that could not check the tenant, and why. */
+  readonly failure?: EntryFailure;
+  /** The schedule the run was started by, recorded in the manifest. */
+  readonly schedule?: RunSchedule;
 }
 
 export interface ArchivedRun {

@@ -263,4 +263,11 @@ alerts: { slack: { workspaceId: T0123ABCDE, channelId: C0123ABCDE${slack} } }`,
     expect(built).not.toHaveProperty('policy');
     expect(built).not.toHaveProperty('chatMinSeverity');
   });
+
+  it('carries the deployed schedule and its time zone, which every archived run records', () => {
+    expect(buildRuntimeConfig(deploy(''), undefined, resources).schedule).toEqual({
+      expression: 'rate(1 hour)',
+      timeZone: 'UTC',
+    });
+  });
 });

@@ -24,6 +24,11 @@ export const CHECK_OPTIONS = {
     value: 'id',
     help: 'the run id; a new one per run (default the current time, ISO 8601)',
   },
+  schedule: {
+    type: 'string',
+    value: 'rate(…)',
+    help: 'the schedule these checks run on, e.g. "rate(1 day)": recorded in the archive, so evidence knows the expected runs',
+  },
   quiet: { type: 'boolean', short: 'q', default: false, help: 'no progress lines on stderr' },
 } as const satisfies CliOptions;
 

@@ -274,6 +274,13 @@ describe('handler', () => {
     );
   });
 
+  it('refuses Records that do not come from SQS, and checks nothing', async () => {
+    const handler = createHandler({ config: CONFIG, clients: clients(), env: {} });
+    const s3Event = { Records: [{ eventSource: 'aws:s3' }] } as never;
+    await expect(handler(s3Event, context())).rejects.toThrow(/SQS records/);
+    expect(runMock).not.toHaveBeenCalled();
+  });
+
   it('names the config path that is wrong', async () => {
     const bad = { ...CONFIG, tenants: [{ ...CONFIG.tenants[0], url: 'http://acme.eu.qlikcloud.com' }] };
     const handler = createHandler({ clients: clients(), env: { QAG_CONFIG: JSON.stringify(bad) } });

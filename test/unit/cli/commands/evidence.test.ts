@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatEvidenceSummary } from '../../../lambda/cli/commands/evidence';
-import { builtInRuleControls } from '../../../lambda/evidence/evidence';
-import { EVIDENCE_SCHEMA_VERSION, isComplete } from '../../../lambda/evidence/model';
-import { TenantEvidenceBuilder } from '../../../lambda/evidence/tenant-evidence';
+import { formatEvidenceSummary } from '../../../../lambda/cli/commands/evidence';
+import { builtInRuleControls } from '../../../../lambda/evidence/evidence';
+import { EVIDENCE_SCHEMA_VERSION, isComplete } from '../../../../lambda/evidence/model';
+import { TenantEvidenceBuilder } from '../../../../lambda/evidence/tenant-evidence';
 
 describe('the evidence summary on a terminal', () => {
   it('prints a tenant id from the archive as one line of text, never as terminal control sequences', () => {

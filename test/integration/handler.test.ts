@@ -22,12 +22,12 @@ import {
   createHandler,
   type HandlerOverrides,
   UndeliveredAlertsError,
-} from '../../../lambda/handler';
-import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
-import { verifyChain } from '../../../lambda/verify';
-import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
-import { motoClients, useMoto } from '../setup/moto-client';
-import { createLockedBucket, drain as drainQueue, queueSubscribedTo as subscribeQueue } from '../setup/moto-resources';
+} from '../../lambda/handler';
+import { S3ObjectStore } from '../../lambda/store/s3-object-store';
+import { verifyChain } from '../../lambda/verify';
+import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../sim/server';
+import { motoClients, useMoto } from './setup/moto-client';
+import { createLockedBucket, drain as drainQueue, queueSubscribedTo as subscribeQueue } from './setup/moto-resources';
 
 const moto = useMoto();
 const { s3, sns, sqs, secrets } = moto.clients;

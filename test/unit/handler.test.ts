@@ -8,12 +8,12 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AlertDeliveryError } from '../../../lambda/run/errors';
-import type { RunInput, RunOutcome } from '../../../lambda/run/run';
+import { AlertDeliveryError } from '../../lambda/run/errors';
+import type { RunInput, RunOutcome } from '../../lambda/run/run';
 
-vi.mock('../../../lambda/run/run', () => ({ run: vi.fn() }));
-const { run } = await import('../../../lambda/run/run');
-const { createHandler, runIdOf, UndeliveredAlertsError, loadRuntimeConfig } = await import('../../../lambda/handler');
+vi.mock('../../lambda/run/run', () => ({ run: vi.fn() }));
+const { run } = await import('../../lambda/run/run');
+const { createHandler, runIdOf, UndeliveredAlertsError, loadRuntimeConfig } = await import('../../lambda/handler');
 const runMock = vi.mocked(run);
 
 const CONFIG = {

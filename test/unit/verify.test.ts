@@ -2,11 +2,11 @@ import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FsObjectStore } from '../../../lambda/store/fs-object-store';
-import { encodeJson, RunManifestSchema, sha256Hex } from '../../../lambda/store/manifest';
-import { createRunArchive } from '../../../lambda/store/run-archive';
-import { createStateStore } from '../../../lambda/store/state-store';
-import { listTenants, verifyChain } from '../../../lambda/verify';
+import { FsObjectStore } from '../../lambda/store/fs-object-store';
+import { encodeJson, RunManifestSchema, sha256Hex } from '../../lambda/store/manifest';
+import { createRunArchive } from '../../lambda/store/run-archive';
+import { createStateStore } from '../../lambda/store/state-store';
+import { listTenants, verifyChain } from '../../lambda/verify';
 
 const TENANT = 'tenant-a';
 const RUNS = ['2026-03-01T06:00:00.000Z', '2026-03-02T06:00:00.000Z', '2026-03-03T06:00:00.000Z'] as const;
@@ -120,7 +120,7 @@ describe('verifyChain', () => {
 
   it('cannot tell on a local folder that the newest run was removed together with its chain place', async () => {
     // On a local folder (no versions) removing the newest entry and its index place leaves a shorter, valid chain;
-    // on S3 the versions show it (test/integration/aws/s3-archive.test.ts).
+    // on S3 the versions show it (test/integration/store/s3-archive.test.ts).
     const [newestPlace] = await store.list(`reports/tenant=${TENANT}/chain/`);
     await rm(pathOf(folderOf(manifestKeys[2]!)), { recursive: true });
     await unlink(pathOf(newestPlace!));

@@ -8,6 +8,7 @@ import { LocalWebhookSecrets, newWebhookSecret } from '../events/webhook-secrets
 import { field } from '../notify/text';
 import { QlikClient } from '../qlik/client';
 import type { TenantTarget } from '../run/run';
+import { escapeUnsafe } from '../util/tenant-text';
 import { awsClients } from './aws';
 import { type CliIo, EXIT_ERROR, EXIT_OK } from './command';
 
@@ -81,7 +82,8 @@ export async function runWebhooks(settings: WebhooksSettings, io: CliIo): Promis
       }
     } catch (error) {
       failed = true;
-      io.stderr(`error: ${target.name}: ${messageOf(error)}\n`);
+      // The message may quote the tenant's error text: one inert line (docs/tenant-text.md).
+      io.stderr(`error: ${target.name}: ${escapeUnsafe(messageOf(error))}\n`);
     } finally {
       await client.close();
     }

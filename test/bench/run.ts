@@ -8,7 +8,8 @@
  *  2. policy evaluation alone at Qlik's limits (100,000 users, 10,000 groups, 5,000 keys);
  *  3. the Lambda bundle's size and module initialisation time;
  *  4. one run over 200 tenants of 1,000 users with bounded tenant concurrency;
- *  5. CLI start (`--version`) against Node's own start (cli-start.ts).
+ *  5. CLI start (`--version`) against Node's own start (cli-start.ts);
+ *  6. hostile tenants: the worst inputs we could build through the real CLI, against clean tenants (hostile.ts).
  * Each measurement runs in a fresh child process; the simulators run in processes of their own. Replaces its own
  * sections of test/bench/RESULTS.md ("run" and "cli-start", see results-file.ts) and keeps the others, which other
  * benchmarks write. Timings are reported, never asserted.
@@ -25,6 +26,7 @@ import type { CheckResult } from './collect-child';
 import type { CrawlResult } from './crawl-child';
 import type { EvaluateResult } from './evaluate-child';
 import type { FleetInput, FleetResult } from './fleet-child';
+import { HOSTILE_SECTION, measureHostile, renderHostile } from './hostile';
 import { chain, crawlPlan, fullPlan, type PlanPair, requests, targetedPlan } from './plan';
 import { compileChildren, PROJECT_ROOT, removeCompiledChildren, runChild, ServiceChild } from './proc';
 import { type BenchResults, type Measured, renderResults } from './report';
@@ -221,7 +223,10 @@ async function main(): Promise<void> {
   const cliStartMarkdown = renderCliStart(cliStart, machine.date);
   writeResultsSection('run', markdown);
   writeResultsSection(CLI_START_SECTION, cliStartMarkdown);
-  process.stdout.write(`\n${markdown}\n${cliStartMarkdown}\n`);
+  log('hostile tenants: the worst inputs through the real CLI, each beside a clean tenant of the same shape');
+  const hostileMarkdown = renderHostile(await measureHostile(log));
+  writeResultsSection(HOSTILE_SECTION, hostileMarkdown);
+  process.stdout.write(`\n${markdown}\n${cliStartMarkdown}\n${hostileMarkdown}\n`);
   log(`wrote ${RESULTS_FILE} in ${results.totalSeconds.toFixed(0)} s`);
 }
 

@@ -50,6 +50,15 @@ export type Fault = FaultScope &
      * patterns that backtrack.
      */
     | { readonly kind: 'huge-error'; readonly bytes: number; readonly status?: 500 | 502 }
+    /** A Qlik-shaped JSON error whose `title` (and `detail`) the test chooses: error text a hostile tenant writes. */
+    | {
+        readonly kind: 'error-json';
+        readonly status: 400 | 403 | 404 | 409;
+        readonly title: string;
+        readonly detail?: string;
+      }
+    /** A 200 JSON body whose `data` is `depth` nested arrays (`[[[…]]]`): the worst case for recursive readers. */
+    | { readonly kind: 'deep-json'; readonly depth: number }
   );
 
 export type FaultKind = Fault['kind'];
@@ -64,7 +73,9 @@ export type TerminalFault = Extract<
       | 'forbidden'
       | 'malformed-json'
       | 'connection-reset'
-      | 'huge-error';
+      | 'huge-error'
+      | 'error-json'
+      | 'deep-json';
   }
 >;
 export type FaultPlan = readonly Fault[];
@@ -79,6 +90,8 @@ const TERMINAL: ReadonlySet<FaultKind> = new Set([
   'malformed-json',
   'connection-reset',
   'huge-error',
+  'error-json',
+  'deep-json',
 ]);
 
 export interface FaultRequest {

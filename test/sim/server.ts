@@ -479,6 +479,26 @@ export async function startSimulatedTenant(options: SimulatedTenantOptions): Pro
         return forbidden(service, settings, 'Forbidden (injected fault)');
       case 'huge-error':
         return { status: fault.status ?? 502, text: '<'.repeat(fault.bytes), contentType: 'text/html; charset=utf-8' };
+      case 'error-json':
+        return {
+          status: fault.status,
+          json: {
+            errors: [
+              {
+                code: 'HOSTILE-1',
+                title: fault.title,
+                ...(fault.detail !== undefined ? { detail: fault.detail } : {}),
+                status: String(fault.status),
+              },
+            ],
+          },
+        };
+      case 'deep-json':
+        return {
+          status: 200,
+          text: `{"data":${'['.repeat(fault.depth)}${']'.repeat(fault.depth)}}`,
+          contentType: 'application/json; charset=utf-8',
+        };
       case 'malformed-json':
         return {
           status: 200,

@@ -25,6 +25,7 @@ import {
   expectedKeys,
   filesUnder,
   issueToken,
+  oauthEnv,
   PROJECT_ROOT,
   parseReport,
   reportedKeys,
@@ -41,7 +42,7 @@ const FUNCTION_DEFAULT_MEMORY_MIB = DeployConfigSchema.shape.function.parse(unde
 
 interface Setup {
   readonly ws: Workspace;
-  readonly sims: Record<'hostile' | 'bloated' | 'errorBody' | 'ordinary', SimulatedTenant>;
+  readonly sims: Record<'hostile' | 'bloated' | 'errorBody' | 'deep' | 'ordinary', SimulatedTenant>;
   readonly tenantsFile: string;
   readonly env: Record<string, string>;
 }
@@ -74,6 +75,8 @@ async function setUp(): Promise<Setup> {
     errorBody: await startSim('everyone-grants', {
       faults: [{ kind: 'huge-error', bytes: 2 * MiB, path: '/api/v1/api-keys' }],
     }),
+    // A roles page whose data is nested a million arrays deep (2 MB): the heaviest input of test/bench/hostile.ts.
+    deep: await startSim('legacy', { faults: [{ kind: 'deep-json', depth: 1_000_000, path: '/api/v1/roles' }] }),
     ordinary: await startSim('migration'),
   };
   for (const sim of Object.values(sims)) await issueToken(sim);
@@ -128,7 +131,7 @@ describe('a run with hostile tenants', () => {
     expect(reportedKeys(ordinary)).toEqual(expectedKeys(loadScenario('migration').expect!.findings));
   });
 
-  it('fails the multi-megabyte tenants on their own, with a bad response naming the endpoint and a health alert', () => {
+  it('fails the multi-megabyte and deeply nested tenants on their own, with a bad response naming the endpoint and a health alert', () => {
     const bloated = tenantOf(report, 'bloated');
     expect(bloated.status).toBe('error');
     expect(bloated.errors.map((e) => e.code)).toEqual(['bad-response']);
@@ -141,6 +144,13 @@ describe('a run with hostile tenants', () => {
     expect(errorBody.errors[0]?.message).toMatch(/^GET \/api\/v1\/api-keys\S*: 502/);
     expect(errorBody.errors[0]?.message.length).toBeLessThan(1000);
     expect(eventTypes(errorBody)).toEqual(['health']);
+
+    const deep = tenantOf(report, 'deep');
+    expect(deep.status).toBe('error');
+    expect(deep.errors.map((e) => e.code)).toEqual(['bad-response']);
+    expect(deep.errors[0]?.message).toMatch(/^GET \/api\/v1\/roles/);
+    expect(deep.errors[0]?.message.length).toBeLessThan(1000);
+    expect(eventTypes(deep)).toEqual(['health']);
   });
 
   it('cuts the three-million-character name at parse time, with a note, in every output', () => {
@@ -323,5 +333,23 @@ describe('watch, with a forged event type and an out folder holding control char
   it('names the forged deliveries by an event type it can vouch for, never by the forged one', () => {
     expect(stdout.slice(1).every((text) => text.includes(' after unknown (webhook); '))).toBe(true);
     expect(stdout.join('')).not.toContain('OK: forged');
+  });
+});
+
+describe('a tenant error text with C1 controls, bidi overrides and line separators', () => {
+  /** What a hostile tenant's error body says: CSI as one C1 byte, a bidi override, LS, NEL, and a forged line. */
+  const TITLE = 'Forbidden\u009b2J\u009d8;;https://evil.example/\u202egnp.exe\u2028OK: every tenant compliant\u0085x';
+
+  it('is one inert line on stderr of webhooks list, and exit 2', async () => {
+    const sim = await startSim('migration', {
+      faults: [{ kind: 'error-json', status: 403, title: TITLE, path: '/api/v1/webhooks' }],
+    });
+    const result = await cli(['webhooks', 'list', '--tenant', sim.url, '--allow-http-loopback'], {
+      env: oauthEnv(sim),
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Forbidden');
+    expect(structureProblems({ name: 'stderr', text: result.stderr, kind: 'text' })).toEqual([]);
+    expect(result.stderr.split('\n').filter((line) => line !== '')).toHaveLength(1);
   });
 });

@@ -118,7 +118,13 @@ describe('checker function', () => {
     ]);
     expect(raw).not.toContain(config.tenants[0]!.url);
     const fromFile = s.stack.checker.staticConfig;
-    expect(Object.keys(fromFile).sort()).toEqual(['policy', 'tenantConcurrency', 'tenantDeadlineSeconds', 'tenants']);
+    expect(Object.keys(fromFile).sort()).toEqual([
+      'policy',
+      'schedule',
+      'tenantConcurrency',
+      'tenantDeadlineSeconds',
+      'tenants',
+    ]);
     const runtime = RuntimeConfigSchema.parse({ ...fromFile, ...fromEnvironment });
     expect(runtime.tenants).toEqual(
       config.tenants.map(({ name, url, secretId, allowedHosts }) => ({ name, url, secretId, allowedHosts })),
@@ -133,6 +139,7 @@ describe('checker function', () => {
     expect(runtime.chatTopicArn).toBe(`<${ids.chatTopic}>`);
     expect(runtime.tenantConcurrency).toBe(3);
     expect(runtime.tenantDeadlineSeconds).toBe(120);
+    expect(runtime.schedule).toEqual({ expression: config.schedule.expression, timeZone: config.schedule.timeZone });
     expect(runtime.reportLinkBase).toBe(
       `https://console.aws.amazon.com/s3/buckets/<${ids.bucket}>?region=<AWS::Region>&prefix=`,
     );

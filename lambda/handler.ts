@@ -494,6 +494,7 @@ function runInput(
       url: tenant.url,
       allowedHosts: tenant.allowedHosts,
       credentials: () => readTenantCredentials(clients.secrets, tenant.secretId),
+      remediation: tenant.remediation,
     })),
     policy,
     tenantConcurrency: config.tenantConcurrency,

@@ -140,7 +140,13 @@ export function buildRuntimeConfig(
 ): RuntimeConfig {
   const chatMinSeverity = config.alerts.slack?.minSeverity;
   return RuntimeConfigSchema.parse({
-    tenants: config.tenants.map(({ name, url, secretId, allowedHosts }) => ({ name, url, secretId, allowedHosts })),
+    tenants: config.tenants.map(({ name, url, secretId, allowedHosts, remediation }) => ({
+      name,
+      url,
+      secretId,
+      allowedHosts,
+      remediation,
+    })),
     ...(policy ? { policy: policy.document } : {}),
     reportBucket: resources.reportBucket,
     emailTopicArn: resources.emailTopicArn,

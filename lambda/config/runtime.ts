@@ -6,6 +6,7 @@
  * environment variable, which Lambda limits to 4 KB together with the other variables.
  */
 import * as z from 'zod';
+import { REMEDIATION_OFF, TenantRemediationSchema } from '../remediation/scheduled';
 import { SEVERITIES } from '../report/model';
 
 /** The part of the runtime config known at synth, as a JSON file next to the bundled handler. */
@@ -37,6 +38,8 @@ export const TenantConfigSchema = z
      * this tenant and only the audit poll feeds its event checks (docs/events.md).
      */
     webhookSecretId: z.string().min(1).optional(),
+    /** Plan or apply the Manage API keys migration (lambda/remediation/scheduled.ts). @default { mode: 'off' } */
+    remediation: TenantRemediationSchema.default(REMEDIATION_OFF),
   })
   .strict();
 

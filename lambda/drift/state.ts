@@ -68,6 +68,8 @@ export const TenantStateSchema = z.object({
   /** Last time a warning about the checker's own credential expiring was sent (one a day at most). */
   lastCredentialWarningAt: isoDateTime.optional(),
   lastRunId: z.string().optional(),
+  /** The last plan the scheduled checker applied (remediation mode apply): its findings resolve "by plan" later. */
+  lastRemediation: z.object({ planId: z.string(), appliedAt: isoDateTime, resolves: z.array(z.string()) }).optional(),
   /** The last health alert sent because the tenant could not be checked; a retried run must not send it twice. */
   lastHealthAlert: z.object({ runId: z.string(), at: isoDateTime, code: z.string() }).optional(),
 });

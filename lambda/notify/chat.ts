@@ -65,6 +65,7 @@ function description(content: AlertContent): string {
   out.add(`*${escapeMrkdwn(headlineOf(content))}* on ${tenantLink(context)}`);
   const report = reportLine(context);
   if (report) out.add(report);
+  for (const line of context.remediation ?? []) out.add(escapeMrkdwn(field(line, 600)));
   switch (content.kind) {
     case 'drift': {
       out.add(`Now failing *${content.totals.failing}* · suppressed by exceptions ${content.totals.suppressed}`);
@@ -158,6 +159,7 @@ function additionalContext(content: AlertContent): Record<string, string> {
     severity: content.severity,
   };
   if (context.trigger) entries.trigger = context.trigger;
+  if (context.remediation?.[0]) entries.remediation = context.remediation[0];
   if (content.kind === 'drift') {
     Object.assign(entries, {
       new: String(content.counts.new),

@@ -15,6 +15,8 @@ export interface AlertContext {
   readonly reportLink?: string;
   /** Why the report of this run could not be stored, when it could not. */
   readonly archiveFailed?: string;
+  /** The remediation plan, what was applied, what a plan resolved (lambda/remediation/scheduled.ts); inert lines. */
+  readonly remediation?: readonly string[];
   readonly maxItemsPerSection: number;
 }
 
@@ -59,7 +61,8 @@ export type HealthIssueKind =
   | 'credential-expiring'
   | 'archive-failed'
   | 'state-mismatch'
-  | 'webhook-problem';
+  | 'webhook-problem'
+  | 'remediation-failed';
 
 /** The checker itself cannot do its job, or soon will not. */
 export interface HealthIssue {

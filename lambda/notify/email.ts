@@ -54,6 +54,7 @@ function header(content: AlertContent): string[] {
     `Run:    ${field(context.runId, 100)}`,
     ...(context.trigger ? [`Trigger: ${field(context.trigger, 500)}`] : []),
     ...reportLines(context),
+    ...(context.remediation ? ['', 'Remediation:', ...context.remediation.map((line) => `  ${field(line, 600)}`)] : []),
   ];
 }
 

@@ -54,6 +54,11 @@ export interface PlanInput {
   readonly archiveFailed?: string;
   /** Why the drift state read is not the one the last archived run saved (its findings then count as new). */
   readonly stateMismatch?: string;
+  /**
+   * What remediation did in this run (lambda/run/remediation-stage.ts): `lines` go into every alert, `alert` makes
+   * sure one goes out (an apply changed the tenant or was refused), `issue` is a health issue (e.g. a 403).
+   */
+  readonly remediation?: { readonly lines: readonly string[]; readonly alert: boolean; readonly issue?: HealthIssue };
 }
 
 export interface NotificationPlan {
@@ -96,6 +101,7 @@ function alertContext(input: PlanInput): AlertContext {
     maxItemsPerSection: Math.max(1, Math.floor(input.settings.maxItemsPerSection)),
     ...(input.reportLink && { reportLink: input.reportLink }),
     ...(input.archiveFailed && { archiveFailed: input.archiveFailed }),
+    ...(input.remediation && input.remediation.lines.length > 0 && { remediation: input.remediation.lines }),
   };
 }
 
@@ -139,7 +145,12 @@ function planFindingsAlert(input: PlanInput, context: AlertContext): FindingsAle
       remindsOfAll: failing.length > 0,
     };
   }
-  const since = reminderDue(input, failing);
+  // An apply that changed the tenant (or was refused) is told even when no finding changed.
+  const forced =
+    input.remediation?.alert && failing.length > 0
+      ? (earliest(failing.map((f) => f.firstSeen)) ?? input.now.toISOString())
+      : undefined;
+  const since = reminderDue(input, failing) ?? forced;
   if (since === undefined) return undefined;
   return {
     content: { kind: 'reminder', context, severity: worst(failing) ?? 'informational', failing, since, totals },
@@ -168,6 +179,7 @@ function planHealthAlert(
   }
   if (input.archiveFailed) issues.push(archiveFailureIssue(input.archiveFailed));
   if (input.stateMismatch) issues.push(stateMismatchIssue(input.stateMismatch));
+  if (input.remediation?.issue) issues.push(input.remediation.issue);
   if (issues.length === 0) return { warnedOfCredential };
   return {
     content: { kind: 'health', context, severity: worstSeverity(issues.map((i) => i.severity)) ?? 'high', issues },

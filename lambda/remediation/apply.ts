@@ -13,7 +13,7 @@ import type { QlikUser } from '../qlik/schemas';
 import { plural } from '../util/text';
 import type { PlanAction, PrincipalRoles, TenantPlan } from './plan-file';
 
-export const DEFAULT_MAX_CHANGES = 25;
+export { DEFAULT_MAX_CHANGES } from './scheduled';
 
 export type ActionOutcomeKind = 'applied' | 'already-in-place' | 'refused' | 'failed';
 

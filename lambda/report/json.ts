@@ -9,6 +9,7 @@
  */
 import * as z from 'zod';
 import { CHECK_ERROR_CODES } from '../errors';
+import { TenantRemediationReportSchema } from '../remediation/scheduled';
 import { safeJson } from '../util/tenant-text';
 import { type Finding, type RunReport, SEVERITIES, SUBJECT_TYPES, type TenantReport } from './model';
 
@@ -128,6 +129,7 @@ export const TenantReportSchema = z
     summary: TenantSummarySchema,
     notes: z.array(z.string()).optional(),
     reportLocation: z.string().optional(),
+    remediation: TenantRemediationReportSchema.optional(),
   })
   .superRefine((tenant, ctx) => {
     // An error tenant without a reason would read as "nothing to say" — the exact silence the contract forbids.

@@ -3,6 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CheckErrorCode } from '../errors';
+import type { TenantRemediationReport } from '../remediation/scheduled';
 
 export const REPORT_SCHEMA_VERSION = '1.0.0';
 
@@ -151,6 +152,8 @@ export interface TenantReport {
   readonly notes?: string[];
   /** Where the stored report of this tenant lives (folder or s3:// URL), when stored. */
   readonly reportLocation?: string;
+  /** The remediation plan of this check, and what was applied (scheduled checker, mode plan or apply). */
+  readonly remediation?: TenantRemediationReport;
 }
 
 export interface RunReport {

@@ -13,6 +13,7 @@ import type { Dispatcher } from 'undici';
 import type { OutboundMessage, Publisher } from '../notify/message';
 import type { LoadedPolicy } from '../policy/load';
 import type { QlikCredentials } from '../qlik/credentials';
+import type { TenantRemediation } from '../remediation/scheduled';
 import { type CheckTrigger, type RunReport, SEVERITY_RANK, type Severity } from '../report/model';
 import type { TrendPoint } from '../report/trend';
 import type { RunArchive, RunSchedule, StateStore } from '../store/store';
@@ -30,6 +31,8 @@ export interface TenantTarget {
   readonly allowedHosts: readonly string[];
   /** Resolved lazily per tenant, so a missing secret is that tenant's error, not the run's. */
   readonly credentials: () => Promise<QlikCredentials>;
+  /** Plan or apply the Manage API keys migration after the check (./remediation-stage.ts). @default off */
+  readonly remediation?: TenantRemediation;
 }
 
 export interface RunInput {

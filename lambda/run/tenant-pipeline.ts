@@ -3,7 +3,7 @@
  *
  *   identify:  loadState → collect → claimTenantId
  *   complete:  refuseSharedTenantId → confirmStateOwner → verifyState → alreadyArchived → evaluate → drift
- *              → planNotifications → archive → saveState → publish
+ *              → remediation (./remediation-stage.ts) → planNotifications → archive → saveState → publish
  *
  * The run calls `identify` for every tenant before it calls `complete` for any (./run.ts): every tenant id of the run
  * is claimed before anything is archived, so two configured tenants answering with one tenant id both end as errors
@@ -65,6 +65,7 @@ import {
   TenantCheckFailure,
   TenantIdConflictError,
 } from './errors';
+import { type RemediationStageResult, remediationRunFiles, remediationStage } from './remediation-stage';
 import { nothingFound, runReport, summarize, tenantShell } from './reports';
 import type { RunDeps, RunLog, TenantTarget } from './run';
 import type { TenantIdRegistry } from './tenant-ids';
@@ -133,6 +134,8 @@ export interface Assessment {
   readonly drift: DriftResult;
   /** Set when the state read was set aside because it is not the one the last archived run saved. */
   readonly stateMismatch?: StateMismatchError;
+  /** The remediation plan and apply of this check (./remediation-stage.ts), when the tenant's mode is not off. */
+  readonly remediation?: RemediationStageResult;
 }
 
 export class TenantPipeline {
@@ -141,6 +144,9 @@ export class TenantPipeline {
   readonly #target: TenantTarget;
   readonly #log: RunLog;
   readonly #started = Date.now();
+  get #deadlineAt(): number {
+    return this.#started + this.#context.tenantDeadlineMs;
+  }
   /**
    * State is keyed by the tenant's configured name, known before collection: the policy's needs depend on it
    * (principals that earlier runs saw holding Developer must be collected even when they own no key). The tenant id
@@ -203,10 +209,19 @@ export class TenantPipeline {
       if (await this.alreadyArchived(collected.snapshot.tenantId, trusted)) return this.duplicate(collected.snapshot);
       const now = this.#deps.now();
       const drafts = this.evaluate(collected.snapshot, trusted, now);
-      const assessment = {
-        ...this.drift(collected, trusted, drafts, now),
-        ...(verified instanceof StateMismatchError ? { stateMismatch: verified } : {}),
-      };
+      const assessment = await remediationStage(
+        {
+          deps: this.#deps,
+          context: this.#context,
+          target: this.#target,
+          log: this.#log,
+          deadlineAt: this.#deadlineAt,
+        },
+        {
+          ...this.drift(collected, trusted, drafts, now),
+          ...(verified instanceof StateMismatchError ? { stateMismatch: verified } : {}),
+        },
+      );
       // Plug-in point: stages that add to the assessment (e.g. a remediation plan) run here.
       this.#deps.onAssessed?.(this.#target, assessment, this.#context.policy);
       return await this.deliver(assessment, trusted);
@@ -447,6 +462,7 @@ export class TenantPipeline {
         ...tenantNotes(snapshot),
         ...(assessment.stateMismatch ? [`drift state set aside: ${assessment.stateMismatch.message}`] : []),
       ],
+      ...(assessment.remediation ? { remediation: assessment.remediation.report } : {}),
     };
   }
 
@@ -470,6 +486,7 @@ export class TenantPipeline {
       ...delivery,
       ...(assessment.stateMismatch ? { stateMismatch: assessment.stateMismatch.message } : {}),
       ...(credentialExpiresAt ? { credentialExpiresAt } : {}),
+      ...(assessment.remediation ? { remediation: assessment.remediation.alert } : {}),
     });
   }
 
@@ -485,9 +502,12 @@ export class TenantPipeline {
         tenantId: report.tenantId,
         runId,
         startedAt: runStartedAt,
-        files: renderRunFiles(runReport(this.#context, runStartedAt, this.#deps.now(), [report]), {
-          [report.tenantId]: trend,
-        }),
+        files: [
+          ...renderRunFiles(runReport(this.#context, runStartedAt, this.#deps.now(), [report]), {
+            [report.tenantId]: trend,
+          }),
+          ...remediationRunFiles(report),
+        ],
         stateSha256: stateSha256(archivedPart(nextState)),
         ...(this.#context.schedule ? { schedule: this.#context.schedule } : {}),
       });

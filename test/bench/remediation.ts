@@ -6,11 +6,12 @@
  * requests an apply can make (one GET of each owner for its precondition and one PATCH each, plus one tenant lookup)
  * and the least time Tier 2 allows for the writes. Timings are reported, never asserted.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../lambda/cli/main';
 import type { RemediationPlan } from '../../lambda/remediation/plan-file';
+import type { RemediationRecord } from '../../lambda/remediation/record';
 import { generateTenant, type SimulatedTenant, startSimulatedTenant } from '../sim/server';
 import { writeResultsSection } from './results-file';
 
@@ -74,6 +75,20 @@ const applyWrites = sims.reduce(
   0,
 );
 
+// Every action that did not end applied or already in place, with its reason, from the records the apply stored.
+const notApplied = readdirSync(join(dir, 'out'), { recursive: true, encoding: 'utf8' })
+  .filter((file) => file.endsWith('remediation.json'))
+  .flatMap((file) => (JSON.parse(readFileSync(join(dir, 'out', file), 'utf8')) as RemediationRecord).actions)
+  .filter((action) => action.outcome === 'refused' || action.outcome === 'failed');
+const reasons = new Map<string, number>();
+for (const action of notApplied) {
+  const reason = `${action.outcome}${action.httpStatus ? ` ${action.httpStatus}` : ''}: ${(action.reason ?? '')
+    .replace(/[0-9a-f]{24}/g, '<id>')
+    .replace(/\|/g, '/')
+    .slice(0, 160)}`;
+  reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+}
+
 const floorRequests = TENANTS * (2 * LACKING + 1);
 // Tier 2: each tenant's LACKING writes within its own budget; tenants run in parallel, so the floor is one tenant's.
 const floorWriteMs = LACKING <= TIER2_PER_MINUTE ? 0 : Math.ceil(LACKING / TIER2_PER_MINUTE - 1) * 60_000;
@@ -83,6 +98,7 @@ const rows = [
   `| plan: exit code, actions planned | ${planCode}, ${actions} |`,
   `| plan: requests (check of every tenant), time | ${planRequests}, ${(planMs / 1000).toFixed(1)} s |`,
   `| apply: exit code | ${applyCode} |`,
+  `| apply: actions refused or failed (reason: count) | ${notApplied.length}${[...reasons].map(([r, n]) => `; ${r}: ${n}`).join('')} |`,
   `| apply + re-check: requests, time | ${applyAndRecheck}, ${(applyMs / 1000).toFixed(1)} s |`,
   `| apply: role PATCHes / writes of any kind / 429s | ${applyWrites} / ${writes} / ${limited} |`,
   `| apply: request floor (GET + PATCH per owner, 1 per tenant) | ${floorRequests} |`,

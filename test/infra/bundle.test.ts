@@ -70,7 +70,13 @@ describe('checker bundle', () => {
   it('ships the tenants and settings in qag-config.json, and keeps them out of the environment', () => {
     const file = JSON.parse(readFileSync(join(assetDir, 'qag-config.json'), 'utf8')) as Record<string, unknown>;
     expect(file.tenants).toEqual(
-      s.config.tenants.map(({ name, url, secretId, allowedHosts }) => ({ name, url, secretId, allowedHosts })),
+      s.config.tenants.map(({ name, url, secretId, allowedHosts, remediation }) => ({
+        name,
+        url,
+        secretId,
+        allowedHosts,
+        remediation,
+      })),
     );
     expect(file).toEqual(s.stack.checker.staticConfig);
     expect(s.stack.checker.environment.QAG_CONFIG).not.toContain(s.config.tenants[0]!.url);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { RuntimeConfigSchema } from '../../lambda/config/runtime';
 import { InputError } from '../../lambda/errors';
 import {
   DeployConfigError,
@@ -18,6 +19,7 @@ import {
 } from '../../lib/config';
 import { loadDeployPolicy } from '../../lib/policy-source';
 import { parseScheduleExpression, ScheduleExpressionError } from '../../lib/schedule-expression';
+import { buildRuntimeConfig } from '../../lib/stack';
 import { writeConfig } from './support';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -94,6 +96,62 @@ describe('deploy config', () => {
       'no such key here (did you mean "retentionDays"?; expected one of retentionDays, transitionAfterDays, storageClass, linkBase)',
     );
     expect(byPath.schedul).toMatch(/did you mean "schedule"\?/);
+  });
+
+  describe('tenant remediation', () => {
+    const withRemediation = (value: string) =>
+      VALID.replace(
+        'secretId: qlik-access-guard/tenants/acme',
+        `secretId: qlik-access-guard/tenants/acme\n    remediation: ${value}`,
+      );
+
+    it('is off by default, with maxChanges 25', () => {
+      expect(parseDeployConfig(VALID, 'min.yaml').tenants[0]!.remediation).toEqual({ mode: 'off', maxChanges: 25 });
+    });
+
+    it('takes plan or apply, and maxChanges from 0 (nothing may be applied) up', () => {
+      expect(parseDeployConfig(withRemediation('{ mode: plan }'), 'x.yaml').tenants[0]!.remediation).toEqual({
+        mode: 'plan',
+        maxChanges: 25,
+      });
+      expect(
+        parseDeployConfig(withRemediation('{ mode: apply, maxChanges: 0 }'), 'x.yaml').tenants[0]!.remediation,
+      ).toEqual({ mode: 'apply', maxChanges: 0 });
+    });
+
+    it('names the field and the expectation for a bad mode, a bad maxChanges and an unknown key', () => {
+      const [mode] = problemsOf(withRemediation('{ mode: auto }'));
+      expect(mode!.path).toBe('tenants[0].remediation.mode');
+      expect(mode!.message).toContain('off, plan or apply');
+      for (const [value, expected] of [
+        ['-1', 'a whole number, 0 or more'],
+        ['2.5', 'a whole number'],
+        ['501', 'at most 500'],
+        ['"ten"', 'a whole number'],
+      ] as const) {
+        const [problem] = problemsOf(withRemediation(`{ mode: apply, maxChanges: ${value} }`));
+        expect(problem!.path).toBe('tenants[0].remediation.maxChanges');
+        expect(problem!.message).toContain(expected);
+      }
+      const [unknown] = problemsOf(withRemediation('{ mode: apply, maxChange: 3 }'));
+      expect(unknown!.path).toBe('tenants[0].remediation.maxChange');
+      expect(unknown!.expected).toMatch(/did you mean "maxChanges"\?/);
+    });
+
+    it('reaches the runtime config the function validates again', () => {
+      const config = parseDeployConfig(withRemediation('{ mode: apply, maxChanges: 3 }'), 'x.yaml');
+      const runtime = buildRuntimeConfig(config, undefined, {
+        reportBucket: 'b-1',
+        emailTopicArn: 'arn:e',
+        chatTopicArn: 'arn:c',
+        reportLinkBase: 'https://x/',
+      });
+      expect(runtime.tenants[0]!.remediation).toEqual({ mode: 'apply', maxChanges: 3 });
+      expect(RuntimeConfigSchema.parse(JSON.parse(JSON.stringify(runtime))).tenants[0]!.remediation).toEqual({
+        mode: 'apply',
+        maxChanges: 3,
+      });
+    });
   });
 
   it('suggests the right spelling of a key inside a list', () => {

@@ -127,7 +127,13 @@ describe('checker function', () => {
     ]);
     const runtime = RuntimeConfigSchema.parse({ ...fromFile, ...fromEnvironment });
     expect(runtime.tenants).toEqual(
-      config.tenants.map(({ name, url, secretId, allowedHosts }) => ({ name, url, secretId, allowedHosts })),
+      config.tenants.map(({ name, url, secretId, allowedHosts, remediation }) => ({
+        name,
+        url,
+        secretId,
+        allowedHosts,
+        remediation,
+      })),
     );
     expect(runtime.policy).toEqual({
       name: 'infra test policy',

@@ -9,7 +9,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -23,6 +22,7 @@ import { S3ObjectStore } from '../../lambda/store/s3-object-store';
 import { createRunArchive } from '../../lambda/store/store';
 import { mapWithConcurrency } from '../../lambda/util/concurrency';
 import { DAY_MS } from '../../lambda/util/time';
+import { freePort } from '../support/net';
 import { compileChildren, inputFromParent, memory, removeCompiledChildren, reportToParent, runChild } from './proc';
 import { writeResultsSection } from './results-file';
 
@@ -134,17 +134,6 @@ async function writeArchive(store: ObjectStore, tenants: number, concurrency: nu
 
 // ---------------------------------------------------------------------------------------------------------------
 // moto
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startMoto(): Promise<{ endpoint: string; process: ChildProcess }> {
   const port = await freePort();

@@ -10,7 +10,6 @@
  * resources moto does model come up with the wiring the template asks for.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import {
   CloudFormationClient,
   CreateStackCommand,
@@ -19,22 +18,12 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, GetBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/net';
 import { type CfnTemplate, FULL_CONFIG, idOf, type Synthesised, synth } from './support';
 
 const REGION = 'eu-west-1';
 const MOTO_ACCOUNT = '123456789012';
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitUntilServing(endpoint: string): Promise<void> {
   const deadline = Date.now() + 30_000;

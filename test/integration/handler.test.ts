@@ -14,8 +14,7 @@ import {
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, DeleteTopicCommand } from '@aws-sdk/client-sns';
 import type { Message } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CheckEvent,
   type CheckSummary,
@@ -26,6 +25,7 @@ import {
 import { S3ObjectStore } from '../../lambda/store/s3-object-store';
 import { verifyChain } from '../../lambda/verify';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../sim/server';
+import { lambdaContext, withOutputCaptured } from '../support/lambda';
 import { motoClients, useMoto } from './setup/moto-client';
 import { createLockedBucket, drain as drainQueue, queueSubscribedTo as subscribeQueue } from './setup/moto-resources';
 
@@ -44,23 +44,6 @@ const logLines: string[] = [];
 /** Every alert body any subscriber received. */
 const delivered: Message[] = [];
 
-function context(): Context {
-  return {
-    functionName: 'qag-checker',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:qag-checker',
-    memoryLimitInMB: '1024',
-    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
-    logGroupName: '/aws/lambda/qag-checker',
-    logStreamName: 'stream',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 300_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 function handlerFor(config: Record<string, unknown>, overrides: Partial<HandlerOverrides> = {}) {
   return createHandler({
     config: { tenantDeadlineSeconds: 60, ...config },
@@ -72,20 +55,11 @@ function handlerFor(config: Record<string, unknown>, overrides: Partial<HandlerO
 }
 
 /** Invokes with stdout/stderr captured: Powertools writes there, and every line is scanned for secrets below. */
-async function invoke(handler: ReturnType<typeof createHandler>, event: CheckEvent): Promise<CheckSummary> {
-  const capture = (chunk: string | Uint8Array) => {
-    logLines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  };
-  const spies = [
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
-    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
-  ];
-  try {
-    return await handler(event, context());
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
+function invoke(handler: ReturnType<typeof createHandler>, event: CheckEvent): Promise<CheckSummary> {
+  return withOutputCaptured(
+    () => handler(event, lambdaContext()),
+    (line) => logLines.push(line),
+  );
 }
 
 async function queueSubscribedTo(topicArn: string, name: string, filterPolicy?: object): Promise<string> {

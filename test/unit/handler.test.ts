@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlertDeliveryError } from '../../lambda/run/errors';
 import type { RunInput, RunOutcome } from '../../lambda/run/run';
+import { lambdaContext } from '../support/lambda';
+import { tenantSummary } from '../support/report';
 
 vi.mock('../../lambda/run/run', () => ({ run: vi.fn() }));
 const { run } = await import('../../lambda/run/run');
@@ -26,23 +27,6 @@ const CONFIG = {
   tenantDeadlineSeconds: 240,
 };
 
-function context(remainingMs = 600_000): Context {
-  return {
-    functionName: 'qag-checker',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:qag-checker',
-    memoryLimitInMB: '512',
-    awsRequestId: 'req-1',
-    logGroupName: '/aws/lambda/qag-checker',
-    logStreamName: 's',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => remainingMs,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 function tenantReport(url: string, summary: Record<string, unknown>, status: 'ok' | 'error' = 'ok') {
   return {
     tenantUrl: url,
@@ -55,18 +39,7 @@ function tenantReport(url: string, summary: Record<string, unknown>, status: 'ok
     resolved: [],
     notifications: [],
     exceptions: [],
-    summary: {
-      failing: 0,
-      suppressed: 0,
-      errors: 0,
-      new: 0,
-      ongoing: 0,
-      reopened: 0,
-      resolved: 0,
-      bySeverity: {},
-      byRule: {},
-      ...summary,
-    },
+    summary: tenantSummary(summary),
   };
 }
 
@@ -135,7 +108,7 @@ describe('handler', () => {
   it('runs every configured tenant with the scheduled time as run id and a bounded deadline', async () => {
     runMock.mockResolvedValue(outcome());
     const handler = createHandler({ config: CONFIG, clients: clients(), env: {} });
-    const summary = await handler({ scheduledTime: '2026-03-02T06:00:00Z' }, context(100_000));
+    const summary = await handler({ scheduledTime: '2026-03-02T06:00:00Z' }, lambdaContext(100_000));
 
     const input = runMock.mock.calls[0]![1] as RunInput;
     expect(input.runId).toBe('2026-03-02T06:00:00.000Z');
@@ -163,7 +136,7 @@ describe('handler', () => {
 
   it('uses the configured deadline when there is time enough', async () => {
     runMock.mockResolvedValue(outcome());
-    await createHandler({ config: CONFIG, clients: clients(), env: {} })({}, context(900_000));
+    await createHandler({ config: CONFIG, clients: clients(), env: {} })({}, lambdaContext(900_000));
     expect((runMock.mock.calls[0]![1] as RunInput).tenantDeadlineMs).toBe(240_000);
   });
 
@@ -171,7 +144,7 @@ describe('handler', () => {
     const secrets = mockClient(SecretsManagerClient);
     secrets.on(GetSecretValueCommand, { SecretId: 'qag/globex' }).resolves({ SecretString: '{"apiKey":"k"}' });
     runMock.mockResolvedValue(outcome());
-    await createHandler({ config: CONFIG, clients: clients(), env: {} })({}, context());
+    await createHandler({ config: CONFIG, clients: clients(), env: {} })({}, lambdaContext(600_000));
     expect(secrets).not.toHaveReceivedCommand(GetSecretValueCommand);
     const input = runMock.mock.calls[0]![1] as RunInput;
     expect(await input.tenants[1]!.credentials()).toEqual({ kind: 'api-key', apiKey: 'k' });
@@ -183,7 +156,7 @@ describe('handler', () => {
     runMock.mockResolvedValue(outcome());
     await createHandler({ config: CONFIG, clients: clients(), env: { POWERTOOLS_METRICS_NAMESPACE: 'QagTest' } })(
       {},
-      context(),
+      lambdaContext(600_000),
     );
     const emf = out.json().filter((line) => '_aws' in line);
     const acme = emf.find((line) => line.tenant === 'acme')!;
@@ -218,7 +191,7 @@ describe('handler', () => {
     );
     const summary = await createHandler({ config: CONFIG, clients: clients(), env: {} })(
       { runId: '2026-03-02T06:00:00Z' },
-      context(),
+      lambdaContext(600_000),
     );
     expect(summary.duplicates).toBe(1);
     expect(out.json().filter((line) => 'FailingFindings' in line)).toEqual([]);
@@ -228,7 +201,7 @@ describe('handler', () => {
     const failure = new AlertDeliveryError('acme', new Error('1 of 2 alert messages were not delivered'));
     runMock.mockResolvedValue(outcome({ deliveryFailures: [failure] }));
     const handler = createHandler({ config: CONFIG, clients: clients(), env: {} });
-    const error = await handler({}, context()).catch((e: unknown) => e);
+    const error = await handler({}, lambdaContext(600_000)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UndeliveredAlertsError);
     expect((error as InstanceType<typeof UndeliveredAlertsError>).errors).toEqual([failure]);
     expect((error as Error).message).toContain('acme: 1 of 2 alert messages were not delivered');
@@ -238,7 +211,7 @@ describe('handler', () => {
   it('logs and rethrows when the run itself fails', async () => {
     runMock.mockRejectedValue(new Error('worker pool exploded'));
     const handler = createHandler({ config: CONFIG, clients: clients(), env: {} });
-    await expect(handler({}, context())).rejects.toThrow('worker pool exploded');
+    await expect(handler({}, lambdaContext(600_000))).rejects.toThrow('worker pool exploded');
     expect(out.json()).toContainEqual(
       expect.objectContaining({ level: 'ERROR', message: 'run failed', error: 'worker pool exploded' }),
     );
@@ -251,7 +224,10 @@ describe('handler', () => {
       return outcome();
     });
     const now = () => new Date('2026-03-02T06:00:07.123Z');
-    await createHandler({ config: CONFIG, clients: clients(), env: {}, now })({ runId: 'manual-7' }, context());
+    await createHandler({ config: CONFIG, clients: clients(), env: {}, now })(
+      { runId: 'manual-7' },
+      lambdaContext(600_000),
+    );
     const line = out.json().find((l) => l.message === 'tenant checked');
     const runId = 'manual-2026-03-02T06:00:07.123Z';
     expect(line).toMatchObject({ level: 'INFO', runId, tenant: 'acme', service: 'qlik-access-guard' });
@@ -263,7 +239,7 @@ describe('handler', () => {
     [{ QAG_CONFIG: '{"tenants": [' }, 'QAG_CONFIG: the runtime config as JSON; the value is not valid JSON'],
   ])('refuses to run without a usable QAG_CONFIG', async (env, message) => {
     const handler = createHandler({ clients: clients(), env });
-    await expect(handler({}, context())).rejects.toThrow(message);
+    await expect(handler({}, lambdaContext(600_000))).rejects.toThrow(message);
     expect(runMock).not.toHaveBeenCalled();
     expect(out.json()).toContainEqual(
       expect.objectContaining({
@@ -277,41 +253,47 @@ describe('handler', () => {
   it('refuses Records that do not come from SQS, and checks nothing', async () => {
     const handler = createHandler({ config: CONFIG, clients: clients(), env: {} });
     const s3Event = { Records: [{ eventSource: 'aws:s3' }] } as never;
-    await expect(handler(s3Event, context())).rejects.toThrow(/SQS records/);
+    await expect(handler(s3Event, lambdaContext(600_000))).rejects.toThrow(/SQS records/);
     expect(runMock).not.toHaveBeenCalled();
   });
 
   it('names the config path that is wrong', async () => {
     const bad = { ...CONFIG, tenants: [{ ...CONFIG.tenants[0], url: 'http://acme.eu.qlikcloud.com' }] };
     const handler = createHandler({ clients: clients(), env: { QAG_CONFIG: JSON.stringify(bad) } });
-    await expect(handler({}, context())).rejects.toThrow(/^QAG_CONFIG at tenants\[0\]\.url: an https URL/);
+    await expect(handler({}, lambdaContext(600_000))).rejects.toThrow(/^QAG_CONFIG at tenants\[0\]\.url: an https URL/);
   });
 
   it('cannot be told to allow http loopback through the config', async () => {
     const handler = createHandler({ config: { ...CONFIG, allowHttpLoopback: true }, clients: clients(), env: {} });
-    await expect(handler({}, context())).rejects.toThrow(/QAG_CONFIG/);
+    await expect(handler({}, lambdaContext(600_000))).rejects.toThrow(/QAG_CONFIG/);
     expect(runMock).not.toHaveBeenCalled();
   });
 
   it('accepts an http loopback tenant only when the factory allows it, and never another http host', async () => {
     runMock.mockResolvedValue(outcome());
     const loopback = { ...CONFIG, tenants: [{ ...CONFIG.tenants[0], url: 'http://127.0.0.1:43210' }] };
-    await expect(createHandler({ config: loopback, clients: clients(), env: {} })({}, context())).rejects.toThrow(
-      /QAG_CONFIG at tenants\[0\]\.url/,
+    await expect(
+      createHandler({ config: loopback, clients: clients(), env: {} })({}, lambdaContext(600_000)),
+    ).rejects.toThrow(/QAG_CONFIG at tenants\[0\]\.url/);
+    await createHandler({ config: loopback, clients: clients(), env: {}, allowHttpLoopback: true })(
+      {},
+      lambdaContext(600_000),
     );
-    await createHandler({ config: loopback, clients: clients(), env: {}, allowHttpLoopback: true })({}, context());
     const input = runMock.mock.calls[0]![1] as RunInput;
     expect(input.allowHttpLoopback).toBe(true);
     expect(input.tenants[0]!.url).toBe('http://127.0.0.1:43210');
     const remote = { ...CONFIG, tenants: [{ ...CONFIG.tenants[0], url: 'http://acme.eu.qlikcloud.com' }] };
     await expect(
-      createHandler({ config: remote, clients: clients(), env: {}, allowHttpLoopback: true })({}, context()),
+      createHandler({ config: remote, clients: clients(), env: {}, allowHttpLoopback: true })(
+        {},
+        lambdaContext(600_000),
+      ),
     ).rejects.toThrow(/QAG_CONFIG at tenants\[0\]\.url/);
   });
 
   it('validates a configured policy once per cold start', async () => {
     const handler = createHandler({ config: { ...CONFIG, policy: { rules: 'nope' } }, clients: clients(), env: {} });
-    await expect(handler({}, context())).rejects.toThrow(/QAG_CONFIG policy/);
+    await expect(handler({}, lambdaContext(600_000))).rejects.toThrow(/QAG_CONFIG policy/);
   });
 });
 
@@ -335,7 +317,7 @@ describe('runtime config from qag-config.json and QAG_CONFIG', () => {
   it('merges the file (tenants, policy, settings) with the resource names from QAG_CONFIG', async () => {
     runMock.mockResolvedValue(outcome());
     const file = configFile(JSON.stringify({ ...synthTime, tenantConcurrency: 7, policy: { name: 'from the file' } }));
-    await createHandler({ configFile: file, clients: clients(), env: env() })({}, context());
+    await createHandler({ configFile: file, clients: clients(), env: env() })({}, lambdaContext(600_000));
     const input = runMock.mock.calls[0]![1] as RunInput;
     expect(input.tenants.map((t) => t.name)).toEqual(['acme', 'globex']);
     expect(input.tenantConcurrency).toBe(7);
@@ -384,7 +366,7 @@ describe('runtime config from qag-config.json and QAG_CONFIG', () => {
     );
     const badPolicy = configFile(JSON.stringify({ ...synthTime, policy: { rules: 'nope' } }));
     await expect(
-      createHandler({ configFile: badPolicy, clients: clients(), env: env() })({}, context()),
+      createHandler({ configFile: badPolicy, clients: clients(), env: env() })({}, lambdaContext(600_000)),
     ).rejects.toThrow(`${badPolicy} policy`);
     expect(runMock).not.toHaveBeenCalled();
   });

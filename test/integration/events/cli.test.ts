@@ -2,23 +2,15 @@
  * `webhooks install|list|remove` and `watch` through the CLI's `main`, against the simulated tenant on 127.0.0.1.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../lambda/cli/main';
+import { freePort } from '../../support/net';
 import { cleanUp, cli, findLeaks, rememberOutput, rememberSecret, startSim, workspace } from '../cli/support';
 
 const JANE = '65a1f3c2e4b0a1b2c3d4e5f6';
 
 afterEach(cleanUp);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('webhooks and watch through the CLI', () => {
   it('installs one webhook (twice is still one), lists it, watches a role change into a critical alert, removes it', async () => {

@@ -5,7 +5,6 @@
  */
 import { createHmac } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { defaultPolicy } from '../../../lambda/policy/load';
 import { QlikClient } from '../../../lambda/qlik/client';
 import type { TenantTarget } from '../../../lambda/run/run';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
+import { freePort } from '../../support/net';
 
 const JANE = '65a1f3c2e4b0a1b2c3d4e5f6';
 const CRITICAL_RULE = 'api-key-owner-lacks-manage-permission';
@@ -25,14 +25,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Setup {
   readonly sim: SimulatedTenant;

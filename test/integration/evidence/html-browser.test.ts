@@ -16,6 +16,7 @@ import { EVIDENCE_SCHEMA_VERSION, type EvidenceDocument } from '../../../lambda/
 import { TenantEvidenceBuilder } from '../../../lambda/evidence/tenant-evidence';
 import type { Finding, TenantReport } from '../../../lambda/report/model';
 import { DAY_MS } from '../../../lambda/util/time';
+import { checkedTenant, failingFinding, tenantSummary } from '../../support/report';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const START = Date.parse('2035-01-01T00:00:00Z');
@@ -42,46 +43,18 @@ function chromium(args: string[]): Promise<string> {
 }
 
 function finding(id: string, name: string): Finding {
-  return {
-    id,
-    tenantId: 't',
-    ruleId: 'api-key-owner-lacks-manage-permission',
-    title: 'title',
-    severity: 'critical',
-    subject: { type: 'user', id: `u-${id}`, name },
-    message: 'm',
-    evidence: {},
-    remediation: 'r',
-    status: 'fail',
-    drift: 'new',
-  };
+  return failingFinding({ id, subject: { type: 'user', id: `u-${id}`, name } });
 }
 
 function tenant(status: 'ok' | 'error', findings: Finding[]): TenantReport {
-  return {
-    tenantUrl: 'https://acme.eu.qlikcloud.com',
-    tenantId: 't',
+  return checkedTenant(status, findings, {
     name: HOSTILE,
-    status,
     errors: status === 'error' ? [{ code: 'timeout', message: 'did not answer' }] : [],
-    findings,
-    resolved: [],
-    notifications: [],
     exceptions: [
       { rule: 'api-key-owner-inactive', subject: { type: 'apiKey', name: HOSTILE }, reason: HOSTILE, owner: 'o@x' },
     ],
-    summary: {
-      failing: findings.length,
-      suppressed: 0,
-      errors: 0,
-      new: 0,
-      ongoing: 0,
-      reopened: 0,
-      resolved: 0,
-      bySeverity: { critical: 0, high: 0, medium: 0, low: 0, informational: 0 },
-      byRule: {},
-    },
-  };
+    summary: tenantSummary({ failing: findings.length }),
+  });
 }
 
 /** Ten daily runs: day 3 missing, day 5 could not check the tenant, three findings (one with a hostile name). */

@@ -1,50 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { builtInRuleControls } from '../../../lambda/evidence/evidence';
 import { TenantEvidenceBuilder } from '../../../lambda/evidence/tenant-evidence';
-import type { Finding, TenantReport } from '../../../lambda/report/model';
+import type { Finding } from '../../../lambda/report/model';
 import { DAY_MS } from '../../../lambda/util/time';
+import { checkedTenant, failingFinding } from '../../support/report';
 
 const START = Date.parse('2035-01-01T00:00:00Z');
 const at = (days: number) => new Date(START + days * DAY_MS + 6 * 3_600_000).toISOString();
 
-const inactiveKey: Finding = {
+const inactiveKey = failingFinding({
   id: 'qag-1',
-  tenantId: 't',
   ruleId: 'api-key-owner-inactive',
-  title: 'title',
   severity: 'medium',
   subject: { type: 'apiKey', id: 'k1', name: 'key 1' },
-  message: 'm',
-  evidence: {},
-  remediation: 'r',
-  status: 'fail',
-  drift: 'new',
-};
+});
 
-function tenant(status: 'ok' | 'error', findings: Finding[]): TenantReport {
-  return {
-    tenantUrl: 'https://acme.eu.qlikcloud.com',
-    tenantId: 't',
-    name: 'acme',
-    status,
-    errors: status === 'error' ? [{ code: 'unauthorized', message: 'the credential was refused' }] : [],
-    findings,
-    resolved: [],
-    notifications: [],
-    exceptions: [],
-    summary: {
-      failing: findings.length,
-      suppressed: 0,
-      errors: status === 'error' ? 1 : 0,
-      new: 0,
-      ongoing: 0,
-      reopened: 0,
-      resolved: 0,
-      bySeverity: { critical: 0, high: 0, medium: 0, low: 0, informational: 0 },
-      byRule: {},
-    },
-  };
-}
+const tenant = (status: 'ok' | 'error', findings: Finding[]) => checkedTenant(status, findings);
 
 function builder() {
   return new TenantEvidenceBuilder({

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { DriftDigest } from '../../../lambda/notify/content';
 import { EMAIL_BODY_MAX_BYTES, emailSubject, renderEmail, TRUNCATED_LINE } from '../../../lambda/notify/email';
 import { SUBJECT_MAX } from '../../../lambda/notify/headline';
 import { planNotifications } from '../../../lambda/notify/plan';
@@ -8,6 +7,7 @@ import type { Finding, FindingDraft } from '../../../lambda/report/model';
 import {
   alertContext,
   DEVELOPER,
+  driftDigest,
   finding,
   groupDraft,
   hasLoneSurrogate,
@@ -18,20 +18,6 @@ import {
 } from './fixtures';
 
 const SNS_MAX_BYTES = 256 * 1024;
-
-function drift(changed: Finding[], overrides: Partial<DriftDigest> = {}): DriftDigest {
-  return {
-    kind: 'drift',
-    context: alertContext(),
-    severity: 'critical',
-    counts: { new: changed.length, reopened: 0, exceptionExpired: 0, resolved: 0 },
-    changed,
-    resolved: [],
-    stillFailing: [],
-    totals: { failing: changed.length, suppressed: 0 },
-    ...overrides,
-  };
-}
 
 /** 10,000 failing findings with long texts: the worst case a large partner tenant could produce. */
 function manyFindings(count: number): Finding[] {
@@ -51,7 +37,7 @@ function manyFindings(count: number): Finding[] {
 
 describe('email subject', () => {
   it('reads like "[qlik-access-guard] acme: 3 new, 1 resolved — critical"', () => {
-    const digest = drift(
+    const digest = driftDigest(
       [finding(userDraft('u1', 'A')), finding(userDraft('u2', 'B')), finding(userDraft('u3', 'C'))],
       {
         counts: { new: 3, reopened: 0, exceptionExpired: 0, resolved: 1 },
@@ -66,7 +52,7 @@ describe('email subject', () => {
     ['emoji at the cut', `${'x'.repeat(60)}😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀`],
     ['line breaks', 'acme\r\nBcc: someone@example.com'],
   ])('stays within 99 characters, one line, without broken characters, for %s', (_, tenantName) => {
-    const digest = drift([finding(userDraft('u1', 'A'))], {
+    const digest = driftDigest([finding(userDraft('u1', 'A'))], {
       context: alertContext({ tenantName }),
       counts: { new: 12, reopened: 3, exceptionExpired: 2, resolved: 40 },
     });
@@ -84,7 +70,7 @@ describe('email body', () => {
   it('lists each finding with the person, the keys, why and the exact fix, grouped by severity then rule', () => {
     const alice = finding(userDraft('u-alice', 'Alice Svensson'));
     const group = finding(groupDraft('g-1', 'Builders'));
-    const { body } = renderEmail(drift([alice, group], { severity: 'critical' }));
+    const { body } = renderEmail(driftDigest([alice, group], { severity: 'critical' }));
     expect(body).toContain('“Alice Svensson” <alice.svensson@example.com> (user u-alice) [new]');
     expect(body).toContain('Keys: key-u-alice “CI pipeline” (expires 2026-12-31T00:00:00Z)');
     expect(body).toContain(`Why: ${alice.message}`);
@@ -108,7 +94,7 @@ describe('email body', () => {
       },
       remediation: 'Retire API key "Nightly export" (k-77).\n1. Create a replacement.\n2. DELETE /api/v1/api-keys/k-77',
     });
-    const { body } = renderEmail(drift([keyFinding], { severity: 'medium' }));
+    const { body } = renderEmail(driftDigest([keyFinding], { severity: 'medium' }));
     expect(body).toContain('  • “Nightly export” (apiKey k-77) [new]');
     expect(body).toContain('    Person: “Dana Lee” <dana@example.com>');
     expect(body).toContain('    Keys: k-77 “Nightly export”\n');
@@ -121,14 +107,16 @@ describe('email body', () => {
     const findings = Array.from({ length: 30 }, (_, i) =>
       finding(userDraft(`u${String(i).padStart(2, '0')}`, `User ${i}`)),
     );
-    const { body } = renderEmail(drift(findings, { context: alertContext({ maxItemsPerSection: 5 }) }));
+    const { body } = renderEmail(driftDigest(findings, { context: alertContext({ maxItemsPerSection: 5 }) }));
     expect(body.match(/^ {2}• /gm)).toHaveLength(5);
     expect(body).toContain('… and 25 more');
   });
 
   it('says clearly when the report could not be stored, and links nothing', () => {
     const { body } = renderEmail(
-      drift([finding(userDraft('u1', 'A'))], { context: alertContext({ archiveFailed: 'S3 said AccessDenied' }) }),
+      driftDigest([finding(userDraft('u1', 'A'))], {
+        context: alertContext({ archiveFailed: 'S3 said AccessDenied' }),
+      }),
     );
     expect(body).toContain('Report: NOT STORED — S3 said AccessDenied');
     expect(body).not.toContain('https://reports.example.com');
@@ -137,7 +125,7 @@ describe('email body', () => {
   it('stays well under 256 KB with 10,000 findings, ending with a truncation note', () => {
     const findings = manyFindings(10_000);
     const { body } = renderEmail(
-      drift(findings, { context: alertContext({ maxItemsPerSection: 1_000 }), stillFailing: findings }),
+      driftDigest(findings, { context: alertContext({ maxItemsPerSection: 1_000 }), stillFailing: findings }),
     );
     expect(utf8Bytes(body)).toBeLessThanOrEqual(EMAIL_BODY_MAX_BYTES);
     expect(utf8Bytes(body)).toBeLessThan(SNS_MAX_BYTES);

@@ -2,16 +2,10 @@
 import { applyDrift } from '../../../lambda/drift/apply';
 import type { PolicyException } from '../../../lambda/drift/exceptions';
 import type { TenantState } from '../../../lambda/drift/state';
-import type { AlertContext } from '../../../lambda/notify/content';
+import type { AlertContext, DriftDigest } from '../../../lambda/notify/content';
 import type { NotificationSettings, PlanInput } from '../../../lambda/notify/plan';
-import {
-  type Finding,
-  type FindingDraft,
-  findingId,
-  SEVERITIES,
-  type Severity,
-  type TenantReport,
-} from '../../../lambda/report/model';
+import { type Finding, type FindingDraft, findingId, type TenantReport } from '../../../lambda/report/model';
+import { tenantSummary } from '../../support/report';
 
 export const TENANT_ID = 'Zk3xQm9vT0tenantIdForTests000001';
 export const TENANT_URL = 'https://acme.eu.qlikcloud.com';
@@ -40,6 +34,21 @@ export function alertContext(overrides: Partial<AlertContext> = {}): AlertContex
     runId: '2026-03-01T06:00:00Z',
     reportLink: 'https://reports.example.com/run/1',
     maxItemsPerSection: 25,
+    ...overrides,
+  };
+}
+
+/** A drift alert of `changed` findings, all new, nothing resolved or still failing; `overrides` on top. */
+export function driftDigest(changed: Finding[], overrides: Partial<DriftDigest> = {}): DriftDigest {
+  return {
+    kind: 'drift',
+    context: alertContext(),
+    severity: 'critical',
+    counts: { new: changed.length, reopened: 0, exceptionExpired: 0, resolved: 0 },
+    changed,
+    resolved: [],
+    stillFailing: [],
+    totals: { failing: changed.length, suppressed: 0 },
     ...overrides,
   };
 }
@@ -95,17 +104,7 @@ export function tenantReport(
     resolved,
     notifications: [],
     exceptions: [],
-    summary: {
-      failing: 0,
-      suppressed: 0,
-      errors: 0,
-      new: 0,
-      ongoing: 0,
-      reopened: 0,
-      resolved: 0,
-      bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
-      byRule: {},
-    },
+    summary: tenantSummary(),
     ...overrides,
   };
 }

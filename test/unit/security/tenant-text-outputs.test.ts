@@ -16,7 +16,7 @@ import { renderHtml } from '../../../lambda/report/html';
 import { renderJson } from '../../../lambda/report/json';
 import type { Finding, RunReport } from '../../../lambda/report/model';
 import { renderOcsf, toOcsfFindings } from '../../../lambda/report/ocsf';
-import { alertContext, finding } from '../notify/fixtures';
+import { alertContext, driftDigest, finding } from '../notify/fixtures';
 import { daysFromNow, NOW, policyWith, SnapshotBuilder } from '../policy/builders';
 import { makeRunReport, makeTenant } from '../report/fixtures';
 import { parseCsv } from './csv-parse';
@@ -85,17 +85,9 @@ function reportFor(names: TenantStrings): RunReport {
 }
 
 function digestFor(names: TenantStrings): DriftDigest {
-  const changed = findingsFor(names);
-  return {
-    kind: 'drift',
+  return driftDigest(findingsFor(names), {
     context: alertContext({ tenantName: names.tenant, archiveFailed: names.error }),
-    severity: 'critical',
-    counts: { new: changed.length, reopened: 0, exceptionExpired: 0, resolved: 0 },
-    changed,
-    resolved: [],
-    stillFailing: [],
-    totals: { failing: changed.length, suppressed: 0 },
-  };
+  });
 }
 
 function healthFor(names: TenantStrings): AlertContent {

@@ -6,14 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { formatSummary } from '../../../lambda/cli/summary';
 import { renderChat } from '../../../lambda/notify/chat';
-import type { DriftDigest } from '../../../lambda/notify/content';
 import { renderEmail } from '../../../lambda/notify/email';
 import { apiKeyOwnerLacksManagePermission } from '../../../lambda/policy/rules/api-key-owner-lacks-manage-permission';
 import { renderCsv } from '../../../lambda/report/csv';
 import { renderHtml } from '../../../lambda/report/html';
-import type { Finding, FindingDraft } from '../../../lambda/report/model';
+import type { FindingDraft } from '../../../lambda/report/model';
 import { renderOcsf } from '../../../lambda/report/ocsf';
-import { alertContext, finding } from '../notify/fixtures';
+import { driftDigest, finding } from '../notify/fixtures';
 import { runRule, SnapshotBuilder } from '../policy/builders';
 import { makeFinding, makeRunReport, makeTenant } from '../report/fixtures';
 import { parseCsv } from './csv-parse';
@@ -30,19 +29,6 @@ function lacksFinding(userName: string, keyDescription: string): FindingDraft {
   return draft;
 }
 
-function digestOf(changed: Finding[]): DriftDigest {
-  return {
-    kind: 'drift',
-    context: alertContext(),
-    severity: 'critical',
-    counts: { new: changed.length, reopened: 0, exceptionExpired: 0, resolved: 0 },
-    changed,
-    resolved: [],
-    stillFailing: [],
-    totals: { failing: changed.length, suppressed: 0 },
-  };
-}
-
 function preContents(page: string): string[] {
   return [...page.matchAll(/<pre>([\s\S]*?)<\/pre>/g)].map((m) => m[1] ?? '');
 }
@@ -57,8 +43,8 @@ describe('F3: a newline in a user name or key description forges no fix step', (
   });
 
   it('the email shows no forged line', () => {
-    const body = renderEmail(digestOf([finding(hostile)])).body;
-    const benignBody = renderEmail(digestOf([finding(benign)])).body;
+    const body = renderEmail(driftDigest([finding(hostile)])).body;
+    const benignBody = renderEmail(driftDigest([finding(benign)])).body;
     expect(body.split('\n')).toHaveLength(benignBody.split('\n').length);
     expect(body.split('\n').some((line) => /^\s*2\. URGENT/.test(line))).toBe(false);
   });
@@ -123,7 +109,7 @@ describe('F13: line separators, bidi controls and disguised formulas', () => {
 
   it('no bidi override reaches the email, the chat message or the HTML report', () => {
     const draft = lacksFinding(`Jane ${RLO}txt.exe`, `key ${RLO}gpj.sh`);
-    const digest = digestOf([finding(draft)]);
+    const digest = driftDigest([finding(draft)]);
     expect(renderEmail(digest).body).not.toContain(RLO);
     expect(renderChat(digest).body).not.toContain(RLO);
     // The chat body is JSON: the override must not survive as a \\u escape either, since Slack would decode it.

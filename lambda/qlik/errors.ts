@@ -6,6 +6,7 @@
  * Authorization header cannot end up in a message, a report or an `error.cause` chain.
  */
 import { CheckError, type CheckErrorCode } from '../errors';
+import { tenantText } from '../util/tenant-text';
 import { isRecord } from '../util/text';
 
 export interface QlikApiErrorDetails {
@@ -163,7 +164,9 @@ function safe(text: string, secrets: readonly string[], maxLength: number): stri
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  return oneLine.length > maxLength ? `${oneLine.slice(0, maxLength - 1)}…` : oneLine;
+  // C1 controls (CSI, OSC, NEL), bidi and other format characters escaped, never cut inside an escape: the text
+  // reaches log lines and terminals as it is (docs/tenant-text.md).
+  return tenantText(oneLine, maxLength);
 }
 
 const REDACTED = '[redacted]';

@@ -59,7 +59,7 @@ export function csvRows(text: string): string[][] {
 }
 
 /** What kind of output a text is, which says what its structure is. */
-export type OutputKind = 'text' | 'csv' | 'ocsf' | 'report-json' | 'json' | 'html';
+export type OutputKind = 'text' | 'csv' | 'ocsf' | 'report-json' | 'json' | 'exact-json' | 'html';
 
 export interface Output {
   readonly name: string;
@@ -96,6 +96,7 @@ const CSS_KEEPING_LINES = /([^{}]+)\{[^}]*white-space:\s*(?:pre|pre-wrap|pre-lin
  *   that prints them gets the tenant's line breaks: those are data in a string, never a line of the file.
  * - report-json: the same for the report's prose (finding messages and fixes, error messages, notes).
  * - json (chat messages): no forged line in any string.
+ * - exact-json (`verify --json`): JSON whose strings keep exact values by contract: the bytes only.
  * - html: no tag from tenant markup, and no forged line where a line break shows as one: in `<pre>`, the only element
  *   whose CSS keeps line breaks. Elsewhere a line feed in HTML text renders as a space, so the source may hold one.
  */
@@ -149,6 +150,10 @@ export function structureProblems(output: Output): string[] {
       else forged('a string', stringsOf(value).join('\n'));
       break;
     }
+    case 'exact-json':
+      forged('the bytes', text);
+      if (parseJson(text) === undefined) problems.push(`${name}: not JSON`);
+      break;
     case 'html': {
       const markup = TENANT_MARKUP.exec(text);
       if (markup) problems.push(`${name}: a tag from tenant markup: ${markup[0]}`);

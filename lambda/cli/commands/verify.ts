@@ -3,7 +3,7 @@
  * manifest lists is there with its recorded SHA-256, and the manifests form one unbroken chain per tenant.
  */
 import { InputError } from '../../errors';
-import { escapeUnsafe } from '../../util/tenant-text';
+import { escapeUnsafe, safeJson } from '../../util/tenant-text';
 import { type CliOptions, defineCommand, EXIT_ERROR, EXIT_FAILING, EXIT_OK } from '../command';
 import { ARCHIVE_OPTIONS, JSON_OPTION, openArchive } from '../options';
 
@@ -50,7 +50,8 @@ export const verifyCommand = defineCommand({
           io.stdout(`    ${p.kind}: ${escapeUnsafe(p.key)} — ${escapeUnsafe(p.detail)}\n`);
       }
     }
-    if (values.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
+    // Exact values, but no raw control, bidi or separator character in the bytes (docs/tenant-text.md).
+    if (values.json) io.stdout(`${safeJson(results, undefined, 2)}\n`);
     return ok ? EXIT_OK : EXIT_FAILING;
   },
 });

@@ -1,8 +1,9 @@
 /**
  * Hostile tenants end to end through the Lambda handler on moto: the `hostile` scenario (forged "Fix" steps, markup,
  * terminal escape sequences, bidi overrides, CSV formulas, a three-million-character name), a tenant whose roles page
- * is multi-megabyte, one whose error bodies are two megabytes of unclosed tags, and an ordinary tenant. Every stored
- * object and every alert read back from SQS subscribers of the SNS topics is searched for forged structure. A second
+ * is multi-megabyte, one whose error bodies are two megabytes of unclosed tags, one whose error text holds C1
+ * controls, a bidi override and line separators, and an ordinary tenant. Every stored object, every alert read back
+ * from SQS subscribers of the SNS topics and the function's log is searched for forged structure. A second
  * scheduled run adds a tenant impersonating the hostile one's id: both are errors with health alerts, never a skip.
  */
 import { GetObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
@@ -25,8 +26,10 @@ const MiB = 1024 * 1024;
 const BUCKET = 'qag-hostile-reports';
 const RUN_1 = '2026-11-30T06:00:00Z';
 const RUN_2 = '2026-12-01T06:00:00Z';
+const HOSTILE_ERROR_TITLE =
+  'Forbidden\u009b2J\u009d8;;https://evil.example/\u202egnp.exe\u2028OK: every tenant compliant\u0085x';
 
-type SimName = 'hostile' | 'bloated' | 'errorBody' | 'ordinary' | 'impostor';
+type SimName = 'hostile' | 'bloated' | 'errorBody' | 'errorText' | 'ordinary' | 'impostor';
 const sims = {} as Record<SimName, SimulatedTenant>;
 const topics = { email: '', chat: '' };
 /** Raw email bodies, the email SNS envelopes (they carry the Subject), chat bodies. */
@@ -144,6 +147,11 @@ beforeAll(async () => {
     scenario: loadScenario('everyone-grants'),
     faults: [{ kind: 'huge-error', bytes: 2 * MiB, path: '/api/v1/api-keys' }],
   });
+  // A tenant whose error text holds C1 controls (CSI, OSC, NEL), a bidi override and a line separator.
+  sims.errorText = await startSimulatedTenant({
+    scenario: loadScenario('everyone-grants'),
+    faults: [{ kind: 'error-json', status: 403, title: HOSTILE_ERROR_TITLE, path: '/api/v1/api-keys' }],
+  });
   sims.ordinary = await startSimulatedTenant({ scenario: loadScenario('migration') });
   sims.impostor = await startSimulatedTenant({ scenario: loadScenario('clean'), claimTenantId: sims.hostile.tenantId });
   for (const [name, sim] of Object.entries(sims)) {
@@ -169,16 +177,16 @@ describe('a scheduled run with hostile tenants', () => {
   let objects: Output[];
 
   beforeAll(async () => {
-    first = await invoke(['hostile', 'bloated', 'errorBody', 'ordinary'], { scheduledTime: RUN_1 });
+    first = await invoke(['hostile', 'bloated', 'errorBody', 'errorText', 'ordinary'], { scheduledTime: RUN_1 });
     objects = await storedObjects('2026-11-30T06-00-00.000Z');
   }, 120_000);
 
-  it('checks the hostile and the ordinary tenant, fails the multi-megabyte ones on their own, exits 2', async () => {
+  it('checks the hostile and the ordinary tenant, fails the multi-megabyte and error-text ones on their own, exits 2', async () => {
     expect(first.summary).toMatchObject({
       runId: '2026-11-30T06:00:00.000Z',
       exitCode: 2,
-      tenants: 4,
-      tenantErrors: 2,
+      tenants: 5,
+      tenantErrors: 3,
       archiveFailures: 0,
       duplicates: 0,
     });
@@ -193,7 +201,7 @@ describe('a scheduled run with hostile tenants', () => {
   });
 
   it('sends a health alert, and only that, for each tenant that could not be checked', () => {
-    for (const name of ['bloated', 'errorBody']) {
+    for (const name of ['bloated', 'errorBody', 'errorText']) {
       expect(eventTypesOf(first.email, name), name).toEqual(['health']);
       expect(eventTypesOf(first.chat, name), name).toEqual(['health']);
     }
@@ -214,6 +222,7 @@ describe('a scheduled run with hostile tenants', () => {
     expect(files(sims.ordinary.tenantId)).toEqual(all);
     expect(files(sims.bloated.tenantId)).toEqual([]);
     expect(files(sims.errorBody.tenantId)).toEqual([]);
+    expect(files(sims.errorText.tenantId)).toEqual([]);
   });
 
   it('adds no line, tag, control sequence or formula to any stored object or alert', () => {
@@ -232,7 +241,8 @@ describe('a scheduled run with hostile tenants', () => {
   });
 
   it('writes log lines that are one JSON record each, with no raw control character', () => {
-    expect(first.log.split('\n').filter((line) => line.includes('"tenant could not be checked"'))).toHaveLength(2);
+    expect(first.log.split('\n').filter((line) => line.includes('"tenant could not be checked"'))).toHaveLength(3);
+    expect(first.log).toContain('Forbidden');
     expect(structureProblems({ name: 'log', text: first.log, kind: 'ocsf' })).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
  * second run adds a tenant impersonating the hostile one's id: both are errors, never a skip.
  */
 import { createHmac } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWatch } from '../../../lambda/cli/watch-run';
@@ -351,5 +351,22 @@ describe('a tenant error text with C1 controls, bidi overrides and line separato
     expect(result.stderr).toContain('Forbidden');
     expect(structureProblems({ name: 'stderr', text: result.stderr, kind: 'text' })).toEqual([]);
     expect(result.stderr.split('\n').filter((line) => line !== '')).toHaveLength(1);
+  });
+});
+
+describe('verify --json of an archive someone put an object with a hostile key into', () => {
+  /** Anyone who may put objects chooses the key: C1 CSI, a bidi override, a line separator and a NEL. */
+  const KEY_NAME = 'evil\u009b2J\u202egnp.exe\u2028OK: every tenant compliant\u0085x.json';
+
+  it('prints the key exactly once parsed, and no raw control, bidi or separator character', async () => {
+    const tenantFolder = join(setup.ws.out, 'reports', `tenant=${setup.sims.ordinary.tenantId}`);
+    await writeFile(join(tenantFolder, KEY_NAME), '{}');
+    const result = await cli(['verify', '--out', setup.ws.out, '--tenant-id', setup.sims.ordinary.tenantId, '--json']);
+    expect(result.code).toBe(1);
+    const [verdict] = JSON.parse(result.stdout) as { problems: { kind: string; key: string }[] }[];
+    expect(verdict!.problems).toContainEqual(
+      expect.objectContaining({ kind: 'unexpected-object', key: expect.stringMatching(new RegExp(`${KEY_NAME}$`)) }),
+    );
+    expect(structureProblems({ name: 'stdout', text: result.stdout, kind: 'exact-json' })).toEqual([]);
   });
 });

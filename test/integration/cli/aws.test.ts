@@ -3,18 +3,18 @@
  * `verify --bucket` walking an S3 archive written by the same archive code the Lambda uses.
  */
 
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, main } from '../../../lambda/cli/main';
 import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
 import { createRunArchive } from '../../../lambda/store/store';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
 import { useMoto } from '../setup/moto-client';
 import { createLockedBucket } from '../setup/moto-resources';
+import { filesUnder, cli as runCli } from './support';
 
 const moto = useMoto();
 let sim: SimulatedTenant;
@@ -29,24 +29,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: {},
-    cwd: dir,
-    awsClients: () => moto.clients,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
-
-async function filesUnder(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
+const cli = (argv: string[]) => runCli(argv, { cwd: dir, awsClients: () => moto.clients });
 
 describe('CLI with AWS', () => {
   it('reads each tenant credential from its Secrets Manager secret and never writes it anywhere', async () => {

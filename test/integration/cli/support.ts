@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { main } from '../../../lambda/cli/main';
+import { type CliIo, main } from '../../../lambda/cli/main';
 import { RunReportSchema } from '../../../lambda/report/json';
 import type { RunReport, TenantReport } from '../../../lambda/report/model';
 import {
@@ -183,6 +183,8 @@ export interface RunOptions {
   readonly env?: Record<string, string | undefined>;
   readonly cwd?: string;
   readonly now?: () => Date;
+  /** The AWS clients `--bucket` and Secrets Manager tenants use (moto's, in these tests). */
+  readonly awsClients?: CliIo['awsClients'];
 }
 
 export async function cli(argv: readonly string[], options: RunOptions = {}): Promise<CliResult> {
@@ -198,6 +200,7 @@ export async function cli(argv: readonly string[], options: RunOptions = {}): Pr
     env: options.env ?? {},
     cwd: options.cwd ?? tmpdir(),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.awsClients ? { awsClients: options.awsClients } : {}),
   });
   rememberOutput(`stdout of ${argv.join(' ')}`, stdout);
   rememberOutput(`stderr of ${argv.join(' ')}`, stderr);

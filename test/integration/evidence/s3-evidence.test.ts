@@ -7,14 +7,13 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, main } from '../../../lambda/cli/main';
 import { EvidenceDocumentSchema, type TenantEvidence } from '../../../lambda/evidence/model';
 import { createHandler } from '../../../lambda/handler';
 import { findingId } from '../../../lambda/report/model';
 import { DAY_MS, HOUR_MS } from '../../../lambda/util/time';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
 import { lambdaContext, withOutputCaptured } from '../../support/lambda';
-import { Clock } from '../cli/support';
+import { Clock, cli } from '../cli/support';
 import { useMoto } from '../setup/moto-client';
 import { createLockedBucket } from '../setup/moto-resources';
 
@@ -46,17 +45,11 @@ async function scheduledRun(emailTopicArn: string): Promise<void> {
 }
 
 async function evidence(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: {},
+  const { code, stdout, stderr } = await cli(['evidence', '--bucket', BUCKET, '--json', ...argv], {
     cwd: process.cwd(),
     now: clock.now,
     awsClients: () => moto.clients,
-  };
-  const code = await main(['evidence', '--bucket', BUCKET, '--json', ...argv], io);
+  });
   const document = stdout ? EvidenceDocumentSchema.parse(JSON.parse(stdout)) : undefined;
   // One tenant: its drift state (keyed by the configured name) is in the bucket too, but holds no run.
   expect(document?.tenants.length ?? 1).toBe(1);

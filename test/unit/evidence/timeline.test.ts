@@ -2,25 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { FindingTimelines, timeToResolve } from '../../../lambda/evidence/timeline';
 import type { Finding } from '../../../lambda/report/model';
 import { DAY_MS } from '../../../lambda/util/time';
+import { failingFinding } from '../../support/report';
 
 const START = Date.parse('2035-01-01T06:00:00Z');
 const day = (n: number) => START + n * DAY_MS;
 
 function finding(id: string, overrides: Partial<Finding> = {}): Finding {
-  return {
+  return failingFinding({
     id,
-    tenantId: 't',
     ruleId: 'api-key-owner-inactive',
-    title: 'title',
     severity: 'medium',
     subject: { type: 'apiKey', id: `key-${id}`, name: `key ${id}` },
-    message: 'm',
-    evidence: {},
-    remediation: 'r',
-    status: 'fail',
-    drift: 'new',
     ...overrides,
-  };
+  });
 }
 
 describe('finding timelines', () => {

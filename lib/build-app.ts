@@ -25,6 +25,20 @@ export interface BuildAppOptions {
    * @default lambda/handler.ts
    */
   readonly handlerEntry?: string;
+
+  /**
+   * The webhook receiver module (tests that skip bundling pass a stub).
+   *
+   * @default lambda/receiver.ts
+   */
+  readonly receiverEntry?: string;
+
+  /**
+   * The audit poller module (tests that skip bundling pass a stub).
+   *
+   * @default lambda/poller.ts
+   */
+  readonly pollerEntry?: string;
 }
 
 export interface BuiltApp {
@@ -58,6 +72,8 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<BuiltApp>
     config,
     ...(policy ? { policy } : {}),
     ...(options.handlerEntry ? { handlerEntry: options.handlerEntry } : {}),
+    ...(options.receiverEntry ? { receiverEntry: options.receiverEntry } : {}),
+    ...(options.pollerEntry ? { pollerEntry: options.pollerEntry } : {}),
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
   addComplianceChecks(app);

@@ -30,11 +30,21 @@ const SeveritySchema = z.enum(SEVERITIES, { error: `one of ${SEVERITIES.join(', 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 
-const DeployTenantSchema = TenantConfigSchema.extend({
-  secretId: z.string().refine((id) => SECRET_ARN.test(id) || (!id.startsWith('arn:') && SECRET_NAME.test(id)), {
+const SecretIdSchema = z
+  .string()
+  .refine((id) => SECRET_ARN.test(id) || (!id.startsWith('arn:') && SECRET_NAME.test(id)), {
     error: 'a Secrets Manager secret name (letters, digits and /_+=.@-) or a secret ARN',
-  }),
-  /** The customer-managed KMS key that encrypts the secret, if it is not the AWS managed key. */
+  });
+
+const DeployTenantSchema = TenantConfigSchema.extend({
+  secretId: SecretIdSchema,
+  /**
+   * The secret holding this tenant's webhook secret (`{"secret": "..."}`, written by `webhooks install --secret-id`).
+   * Its own secret, not a field of the credential's: the webhook receiver may read it and nothing else. Omitted = no
+   * webhook for this tenant; the audit poll alone triggers its event checks.
+   */
+  webhookSecretId: SecretIdSchema.optional(),
+  /** The customer-managed KMS key that encrypts the tenant's secrets, if it is not the AWS managed key. */
   secretKmsKeyArn: z
     .string()
     .regex(
@@ -42,7 +52,12 @@ const DeployTenantSchema = TenantConfigSchema.extend({
       'a KMS key ARN (arn:aws:kms:region:account:key/id)',
     )
     .optional(),
-}).strict();
+})
+  .strict()
+  .refine((tenant) => tenant.webhookSecretId === undefined || tenant.webhookSecretId !== tenant.secretId, {
+    path: ['webhookSecretId'],
+    error: 'a secret other than secretId: the webhook receiver may read the webhook secret, never the Qlik credential',
+  });
 
 const EmailRecipientSchema = z
   .object({
@@ -119,6 +134,32 @@ const FunctionSchema = z
   })
   .strict();
 
+/**
+ * Event-triggered checks (docs/events.md, "AWS infrastructure"): a webhook receiver behind a Lambda Function URL and
+ * an audit poller enqueue tenants on an SQS FIFO queue that the checker consumes.
+ */
+const EventsSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /**
+     * The queue's delivery delay: a burst of events for one tenant within this window gives one check. SQS allows
+     * 0 to 900 seconds.
+     */
+    debounceSeconds: z.number().int().min(0).max(900).default(20),
+    /** How often the audit poller reads each tenant's audit events (one request per tenant per poll). */
+    auditPollMinutes: z.number().int().min(1).max(60).default(5),
+    /**
+     * The receiver's reserved concurrency: deliveries beyond it are refused with 429 before any code runs, which bounds
+     * what a flood of (forged) requests can cost. A verified delivery takes milliseconds.
+     */
+    receiverConcurrency: z.number().int().min(1).max(100).default(5),
+    /** Receives of one queue message before it moves to the dead-letter queue. */
+    maxReceiveCount: z.number().int().min(1).max(1000).default(5),
+    /** Signature failures within five minutes that raise the alarm (a few are a secret rotation; many a probe). */
+    signatureFailureAlarmThreshold: z.number().int().min(1).max(100_000).default(10),
+  })
+  .strict();
+
 export const DeployConfigSchema = z
   .object({
     /** CloudFormation stack name. */
@@ -138,6 +179,7 @@ export const DeployConfigSchema = z
       })
       .strict(),
     function: FunctionSchema.default(FunctionSchema.parse({})),
+    events: EventsSchema.default(EventsSchema.parse({})),
     // The checker's own bounds and defaults: the deploy config passes these through unchanged.
     tenantConcurrency: RuntimeConfigSchema.shape.tenantConcurrency,
     tenantDeadlineSeconds: RuntimeConfigSchema.shape.tenantDeadlineSeconds,
@@ -185,6 +227,7 @@ export const DeployConfigSchema = z
 
 export type DeployConfig = z.infer<typeof DeployConfigSchema>;
 export type DeployTenant = z.infer<typeof DeployTenantSchema>;
+export type EventsConfig = z.infer<typeof EventsSchema>;
 export type EmailRecipient = z.infer<typeof EmailRecipientSchema>;
 export type SlackConfig = z.infer<typeof SlackSchema>;
 

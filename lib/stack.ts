@@ -7,6 +7,7 @@ import { type RuntimeConfig, RuntimeConfigSchema } from '../lambda/config/runtim
 import { type DeployConfig, heartbeatWindowMinutes } from './config';
 import { Alerting } from './constructs/alerting';
 import { CheckerFunction } from './constructs/checker-function';
+import { AUDIT_CURSOR_PREFIX, EventIntake, EventQueue } from './constructs/event-intake';
 import { Monitoring } from './constructs/monitoring';
 import { ReportArchive } from './constructs/report-archive';
 import { CheckSchedule } from './constructs/schedule';
@@ -29,11 +30,26 @@ export interface QlikAccessGuardStackProps extends StackProps {
    * @default lambda/handler.ts
    */
   readonly handlerEntry?: string;
+
+  /**
+   * The webhook receiver module (with `events.enabled`).
+   *
+   * @default lambda/receiver.ts
+   */
+  readonly receiverEntry?: string;
+
+  /**
+   * The audit poller module (with `events.enabled`).
+   *
+   * @default lambda/poller.ts
+   */
+  readonly pollerEntry?: string;
 }
 
 /**
  * qlik-access-guard on AWS: a scheduled checker function, the immutable report archive it writes, the alert topics it
- * publishes to, and the alarms and dashboard that watch it.
+ * publishes to, and the alarms and dashboard that watch it. With `events.enabled`, also the event path: a webhook
+ * receiver and an audit poller that put tenants on a FIFO queue the checker consumes (docs/events.md).
  */
 export class QlikAccessGuardStack extends Stack {
   readonly archive: ReportArchive;
@@ -41,6 +57,10 @@ export class QlikAccessGuardStack extends Stack {
   readonly checker: CheckerFunction;
   readonly schedule: CheckSchedule;
   readonly monitoring: Monitoring;
+  /** The event queue, present with `events.enabled`. */
+  readonly eventQueue?: EventQueue;
+  /** The webhook receiver and the audit poller, present with `events.enabled`. */
+  readonly events?: EventIntake;
   /** The runtime config as given to the function (bucket and topic names still unresolved). */
   readonly runtimeConfig: RuntimeConfig;
 
@@ -73,6 +93,15 @@ export class QlikAccessGuardStack extends Stack {
         : {}),
     });
 
+    const timeout = Duration.seconds(config.function.timeoutSeconds);
+    if (config.events.enabled) {
+      this.eventQueue = new EventQueue(this, 'EventQueue', {
+        debounce: Duration.seconds(config.events.debounceSeconds),
+        consumerTimeout: timeout,
+        maxReceiveCount: config.events.maxReceiveCount,
+      });
+    }
+
     this.runtimeConfig = buildRuntimeConfig(config, policy, {
       reportBucket: this.archive.bucket.bucketName,
       emailTopicArn: this.alerting.emailTopic.topicArn,
@@ -80,9 +109,9 @@ export class QlikAccessGuardStack extends Stack {
       reportLinkBase:
         config.reports.linkBase ??
         `https://console.aws.amazon.com/s3/buckets/${this.archive.bucket.bucketName}?region=${Aws.REGION}&prefix=`,
+      ...(this.eventQueue ? { eventQueueUrl: this.eventQueue.queue.queueUrl } : {}),
     });
 
-    const timeout = Duration.seconds(config.function.timeoutSeconds);
     this.checker = new CheckerFunction(this, 'Checker', {
       runtimeConfig: this.runtimeConfig,
       ...(props.handlerEntry ? { entry: props.handlerEntry } : {}),
@@ -95,6 +124,23 @@ export class QlikAccessGuardStack extends Stack {
     this.archive.grantWriteReports(this.checker.function);
     this.alerting.grantPublishAlerts(this.checker.function);
     this.checker.grantReadTenantSecrets(config.tenants);
+
+    if (this.eventQueue) {
+      this.eventQueue.addConsumer(this.checker.function);
+      this.events = new EventIntake(this, 'Events', {
+        queue: this.eventQueue,
+        runtimeConfig: this.runtimeConfig,
+        tenants: config.tenants,
+        archive: this.archive,
+        cursorPrefix: AUDIT_CURSOR_PREFIX,
+        auditPollInterval: Duration.minutes(config.events.auditPollMinutes),
+        receiverConcurrency: config.events.receiverConcurrency,
+        logRetention: config.function.logRetentionDays as logs.RetentionDays,
+        logLevel: config.function.logLevel,
+        ...(props.receiverEntry ? { receiverEntry: props.receiverEntry } : {}),
+        ...(props.pollerEntry ? { pollerEntry: props.pollerEntry } : {}),
+      });
+    }
 
     this.schedule = new CheckSchedule(this, 'Schedule', {
       checker: this.checker.function,
@@ -113,7 +159,35 @@ export class QlikAccessGuardStack extends Stack {
         { queue: this.checker.failureQueue, meaning: 'checker runs that failed or could not start' },
         { queue: this.schedule.deadLetterQueue, meaning: 'scheduled runs the Scheduler could not deliver to Lambda' },
         { queue: this.alerting.undeliveredQueue, meaning: 'alert emails SNS could not deliver' },
+        ...(this.eventQueue && this.events
+          ? [
+              {
+                queue: this.eventQueue.deadLetterQueue,
+                name: 'events',
+                meaning:
+                  'tenant events the checker failed on every receive (the scheduled run still checks the tenant; ' +
+                  'read the checker log for the event id, then redrive or delete)',
+              },
+              {
+                queue: this.events.pollSchedule.deadLetterQueue,
+                name: 'audit-polls-undelivered',
+                meaning: 'audit polls the Scheduler could not deliver to the poller',
+              },
+            ]
+          : []),
       ],
+      ...(this.eventQueue && this.events
+        ? {
+            events: {
+              receiver: this.events.receiver,
+              poller: this.events.poller,
+              queue: this.eventQueue.queue,
+              debounce: this.eventQueue.debounce,
+              auditPollInterval: this.events.auditPollInterval,
+              signatureFailureThreshold: config.events.signatureFailureAlarmThreshold,
+            },
+          }
+        : {}),
     });
     for (const alarm of this.monitoring.alarms) this.alerting.notifyOnAlarm(alarm);
 
@@ -122,6 +196,12 @@ export class QlikAccessGuardStack extends Stack {
     new CfnOutput(this, 'ChatTopicArn', { value: this.alerting.chatTopic.topicArn });
     new CfnOutput(this, 'CheckerFunctionName', { value: this.checker.function.functionName });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    if (this.events) {
+      new CfnOutput(this, 'WebhookReceiverUrl', {
+        description: 'Base URL for "webhooks install --receiver"; Qlik delivers to <this URL>qlik/<tenant name>',
+        value: this.events.receiverUrl.url,
+      });
+    }
   }
 }
 
@@ -130,6 +210,8 @@ export interface DeployedResources {
   readonly emailTopicArn: string;
   readonly chatTopicArn: string;
   readonly reportLinkBase: string;
+  /** The event queue's URL, with `events.enabled`. */
+  readonly eventQueueUrl?: string;
 }
 
 /** The function's runtime config from the deploy config, validated with the checker's own schema. */
@@ -140,12 +222,13 @@ export function buildRuntimeConfig(
 ): RuntimeConfig {
   const chatMinSeverity = config.alerts.slack?.minSeverity;
   return RuntimeConfigSchema.parse({
-    tenants: config.tenants.map(({ name, url, secretId, allowedHosts, remediation }) => ({
+    tenants: config.tenants.map(({ name, url, secretId, allowedHosts, remediation, webhookSecretId }) => ({
       name,
       url,
       secretId,
       allowedHosts,
       remediation,
+      ...(config.events.enabled && webhookSecretId ? { webhookSecretId } : {}),
     })),
     ...(policy ? { policy: policy.document } : {}),
     reportBucket: resources.reportBucket,
@@ -156,6 +239,16 @@ export function buildRuntimeConfig(
     reportLinkBase: resources.reportLinkBase,
     schedule: { expression: config.schedule.expression, timeZone: config.schedule.timeZone },
     ...(chatMinSeverity !== undefined ? { chatMinSeverity } : {}),
+    ...(resources.eventQueueUrl !== undefined
+      ? {
+          events: {
+            queueUrl: resources.eventQueueUrl,
+            debounceSeconds: config.events.debounceSeconds,
+            auditPollMinutes: config.events.auditPollMinutes,
+            cursorPrefix: AUDIT_CURSOR_PREFIX,
+          },
+        }
+      : {}),
   });
 }
 

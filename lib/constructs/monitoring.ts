@@ -5,10 +5,40 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CheckerMetric, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/config/telemetry';
 
+/** The receiver's metrics (`service` dimension only), emitted by lambda/receiver.ts. */
+const EventMetric = {
+  WebhookSignatureFailures: 'WebhookSignatureFailures',
+  WebhookDeliveriesAccepted: 'WebhookDeliveriesAccepted',
+} as const;
+
 export interface WatchedQueue {
   readonly queue: sqs.IQueue;
   /** What a message in this queue means, for the alarm description. */
   readonly meaning: string;
+  /**
+   * The alarm name's last part, `<prefix>-dead-letters-<name>`.
+   *
+   * @default the queue construct's id, lower case
+   */
+  readonly name?: string;
+}
+
+/** The event path (lib/constructs/event-intake.ts), watched when events are enabled. */
+export interface EventPathMonitoring {
+  readonly receiver: lambda.IFunction;
+  readonly poller: lambda.IFunction;
+  /** The FIFO queue the checker consumes. */
+  readonly queue: sqs.IQueue;
+  /** The queue's delivery delay (the debounce). */
+  readonly debounce: Duration;
+  readonly auditPollInterval: Duration;
+
+  /**
+   * Webhook signature failures within five minutes that raise the alarm.
+   *
+   * @default 10
+   */
+  readonly signatureFailureThreshold?: number;
 }
 
 export interface MonitoringProps {
@@ -29,6 +59,15 @@ export interface MonitoringProps {
    * @default - none
    */
   readonly deadLetterQueues?: readonly WatchedQueue[];
+
+  /**
+   * The event path's functions and queue: alarms on signature failures, the age of the oldest event, receiver errors
+   * and throttles, and failing polls. The checker then shares its one slot with event checks, so its throttle alarm
+   * fires only when throttling outlasts a whole run.
+   *
+   * @default - no event path
+   */
+  readonly events?: EventPathMonitoring;
 
   /**
    * Metric namespace of the checker's own metrics.
@@ -81,12 +120,20 @@ export class Monitoring extends Construct {
     });
 
     const throttles = props.checker.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM });
+    // With events, a batch waiting behind a running check is throttled by design (one check at a time); only
+    // throttling in every period for longer than one run can take means the one slot cannot keep up.
+    const sustained = props.events ? Math.ceil(props.timeout.toSeconds() / fiveMinutes.toSeconds()) + 1 : 1;
     this.addAlarm('FunctionThrottles', {
       alarmName: `${prefix}-function-throttles`,
-      alarmDescription: 'A run could not start because another was still running (reserved concurrency is 1).',
+      alarmDescription: props.events
+        ? `Checks were throttled in every 5-minute period for ${sustained * 5} minutes: scheduled runs and event ` +
+          'checks share one slot (reserved concurrency 1) and it is busy longer than any one run takes.'
+        : 'A run could not start because another was still running (reserved concurrency is 1).',
       metric: throttles,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: sustained,
+      datapointsToAlarm: sustained,
     });
 
     const duration = props.checker.metricDuration({ period: Duration.minutes(15), statistic: cloudwatch.Stats.p(99) });
@@ -136,7 +183,7 @@ export class Monitoring extends Construct {
 
     for (const [index, watched] of (props.deadLetterQueues ?? []).entries()) {
       this.addAlarm(`DeadLetters${index}`, {
-        alarmName: `${prefix}-dead-letters-${watched.queue.node.id.toLowerCase()}`,
+        alarmName: `${prefix}-dead-letters-${watched.name ?? watched.queue.node.id.toLowerCase()}`,
         alarmDescription: `Messages waiting in ${watched.queue.node.path}: ${watched.meaning}.`,
         metric: watched.queue.metricApproximateNumberOfMessagesVisible({
           period: fiveMinutes,
@@ -146,6 +193,8 @@ export class Monitoring extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       });
     }
+
+    const eventWidgets = props.events ? this.addEventPathAlarms(prefix, props.timeout, props.events) : [];
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${prefix}-checker`,
@@ -184,6 +233,7 @@ export class Monitoring extends Construct {
         right: [duration],
       }),
     );
+    if (eventWidgets.length > 0) this.dashboard.addWidgets(...eventWidgets);
     if ((props.deadLetterQueues ?? []).length > 0) {
       this.dashboard.addWidgets(
         new cloudwatch.GraphWidget({
@@ -195,6 +245,114 @@ export class Monitoring extends Construct {
         }),
       );
     }
+  }
+
+  /** Alarms of the event path; returns the dashboard widgets that show it. */
+  private addEventPathAlarms(
+    prefix: string,
+    checkerTimeout: Duration,
+    events: EventPathMonitoring,
+  ): cloudwatch.IWidget[] {
+    const fiveMinutes = Duration.minutes(5);
+    const signatureFailures = this.checkerMetric(
+      EventMetric.WebhookSignatureFailures,
+      {},
+      fiveMinutes,
+      cloudwatch.Stats.SUM,
+    );
+    const threshold = events.signatureFailureThreshold ?? 10;
+    this.addAlarm('WebhookSignatureFailures', {
+      alarmName: `${prefix}-webhook-signature-failures`,
+      alarmDescription:
+        `At least ${threshold} webhook deliveries in 5 minutes had a missing or wrong Qlik-Signature and were refused ` +
+        '(401). A few right after installing webhooks again are deliveries signed with the old secret; many mean ' +
+        'someone is sending forged requests to the receiver URL, or a webhook secret no longer matches.',
+      metric: signatureFailures,
+      threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+
+    const maxAge = eventQueueAgeThreshold(events.debounce, checkerTimeout);
+    const oldest = events.queue.metricApproximateAgeOfOldestMessage({
+      period: fiveMinutes,
+      statistic: cloudwatch.Stats.MAXIMUM,
+    });
+    this.addAlarm('EventQueueAge', {
+      alarmName: `${prefix}-event-queue-age`,
+      alarmDescription:
+        `An event has waited more than ${maxAge.toHumanString()} for its check: its debounce delay, one check ` +
+        'running ahead of it and three more debounce windows have passed. The checker is not taking events from the ' +
+        'queue (failing, disabled event source mapping, or overloaded).',
+      metric: oldest,
+      threshold: maxAge.toSeconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+
+    const receiverErrors = events.receiver.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM });
+    this.addAlarm('ReceiverErrors', {
+      alarmName: `${prefix}-receiver-errors`,
+      alarmDescription:
+        'The webhook receiver failed (not a refused delivery: an error or timeout, e.g. it could not read a webhook ' +
+        "secret or send to the queue). Qlik got a 5xx; the audit poll still covers the tenant's changes.",
+      metric: receiverErrors,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    const receiverThrottles = events.receiver.metricThrottles({
+      period: fiveMinutes,
+      statistic: cloudwatch.Stats.SUM,
+    });
+    this.addAlarm('ReceiverThrottles', {
+      alarmName: `${prefix}-receiver-throttles`,
+      alarmDescription:
+        'Requests to the receiver URL were refused with 429 because it was at its reserved concurrency: a flood of ' +
+        'requests (forged ones included, as they are refused only after the signature check). The audit poll covers ' +
+        'deliveries lost this way.',
+      metric: receiverThrottles,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+
+    const pollErrors = events.poller.metricErrors({
+      period: events.auditPollInterval,
+      statistic: cloudwatch.Stats.SUM,
+    });
+    this.addAlarm('AuditPollErrors', {
+      alarmName: `${prefix}-audit-poll-errors`,
+      alarmDescription:
+        'Three audit polls in a row failed: changes that webhooks do not deliver are noticed only by the scheduled run ' +
+        "until it works again. See the poller's log group.",
+      metric: pollErrors,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+    });
+
+    return [
+      new cloudwatch.GraphWidget({
+        title: 'Webhook deliveries',
+        width: 8,
+        left: [
+          this.checkerMetric(EventMetric.WebhookDeliveriesAccepted, {}, fiveMinutes, cloudwatch.Stats.SUM),
+          signatureFailures,
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Event queue',
+        width: 8,
+        left: [oldest],
+        right: [
+          events.queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM }),
+          events.queue.metricApproximateNumberOfMessagesNotVisible({ statistic: cloudwatch.Stats.MAXIMUM }),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Receiver and poller',
+        width: 8,
+        left: [receiverErrors, receiverThrottles, pollErrors],
+      }),
+    ];
   }
 
   private addAlarm(
@@ -224,6 +382,16 @@ export class Monitoring extends Construct {
       statistic,
     });
   }
+}
+
+/**
+ * How old the oldest event may get before something is wrong: its own delivery delay, one check ahead of it (up to the
+ * checker timeout, e.g. the scheduled run holding the one slot), and three more debounce windows (at least a minute
+ * each) for batches of other tenants.
+ */
+export function eventQueueAgeThreshold(debounce: Duration, checkerTimeout: Duration): Duration {
+  const window = Math.max(debounce.toSeconds(), 60);
+  return Duration.seconds(debounce.toSeconds() + checkerTimeout.toSeconds() + 3 * window);
 }
 
 /**

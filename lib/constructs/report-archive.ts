@@ -48,9 +48,11 @@ export class ReportArchive extends Construct {
   readonly bucket: s3.Bucket;
   readonly key: kms.Key;
   readonly accessLogsBucket: s3.Bucket;
+  private readonly retentionDays: number;
 
   constructor(scope: Construct, id: string, props: ReportArchiveProps) {
     super(scope, id);
+    this.retentionDays = props.retentionDays;
     const transitionAfterDays = props.transitionAfterDays ?? 90;
     const accessLogRetentionDays = props.accessLogRetentionDays ?? Math.max(props.retentionDays, 365);
 
@@ -157,12 +159,87 @@ export class ReportArchive extends Construct {
       resourceArns: objects,
     });
     iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] });
+    this.grantKeyThroughS3(grantee);
+    this.denyRemoval(grantee);
+    // The object keys are made per run (reports/tenant=<id>/date=<day>/run=<runId>/...), so only a prefix pattern
+    // can name them; acknowledged here, where the pattern is chosen.
+    for (const prefix of [REPORTS_ROOT, STATE_ROOT]) {
+      this.acknowledgePrefix(
+        grantee,
+        prefix,
+        `Object keys under ${prefix} are created per tenant and run, so the grant names the prefix; it allows ` +
+          'only s3:PutObject and s3:GetObject there, and an explicit deny in the same policy blocks deletes, ' +
+          'retention and legal-hold changes.',
+      );
+    }
+    return grant;
+  }
+
+  /**
+   * Lets the grantee keep small mutable records under `prefix` (the audit poller's cursors): `s3:GetObject` and
+   * `s3:PutObject` there only, `s3:ListBucket` limited to that prefix (so a missing key reads as 404), the KMS calls
+   * S3 makes on its behalf, and the same explicit deny of every removal as {@link grantWriteReports}.
+   *
+   * Every write is a new object version that Object Lock keeps for the retention period; a lifecycle rule expires the
+   * older versions right after it, as for the drift state.
+   */
+  grantReadWriteRecords(grantee: iam.IGrantable, prefix: string): iam.Grant {
+    if (
+      !/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/.test(prefix) ||
+      [REPORTS_ROOT, STATE_ROOT].some((root) => prefix.startsWith(root))
+    ) {
+      throw new Error(
+        `Records prefix ${JSON.stringify(prefix)}: expected folders ending in "/", outside ${REPORTS_ROOT} and ${STATE_ROOT} ` +
+          '(reports are write-once, the drift state belongs to the checker)',
+      );
+    }
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:PutObject', 's3:GetObject'],
+      resourceArns: [this.bucket.arnForObjects(`${prefix}*`)],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    });
+    this.grantKeyThroughS3(grantee);
+    this.denyRemoval(grantee);
+    this.bucket.addLifecycleRule({
+      id: `expire-old-versions-${prefix.replace(/\/$/, '').replaceAll('/', '-')}`,
+      prefix,
+      noncurrentVersionExpiration: Duration.days(this.retentionDays + 1),
+    });
+    this.acknowledgePrefix(
+      grantee,
+      prefix,
+      `Keys under ${prefix} are one small record per tenant, named by the tenant, so the grant names the prefix; it ` +
+        'allows only s3:GetObject and s3:PutObject there, and an explicit deny in the same policy blocks deletes, ' +
+        'retention and legal-hold changes.',
+    );
+    return grant;
+  }
+
+  private grantKeyThroughS3(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
       resourceArns: [this.key.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } },
     });
+  }
+
+  private acknowledgePrefix(grantee: iam.IGrantable, prefix: string, reason: string): void {
+    if (!Construct.isConstruct(grantee.grantPrincipal)) return;
+    Validations.of(grantee.grantPrincipal).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.bucketLogicalId()}.Arn>/${prefix}*]`,
+      reason,
+    });
+  }
+
+  /** An explicit deny, so that a broader policy attached later cannot open removal or unlocking to the grantee. */
+  private denyRemoval(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReportArchiveIsWriteOnce',
@@ -184,20 +261,6 @@ export class ReportArchive extends Construct {
         resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
       }),
     );
-    // The object keys are made per run (reports/tenant=<id>/date=<day>/run=<runId>/...), so only a prefix pattern
-    // can name them; acknowledged here, where the pattern is chosen.
-    if (Construct.isConstruct(grantee.grantPrincipal)) {
-      for (const prefix of [REPORTS_ROOT, STATE_ROOT]) {
-        Validations.of(grantee.grantPrincipal).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::<${this.bucketLogicalId()}.Arn>/${prefix}*]`,
-          reason:
-            `Object keys under ${prefix} are created per tenant and run, so the grant names the prefix; it allows ` +
-            'only s3:PutObject and s3:GetObject there, and an explicit deny in the same policy blocks deletes, ' +
-            'retention and legal-hold changes.',
-        });
-      }
-    }
-    return grant;
   }
 
   private bucketLogicalId(): string {

@@ -41,6 +41,13 @@ export interface CheckScheduleProps {
    * @default true
    */
   readonly enabled?: boolean;
+
+  /**
+   * What one scheduled invocation does, for the schedule's and its role's descriptions.
+   *
+   * @default 'one check of every configured tenant'
+   */
+  readonly purpose?: string;
 }
 
 /**
@@ -59,6 +66,7 @@ export class CheckSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: CheckScheduleProps) {
     super(scope, id);
+    const purpose = props.purpose ?? 'one check of every configured tenant';
     this.deadLetterQueue = createTerminalQueue(this, 'Undelivered', 'scheduled runs the Scheduler could not deliver');
 
     // Our own role, so the acknowledgement below sits on the role it is about rather than on a generated one.
@@ -66,7 +74,9 @@ export class CheckSchedule extends Construct {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
-      description: 'qlik-access-guard schedule: invoke the checker, dead-letter undeliverable events',
+      description: props.purpose
+        ? `qlik-access-guard schedule (${purpose}): invoke the function, dead-letter undeliverable events`
+        : 'qlik-access-guard schedule: invoke the checker, dead-letter undeliverable events',
     });
     const target = new targets.LambdaInvoke(props.checker, {
       role: this.invokeRole,
@@ -80,7 +90,7 @@ export class CheckSchedule extends Construct {
     });
 
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: 'qlik-access-guard: one check of every configured tenant',
+      description: `qlik-access-guard: ${purpose}`,
       schedule: scheduler.ScheduleExpression.expression(props.expression, TimeZone.of(props.timeZone ?? 'UTC')),
       target,
       enabled: props.enabled ?? true,

@@ -65,7 +65,7 @@ export interface BundleResult {
   readonly emptySinceStartMs: readonly number[];
 }
 
-const CONSTRUCT_FILE = join(PROJECT_ROOT, 'lib', 'constructs', 'checker-function.ts');
+const CONSTRUCT_FILE = join(PROJECT_ROOT, 'lib', 'constructs', 'bundled-function.ts');
 const SDK_CLIENTS = ['@aws-sdk/client-s3', '@aws-sdk/client-sns', '@aws-sdk/client-secrets-manager'];
 const LAMBDA_ENV = {
   NODE_OPTIONS: '--enable-source-maps',

@@ -13,13 +13,13 @@ import { RuntimeConfigSchema } from '../../lambda/config/runtime';
 import { parseDeployConfig } from '../../lib/config';
 import { emailFilterPolicy, severitiesAtOrAbove } from '../../lib/constructs/alerting';
 import {
-  CheckerFunction,
   EnvironmentTooLargeError,
   estimateEnvironmentBytes,
   LAMBDA_ENVIRONMENT_LIMIT_BYTES,
   splitRuntimeConfig,
   tenantSecretArn,
-} from '../../lib/constructs/checker-function';
+} from '../../lib/constructs/bundled-function';
+import { CheckerFunction } from '../../lib/constructs/checker-function';
 import { heartbeatAlarmShape } from '../../lib/constructs/monitoring';
 import { buildRuntimeConfig } from '../../lib/stack';
 import { HANDLER_STUB, synth, writeConfig } from './support';

@@ -58,6 +58,8 @@ async function synthExpectingFailure(configFile: string, addToStack?: (stack: im
   const { app, stack } = await buildApp({
     configFile,
     handlerEntry: HANDLER_STUB,
+    receiverEntry: HANDLER_STUB,
+    pollerEntry: HANDLER_STUB,
     appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
   });
   addToStack?.(stack);
@@ -81,15 +83,30 @@ describe('cdk-nag on the full stack', () => {
   it('acknowledges only these findings, each on the construct it is about', () => {
     expect(acknowledgements.map((a) => `${a.id} @ ${a.path}`).sort()).toEqual(
       [
-        'AwsSolutions-IAM5[Resource::*] @ QagInfraTest/Checker/Role',
+        ...['Checker', 'Events/Receiver', 'Events/Poller'].map(
+          (fn) => `AwsSolutions-IAM5[Resource::*] @ QagInfraTest/${fn}/Role`,
+        ),
         `AwsSolutions-IAM5[Resource::<ArchiveReports3879B970.Arn>/reports/*] @ QagInfraTest/Checker/Role`,
         `AwsSolutions-IAM5[Resource::<ArchiveReports3879B970.Arn>/state/*] @ QagInfraTest/Checker/Role`,
+        `AwsSolutions-IAM5[Resource::<ArchiveReports3879B970.Arn>/events/audit-cursor/*] @ QagInfraTest/Events/Poller/Role`,
         'AwsSolutions-IAM5[Resource::<CheckerFunction288BE78F.Arn>:*] @ QagInfraTest/Schedule/InvokeRole',
+        'AwsSolutions-IAM5[Resource::<EventsPollerFunction558A03F5.Arn>:*] @ QagInfraTest/Events/PollSchedule/InvokeRole',
         'Serverless-LambdaDLQ @ QagInfraTest/Checker/Function',
-        ...['Alerting/UndeliveredEmails', 'Checker/FailedRuns', 'Schedule/Undelivered'].flatMap((queue) => [
+        'Serverless-LambdaEventSourceMappingDestination @ QagInfraTest/Checker/Function',
+        'Serverless-LambdaDLQ @ QagInfraTest/Events/Receiver/Function',
+        'Serverless-LambdaDLQ @ QagInfraTest/Events/Poller/Function',
+        'Serverless-LambdaAsyncFailureDestination @ QagInfraTest/Events/Poller/Function',
+        ...[
+          'Alerting/UndeliveredEmails',
+          'Checker/FailedRuns',
+          'Schedule/Undelivered',
+          'Events/PollSchedule/Undelivered',
+        ].flatMap((queue) => [
           `AwsSolutions-SQS3 @ QagInfraTest/${queue}`,
           `Serverless-SQSRedrivePolicy @ QagInfraTest/${queue}`,
         ]),
+        // The event queue's redrive policy names its dead-letter queue, which AwsSolutions-SQS3 sees by itself.
+        'Serverless-SQSRedrivePolicy @ QagInfraTest/EventQueue/DeadLetters',
       ].sort(),
     );
   });
@@ -104,6 +121,14 @@ describe('cdk-nag on the full stack', () => {
     expect(reasonOf('AwsSolutions-IAM5[Resource::*]')).toMatch(/xray:PutTraceSegments/);
     expect(reasonOf('Serverless-LambdaDLQ')).toMatch(/on-failure destination/);
     expect(reasonOf('AwsSolutions-IAM5[Resource::<ArchiveReports3879B970.Arn>/reports/*]')).toMatch(/reports\//);
+    expect(reasonOf('AwsSolutions-IAM5[Resource::<ArchiveReports3879B970.Arn>/events/audit-cursor/*]')).toMatch(
+      /events\/audit-cursor\/.*only s3:GetObject and s3:PutObject/,
+    );
+    expect(reasonOf('Serverless-LambdaEventSourceMappingDestination')).toMatch(/dead-letter queue/);
+    const receiverAck = acknowledgements.find(
+      (a) => a.id === 'Serverless-LambdaDLQ' && a.path.endsWith('Events/Receiver/Function'),
+    );
+    expect(receiverAck?.reason).toMatch(/synchronously through its Function URL/);
   });
 
   it('acknowledges exactly the findings that appear when acknowledgements are switched off', async () => {

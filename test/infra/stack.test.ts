@@ -92,9 +92,12 @@ describe('checker function', () => {
   it('logs to its own log group with the configured retention (not the logRetention custom resource)', () => {
     expect(s.json.Resources[ids.logGroup]!.Properties).toMatchObject({ RetentionInDays: 180 });
     expect(resourcesOfType(s.json, 'Custom::LogRetention')).toHaveLength(0);
+    // The only functions are the checker and, with events on, the receiver and the poller (built the same way).
     expect(
-      Object.values(s.json.Resources).some((r) => r.Type === 'AWS::Lambda::Function' && r !== s.json.Resources[ids.fn]),
-    ).toBe(false);
+      resourcesOfType(s.json, 'AWS::Lambda::Function')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual([ids.fn, idOf(s.stack.events!.receiver), idOf(s.stack.events!.poller)].sort());
   });
 
   it('gets source maps and the Powertools settings through its environment', () => {
@@ -113,6 +116,7 @@ describe('checker function', () => {
     expect(Object.keys(fromEnvironment).sort()).toEqual([
       'chatTopicArn',
       'emailTopicArn',
+      'events',
       'reportBucket',
       'reportLinkBase',
     ]);
@@ -127,12 +131,13 @@ describe('checker function', () => {
     ]);
     const runtime = RuntimeConfigSchema.parse({ ...fromFile, ...fromEnvironment });
     expect(runtime.tenants).toEqual(
-      config.tenants.map(({ name, url, secretId, allowedHosts, remediation }) => ({
+      config.tenants.map(({ name, url, secretId, allowedHosts, remediation, webhookSecretId }) => ({
         name,
         url,
         secretId,
         allowedHosts,
         remediation,
+        webhookSecretId,
       })),
     );
     expect(runtime.policy).toEqual({
@@ -187,8 +192,12 @@ describe('checker role: exactly these permissions', () => {
         's3:PutObject',
         'secretsmanager:GetSecretValue',
         'sns:Publish',
+        // The failure destination (send) and the event queue (consume).
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
         'sqs:SendMessage',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
@@ -407,7 +416,7 @@ describe('report archive', () => {
 
 describe('schedule', () => {
   it('uses the configured expression and time zone, with no flexible window', () => {
-    s.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+    expect(s.json.Resources[idOf(s.stack.schedule.schedule)]!.Properties).toMatchObject({
       ScheduleExpression: 'cron(30 5 ? * MON-FRI *)',
       ScheduleExpressionTimezone: 'Europe/Berlin',
       FlexibleTimeWindow: { Mode: 'OFF' },
@@ -416,7 +425,7 @@ describe('schedule', () => {
   });
 
   it('invokes the checker with the scheduled time as run id, with retries and a dead-letter queue', () => {
-    const [, schedule] = onlyResourceOfType(s.json, 'AWS::Scheduler::Schedule');
+    const schedule = s.json.Resources[idOf(s.stack.schedule.schedule)]!;
     const target = schedule.Properties!.Target;
     expect(flatten(target.Arn)).toBe(`<${ids.fn}.Arn>`);
     expect(JSON.parse(target.Input)).toEqual({
@@ -441,9 +450,19 @@ describe('schedule', () => {
 describe('queues', () => {
   it('are all encrypted and deny requests without TLS', () => {
     const queues = resourcesOfType(s.json, 'AWS::SQS::Queue');
-    expect(queues.map(([id]) => id).sort()).toEqual([ids.failureQueue, ids.scheduleDlq, ids.emailDlq].sort());
+    const eventQueue = idOf(s.stack.eventQueue!.queue);
+    const deadLetters = [
+      ids.failureQueue,
+      ids.scheduleDlq,
+      ids.emailDlq,
+      idOf(s.stack.eventQueue!.deadLetterQueue),
+      idOf(s.stack.events!.pollSchedule.deadLetterQueue),
+    ];
+    expect(queues.map(([id]) => id).sort()).toEqual([...deadLetters, eventQueue].sort());
     for (const [id, queue] of queues) {
-      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+      // Dead letters are kept two weeks for inspection; events only until the scheduled run has surely covered them.
+      expect(queue.Properties!.MessageRetentionPeriod).toBe(id === eventQueue ? 4 * 24 * 3600 : 14 * 24 * 3600);
       s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: id }],
         PolicyDocument: {
@@ -571,7 +590,7 @@ describe('monitoring', () => {
     return found[0]!;
   };
 
-  it('alarms on function errors and throttles at the first one', () => {
+  it('alarms on the first function error, and on throttling that outlasts a run (events share the one slot)', () => {
     for (const metric of ['Errors', 'Throttles']) {
       expect(alarm(metric, { FunctionName: `<${ids.fn}>` })).toMatchObject({
         Namespace: 'AWS/Lambda',
@@ -580,6 +599,10 @@ describe('monitoring', () => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
     }
+    expect(alarm('Errors', { FunctionName: `<${ids.fn}>` }).EvaluationPeriods).toBe(1);
+    // A 300 s timeout: throttled in every 5-minute period for 10 minutes, longer than any one run.
+    const throttles = alarm('Throttles', { FunctionName: `<${ids.fn}>` });
+    expect([throttles.Period, throttles.EvaluationPeriods, throttles.DatapointsToAlarm]).toEqual([300, 2, 2]);
   });
 
   it('alarms when p99 duration reaches 80% of the timeout', () => {
@@ -619,7 +642,13 @@ describe('monitoring', () => {
   });
 
   it('alarms on the first visible message in each dead-letter queue', () => {
-    for (const queue of [ids.failureQueue, ids.scheduleDlq, ids.emailDlq]) {
+    for (const queue of [
+      ids.failureQueue,
+      ids.scheduleDlq,
+      ids.emailDlq,
+      idOf(s.stack.eventQueue!.deadLetterQueue),
+      idOf(s.stack.events!.pollSchedule.deadLetterQueue),
+    ]) {
       expect(alarm('ApproximateNumberOfMessagesVisible', { QueueName: `<${queue}.QueueName>` })).toMatchObject({
         Namespace: 'AWS/SQS',
         Threshold: 0,
@@ -630,7 +659,8 @@ describe('monitoring', () => {
 
   it('sends every alarm and its recovery to the email topic', () => {
     const all = alarms();
-    expect(all.length).toBe(4 + 2 + 1 + 3);
+    // Function (4), tenants (2), archive (1), dead-letter queues (3 + 2 of the event path), event path (5).
+    expect(all.length).toBe(4 + 2 + 1 + 3 + 2 + 5);
     for (const a of all) {
       expect(a.AlarmActions).toEqual([{ Ref: ids.emailTopic }]);
       expect(a.OKActions).toEqual([{ Ref: ids.emailTopic }]);

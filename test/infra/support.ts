@@ -36,7 +36,7 @@ export interface CfnTemplate {
 export async function synth(configFile: string, options: { bundle?: boolean } = {}): Promise<Synthesised> {
   const built = await buildApp({
     configFile,
-    ...(options.bundle ? {} : { handlerEntry: HANDLER_STUB }),
+    ...(options.bundle ? {} : { handlerEntry: HANDLER_STUB, receiverEntry: HANDLER_STUB, pollerEntry: HANDLER_STUB }),
     appProps: {
       outdir: mkdtempSync(join(tmpdir(), 'qag-infra-')),
       context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] },

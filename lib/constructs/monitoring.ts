@@ -3,13 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CheckerMetric, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/config/telemetry';
-
-/** The receiver's metrics (`service` dimension only), emitted by lambda/receiver.ts. */
-const EventMetric = {
-  WebhookSignatureFailures: 'WebhookSignatureFailures',
-  WebhookDeliveriesAccepted: 'WebhookDeliveriesAccepted',
-} as const;
+import { CheckerMetric, EventMetric, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/config/telemetry';
 
 export interface WatchedQueue {
   readonly queue: sqs.IQueue;
@@ -313,15 +307,22 @@ export class Monitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
 
-    const pollErrors = events.poller.metricErrors({
+    // A poll that fails as a whole is a function error; one that fails for some tenants counts them in
+    // AuditPollFailures and still succeeds. Either one, in three polls in a row, is a poll that is not working.
+    const pollErrors = new cloudwatch.MathExpression({
+      label: 'Failed polls (function errors + tenants whose poll failed)',
+      expression: 'FILL(errors, 0) + FILL(tenantFailures, 0)',
+      usingMetrics: {
+        errors: events.poller.metricErrors({ statistic: cloudwatch.Stats.SUM }),
+        tenantFailures: this.checkerMetric(EventMetric.AuditPollFailures, {}, events.auditPollInterval, 'Sum'),
+      },
       period: events.auditPollInterval,
-      statistic: cloudwatch.Stats.SUM,
     });
     this.addAlarm('AuditPollErrors', {
       alarmName: `${prefix}-audit-poll-errors`,
       alarmDescription:
-        'Three audit polls in a row failed: changes that webhooks do not deliver are noticed only by the scheduled run ' +
-        "until it works again. See the poller's log group.",
+        'Three audit polls in a row failed, as a whole or for some tenant: changes that webhooks do not deliver are ' +
+        "noticed only by the scheduled run until it works again. The poller's log group names the tenant and the error.",
       metric: pollErrors,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -366,9 +366,26 @@ describe('event path alarms', () => {
       expect(alarm).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: metric, Threshold: 1, Period: 300 });
       expect(flatten(alarm.Dimensions[0].Value)).toBe(`<${ids.receiver}>`);
     }
+    // Failed polls: the poller's errors plus the tenants whose poll failed (the function then still succeeds).
     const polls = alarmNamed('audit-poll-errors');
-    expect(polls).toMatchObject({ MetricName: 'Errors', Period: 600, EvaluationPeriods: 3, DatapointsToAlarm: 3 });
-    expect(flatten(polls.Dimensions[0].Value)).toBe(`<${ids.poller}>`);
+    expect(polls).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 1 });
+    const byId = Object.fromEntries((polls.Metrics as any[]).map((m) => [m.Id, m]));
+    const expressions = (polls.Metrics as any[]).filter((m) => m.Expression).map((m) => m.Expression);
+    expect(expressions).toEqual(['FILL(errors, 0) + FILL(tenantFailures, 0)']);
+    expect(byId.errors.MetricStat).toMatchObject({
+      Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors' },
+      Period: 600,
+    });
+    expect(flatten(byId.errors.MetricStat.Metric.Dimensions[0].Value)).toBe(`<${ids.poller}>`);
+    expect(byId.tenantFailures.MetricStat).toMatchObject({
+      Metric: {
+        Namespace: 'QlikAccessGuard',
+        MetricName: 'AuditPollFailures',
+        Dimensions: [{ Name: 'service', Value: 'qlik-access-guard' }],
+      },
+      Period: 600,
+      Stat: 'Sum',
+    });
   });
 
   it('notify through the email topic like every other alarm', () => {

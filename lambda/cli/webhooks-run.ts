@@ -2,9 +2,9 @@
  * What `webhooks install|list|remove` do per tenant (the command's options are in ./commands/webhooks.ts). Each
  * tenant is handled on its own: one tenant's failure is printed and makes exit 2, the others still go ahead.
  */
-import { CheckError, messageOf } from '../errors';
+import { messageOf } from '../errors';
 import { installWebhook, removeWebhooks, WEBHOOK_NAME, webhookProblem, webhookStatus } from '../events/install';
-import { LocalWebhookSecrets, newWebhookSecret } from '../events/webhook-secrets';
+import { LocalWebhookSecrets, newWebhookSecret, storeWebhookSecretInAws } from '../events/webhook-secrets';
 import { field } from '../notify/text';
 import { QlikClient } from '../qlik/client';
 import type { TenantTarget } from '../run/run';
@@ -21,7 +21,10 @@ export interface WebhooksSettings {
   readonly allowHttpLoopback: boolean;
   /** install: the public base URL of the receiver. */
   readonly receiver?: string;
-  /** install/remove: keep the secret in this Secrets Manager secret (one tenant) instead of the state folder. */
+  /**
+   * install: keep the secret in this Secrets Manager secret of its own (`{ "secret": "…" }`, one tenant; created when
+   * missing) instead of the state folder.
+   */
   readonly secretId?: string;
 }
 
@@ -51,12 +54,14 @@ export async function runWebhooks(settings: WebhooksSettings, io: CliIo): Promis
           secret,
           installedAt: (io.now?.() ?? new Date()).toISOString(),
         };
-        if (settings.secretId) await storeInSecret(io, settings.secretId, secret);
-        else await local.save(record);
+        const kept = settings.secretId
+          ? `secret ${settings.secretId} (${await storeWebhookSecretInAws((await awsClients(io)).secrets, settings.secretId, secret)})`
+          : 'the state folder';
+        if (!settings.secretId) await local.save(record);
         io.stdout(
           `${target.name}: webhook ${WEBHOOK_NAME} ${installed.action} → ${installed.url} ` +
             `(${installed.eventTypes.length} event types${installed.removed > 0 ? `, ${installed.removed} duplicates removed` : ''}); ` +
-            `secret kept in ${settings.secretId ? `secret ${settings.secretId}` : 'the state folder'}\n`,
+            `secret kept in ${kept}\n`,
         );
       } else if (settings.action === 'list') {
         const statuses = await webhookStatus(client);
@@ -89,24 +94,4 @@ export async function runWebhooks(settings: WebhooksSettings, io: CliIo): Promis
     }
   }
   return failed ? EXIT_ERROR : EXIT_OK;
-}
-
-/** Adds `webhookSecret` to the tenant's secret JSON, keeping its Qlik credential. */
-async function storeInSecret(io: CliIo, secretId: string, webhookSecret: string): Promise<void> {
-  const { GetSecretValueCommand, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const { secrets } = await awsClients(io);
-  let document: Record<string, unknown>;
-  try {
-    const current = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-    const parsed = JSON.parse(current.SecretString ?? '') as unknown;
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
-    document = parsed as Record<string, unknown>;
-  } catch (error) {
-    // Not the secret's value: only the error's name, which carries none of it.
-    const name = error instanceof Error ? error.name : 'error';
-    throw new CheckError('bad-input', `secret ${secretId} could not be read as a JSON object (${name})`);
-  }
-  await secrets.send(
-    new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ ...document, webhookSecret }) }),
-  );
 }

@@ -17,6 +17,7 @@ import {
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, GetBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/net';
 import { type CfnTemplate, FULL_CONFIG, idOf, type Synthesised, synth } from './support';
@@ -39,8 +40,10 @@ async function waitUntilServing(endpoint: string): Promise<void> {
 }
 
 /**
- * The template as `cdk deploy` would submit it to an account without the CDK bootstrap version parameter, and
- * without the dashboard, whose body reads alarm ARNs (Fn::GetAtt) of alarms moto does not model.
+ * The template as `cdk deploy` would submit it to an account without the CDK bootstrap version parameter; without the
+ * dashboard, whose body reads alarm ARNs (Fn::GetAtt) of alarms moto does not model, and the receiver URL output, a
+ * Fn::GetAtt of the Function URL moto does not model either; and with a name for each FIFO queue, which CloudFormation
+ * generates ending in `.fifo` but moto does not.
  */
 function deployableOnMoto(template: CfnTemplate): Record<string, any> {
   const copy = JSON.parse(JSON.stringify(template)) as Record<string, any>;
@@ -48,8 +51,11 @@ function deployableOnMoto(template: CfnTemplate): Record<string, any> {
   delete copy.Parameters;
   for (const [id, resource] of Object.entries<any>(copy.Resources)) {
     if (resource.Type === 'AWS::CloudWatch::Dashboard') delete copy.Resources[id];
+    if (resource.Type === 'AWS::SQS::Queue' && resource.Properties?.FifoQueue)
+      resource.Properties.QueueName = `${id}.fifo`;
   }
   delete copy.Outputs.DashboardName;
+  delete copy.Outputs.WebhookReceiverUrl;
   return copy;
 }
 
@@ -73,12 +79,14 @@ describe('deploy to moto', () => {
     await s3.send(
       new CreateBucketCommand({ Bucket: assetBucket, CreateBucketConfiguration: { LocationConstraint: REGION } }),
     );
-    const code = template.Resources[idOf(s.stack.checker.function)].Properties.Code;
     const zip = execFileSync('python3', [
       '-c',
       'import io,sys,zipfile\nb=io.BytesIO()\nz=zipfile.ZipFile(b,"w")\nz.writestr("index.mjs","export const handler=async()=>{}")\nz.close()\nsys.stdout.buffer.write(b.getvalue())',
     ]);
-    await s3.send(new PutObjectCommand({ Bucket: assetBucket, Key: code.S3Key, Body: zip }));
+    const functions = [s.stack.checker.function, s.stack.events!.receiver, s.stack.events!.poller];
+    for (const key of new Set(functions.map((fn) => template.Resources[idOf(fn)].Properties.Code.S3Key as string))) {
+      await s3.send(new PutObjectCommand({ Bucket: assetBucket, Key: key, Body: zip }));
+    }
 
     const cloudFormation = new CloudFormationClient({ endpoint, region: REGION, credentials });
     await cloudFormation.send(
@@ -124,6 +132,13 @@ describe('deploy to moto', () => {
       stack.checker.function,
       stack.schedule.deadLetterQueue,
       stack.schedule.invokeRole,
+      stack.eventQueue!.queue,
+      stack.eventQueue!.deadLetterQueue,
+      stack.events!.receiver,
+      stack.events!.receiverRole,
+      stack.events!.poller,
+      stack.events!.pollerRole,
+      stack.events!.pollSchedule.deadLetterQueue,
     ].map(idOf);
     for (const id of modelled) {
       expect([id, statuses[id]]).toEqual([id, 'CREATE_COMPLETE']);
@@ -138,5 +153,25 @@ describe('deploy to moto', () => {
     const rule = encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
     expect(rule?.SSEAlgorithm).toBe('aws:kms');
     expect(rule?.KMSMasterKeyID).toContain(physicalIds[idOf(s.stack.archive.key)]);
+  });
+
+  it('creates the event queue as FIFO with the debounce delay and its dead-letter queue as redrive target', async () => {
+    const sqs = new SQSClient({ endpoint, region: REGION, credentials });
+    const queueUrl = physicalIds[idOf(s.stack.eventQueue!.queue)]!;
+    const { Attributes: queue } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
+    );
+    const dlqUrl = physicalIds[idOf(s.stack.eventQueue!.deadLetterQueue)]!;
+    const { Attributes: dlq } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn', 'FifoQueue'] }),
+    );
+    expect(queue).toMatchObject({
+      FifoQueue: 'true',
+      ContentBasedDeduplication: 'false',
+      DelaySeconds: '30',
+      VisibilityTimeout: '1800',
+    });
+    expect(JSON.parse(queue!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: dlq!.QueueArn, maxReceiveCount: 4 });
+    expect(dlq!.FifoQueue).toBe('true');
   });
 });

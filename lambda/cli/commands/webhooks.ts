@@ -19,7 +19,9 @@ const WEBHOOKS_OPTIONS = {
   'secret-id': {
     type: 'string',
     value: 'id',
-    help: 'install: keep the webhook secret in this Secrets Manager secret (one tenant) instead of the state folder',
+    help:
+      'install: keep the webhook secret as {"secret": …} in this Secrets Manager secret (one tenant; created when ' +
+      'missing; never the Qlik credential secret) instead of the state folder',
   },
 } as const satisfies CliOptions;
 
@@ -29,7 +31,8 @@ export const webhooksCommand = defineCommand({
   name: 'webhooks',
   summary: 'install, list or remove the qlik-access-guard webhook of each tenant',
   usage:
-    'webhooks install|list|remove --tenant <url> … [--tenants-file <file>] [--receiver <base url>] [--state <dir>]',
+    'webhooks install|list|remove --tenant <url> … [--tenants-file <file>] [--receiver <base url>] [--state <dir>] ' +
+    '[--secret-id <id>]',
   positionals: 'install|list|remove',
   details: 'Needs a TenantAdmin credential (or an OAuth client) per tenant. Exit 2 when any tenant failed.',
   options: WEBHOOKS_OPTIONS,

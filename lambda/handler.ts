@@ -35,6 +35,7 @@ import { QlikClient } from './qlik/client';
 import type { CheckTrigger, TenantReport } from './report/model';
 import { AlertDeliveryError } from './run/errors';
 import { type RunDeps, type RunInput, type RunLog, type RunOutcome, run } from './run/run';
+import { chainHeadLine } from './store/anchor';
 import { S3ObjectStore } from './store/s3-object-store';
 import { createRunArchive, createStateStore } from './store/store';
 import { type HeldLease, isHeld, TenantLeases } from './store/tenant-lease';
@@ -461,6 +462,8 @@ function initRuntime({ overrides, env, logger, clients, now }: Door): Runtime {
       ...(config.chatMinSeverity ? { chatMinSeverity: config.chatMinSeverity } : {}),
     }),
     log: runLog(logger),
+    // Whatever the log level: the chain-head anchor is evidence, not a diagnostic (docs/evidence.md).
+    onArchived: (head) => process.stdout.write(chainHeadLine(head)),
     ...(overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {}),
   };
   return { config, policy, deps, ...(leases ? { leases } : {}) };

@@ -5,9 +5,11 @@
  * exactly one version and no delete marker). So an entry that was altered, removed, replaced or slipped in later shows
  * up, named by its key. What this proves, and what it cannot, is in the README's "Security" section.
  */
+import type { ChainHeadAnchor } from './store/anchor';
 import {
   chainEntryKey,
   chainPrefix,
+  keySegment,
   MANIFEST_NAME,
   parseManifestKey,
   REPORTS_ROOT,
@@ -38,7 +40,9 @@ export type ChainProblemKind =
   /** The chain index has a gap, an unreadable entry, or disagrees with a manifest about its place. */
   | 'chain-index'
   /** An object under the tenant's reports that the archive never writes. */
-  | 'unexpected-object';
+  | 'unexpected-object'
+  /** The chain index disagrees with a chain head the function logged when it wrote the entry (lambda/store/anchor.ts). */
+  | 'anchor';
 
 export interface ChainProblem {
   readonly runId?: string;
@@ -54,6 +58,8 @@ export interface ChainVerification {
   readonly runs: number;
   /** True when the store keeps versions (S3) and every version was checked; a local folder keeps none. */
   readonly versionsChecked: boolean;
+  /** Logged chain heads of the tenant compared with the chain index; absent when no anchors were given. */
+  readonly anchorsChecked?: number;
   readonly problems: ChainProblem[];
 }
 
@@ -68,7 +74,16 @@ interface StoredEntry {
 /** `latest.json` was a mutable pointer in archives written before the chain index: overwritten, and no longer read. */
 const LEGACY_POINTER = /^reports\/tenant=[^/]+\/latest\.json$/;
 
-export async function verifyChain(store: ObjectStore, tenantId: string): Promise<ChainVerification> {
+export interface VerifyOptions {
+  /** Chain heads logged outside the archive (any tenant's; this tenant's are compared). */
+  readonly anchors?: readonly ChainHeadAnchor[];
+}
+
+export async function verifyChain(
+  store: ObjectStore,
+  tenantId: string,
+  options: VerifyOptions = {},
+): Promise<ChainVerification> {
   const problems = new ProblemList();
   const prefix = tenantReportsPrefix(tenantId);
   const keys = await store.list(prefix);
@@ -94,11 +109,14 @@ export async function verifyChain(store: ObjectStore, tenantId: string): Promise
   checkLinksInChainOrder(chainOrder(manifests), byKey, problems);
   const index = await readChainIndex(store, keys, problems);
   checkChainIndex(tenantId, index, manifests, byKey, problems);
+  const anchors = options.anchors?.filter((anchor) => keySegment(anchor.tenantId) === keySegment(tenantId));
+  if (anchors) checkAnchors(tenantId, anchors, index, problems);
 
   return {
     ok: problems.size === 0,
     runs: manifests.length,
     versionsChecked: versions !== undefined,
+    ...(anchors ? { anchorsChecked: anchors.length } : {}),
     problems: problems.toArray(),
   };
 }
@@ -297,6 +315,38 @@ function checkChainIndex(
         ? `claims chain place ${sequence}, which belongs to run ${holder.runId}: it was slipped in afterwards`
         : `claims chain place ${sequence}, which the chain index does not record`,
     });
+  }
+}
+
+/**
+ * Each chain head the function logged when it wrote an entry must still be in the chain index as logged: the same
+ * manifest with the same SHA-256 at the same place. A history rewritten and re-chained afterwards verifies on its own
+ * but not against these; a removed newest entry leaves a logged place missing. A forged anchor line cannot hide a
+ * rewrite: the line logged when the entry was written stays in the log and disagrees.
+ */
+function checkAnchors(
+  tenantId: string,
+  anchors: readonly ChainHeadAnchor[],
+  index: ReadonlyMap<number, ChainEntry>,
+  problems: ProblemList,
+): void {
+  for (const anchor of anchors) {
+    const entry = index.get(anchor.sequence);
+    const logged = `${anchor.manifestKey} with SHA-256 ${anchor.manifestSha256}`;
+    if (!entry) {
+      problems.add({
+        key: chainEntryKey(tenantId, anchor.sequence),
+        kind: 'anchor',
+        detail: `chain place ${anchor.sequence} was logged as written (${logged}) but is not in the chain index: it was removed`,
+      });
+    } else if (entry.key !== anchor.manifestKey || entry.sha256 !== anchor.manifestSha256) {
+      problems.add({
+        runId: entry.runId,
+        key: entry.key,
+        kind: 'anchor',
+        detail: `chain place ${anchor.sequence} holds ${entry.key} with SHA-256 ${entry.sha256}, but ${logged} was logged when the place was written: the history was rewritten`,
+      });
+    }
   }
 }
 

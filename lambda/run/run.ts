@@ -16,6 +16,7 @@ import type { QlikCredentials } from '../qlik/credentials';
 import type { TenantRemediation } from '../remediation/scheduled';
 import { type CheckTrigger, type RunReport, SEVERITY_RANK, type Severity } from '../report/model';
 import type { TrendPoint } from '../report/trend';
+import type { ChainHeadAnchor } from '../store/anchor';
 import type { RunArchive, RunSchedule, StateStore } from '../store/store';
 import { mapWithConcurrency } from '../util/concurrency';
 import type { AlertDeliveryError, ArchiveError } from './errors';
@@ -69,6 +70,11 @@ export interface RunDeps {
   readonly dispatcher?: (tenantUrl: string) => Dispatcher | undefined;
   /** Progress of long crawls, for the CLI's stderr. */
   readonly onProgress?: (tenant: string, phase: string, done: number) => void;
+  /**
+   * Sees each entry this run wrote to the archive: its chain place and manifest digest. The Lambda handler logs it as
+   * a chain-head anchor (lambda/store/anchor.ts) where the function cannot rewrite it.
+   */
+  readonly onArchived?: (head: ChainHeadAnchor) => void;
   /** Sees each checked tenant's snapshot and findings (`fix` builds its plan from them). */
   readonly onAssessed?: (target: TenantTarget, assessment: Assessment, policy: LoadedPolicy) => void;
 }

@@ -50,7 +50,7 @@ import type { CheckTrigger, Finding, FindingDraft, TenantReport } from '../repor
 import { renderRunFiles } from '../report/run-files';
 import type { TrendPoint } from '../report/trend';
 import { REPORT_FILE_NAME } from '../store/layout';
-import { type RunSchedule, stateSha256 } from '../store/store';
+import { type ArchivedRun, type RunSchedule, stateSha256 } from '../store/store';
 import { withDeadline } from '../util/concurrency';
 import { PROSE_MAX, tenantText } from '../util/tenant-text';
 import { displayUrl, hostOf } from '../util/url';
@@ -511,6 +511,7 @@ export class TenantPipeline {
         stateSha256: stateSha256(archivedPart(nextState)),
         ...(this.#context.schedule ? { schedule: this.#context.schedule } : {}),
       });
+      this.anchor(report.tenantId, archived);
       if (archived.written) return 'stored';
       this.#log.warn('another invocation archived this run first; nothing sent', { runId });
       return 'duplicate';
@@ -518,6 +519,17 @@ export class TenantPipeline {
       this.#log.error('report could not be stored', { error: messageOf(error) });
       return new ArchiveError(report.tenantId, error);
     }
+  }
+
+  /** Hands an entry this call wrote to whoever anchors chain heads outside the archive (the handler's log). */
+  private anchor(tenantId: string, archived: ArchivedRun): void {
+    if (!archived.written || archived.sequence === undefined || archived.manifestKey === undefined) return;
+    this.#deps.onArchived?.({
+      tenantId,
+      sequence: archived.sequence,
+      manifestKey: archived.manifestKey,
+      manifestSha256: archived.manifestSha256,
+    });
   }
 
   /** Saves the state for the next run; a failure only costs repeated alerts next time. */
@@ -621,7 +633,7 @@ export class TenantPipeline {
     const { runId, runStartedAt, schedule } = this.#context;
     const stored: TenantReport = { ...report, tenantId };
     try {
-      await this.#deps.archive.archiveRun({
+      const archived = await this.#deps.archive.archiveRun({
         kind: 'error',
         tenantId,
         runId: failedEntryId(runId),
@@ -636,6 +648,7 @@ export class TenantPipeline {
         failure: { runId, code: failure.code, message: tenantText(failure.message, PROSE_MAX) },
         ...(schedule ? { schedule } : {}),
       });
+      this.anchor(tenantId, archived);
       return undefined;
     } catch (error) {
       this.#log.error('the failed check could not be stored', { error: messageOf(error) });

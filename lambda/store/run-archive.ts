@@ -157,7 +157,7 @@ async function claimPlaceAndWriteManifest(
       ifNoneMatch: true,
     });
     if (written === 'exists') return archivedBefore(store, slot);
-    return { location: slot.location, written: true, manifestSha256, sequence };
+    return { location: slot.location, written: true, manifestSha256, sequence, manifestKey: slot.manifestKey };
   }
   throw new ArchiveChainError(
     store.location(chainPrefix(input.tenantId)),

@@ -61,6 +61,8 @@ export interface ArchivedRun {
   readonly manifestSha256: string;
   /** The entry's place in the tenant's chain, when this call wrote it. */
   readonly sequence?: number;
+  /** The manifest's key, when this call wrote it. */
+  readonly manifestKey?: string;
 }
 
 export interface RunArchive {

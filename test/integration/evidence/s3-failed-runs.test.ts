@@ -8,14 +8,14 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, main } from '../../../lambda/cli/main';
 import { EvidenceDocumentSchema, type TenantEvidence } from '../../../lambda/evidence/model';
 import { createHandler } from '../../../lambda/handler';
 import { RunManifestSchema } from '../../../lambda/store/manifest';
 import { DAY_MS, HOUR_MS } from '../../../lambda/util/time';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
+import { lambdaContext, withOutputCaptured } from '../../support/lambda';
 import { Clock } from '../cli/support';
 import { useMoto } from '../setup/moto-client';
 import { createLockedBucket } from '../setup/moto-resources';
@@ -28,23 +28,6 @@ const SCHEDULE = { expression: 'rate(1 day)', timeZone: 'Europe/Berlin' };
 let sim: SimulatedTenant;
 let topic: string;
 const clock = new Clock(new Date('2035-03-02T06:00:00.000Z'));
-
-function context(): Context {
-  return {
-    functionName: 'qag-checker',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:qag-checker',
-    memoryLimitInMB: '1024',
-    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
-    logGroupName: '/aws/lambda/qag-checker',
-    logStreamName: 'stream',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 300_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 async function scheduledRun(): Promise<void> {
   const handler = createHandler({
@@ -60,15 +43,7 @@ async function scheduledRun(): Promise<void> {
     now: clock.now,
     env: { POWERTOOLS_METRICS_NAMESPACE: 'QagIntegration' },
   });
-  const spies = [
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true),
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true),
-  ];
-  try {
-    await handler({ scheduledTime: clock.now().toISOString() }, context());
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
+  await withOutputCaptured(() => handler({ scheduledTime: clock.now().toISOString() }, lambdaContext()));
 }
 
 async function command(...argv: string[]) {

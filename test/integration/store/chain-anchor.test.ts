@@ -15,8 +15,7 @@ import {
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, main } from '../../../lambda/cli/main';
 import { createHandler } from '../../../lambda/handler';
 import { chainHeadLine, parseChainHeadLine } from '../../../lambda/store/anchor';
@@ -25,6 +24,7 @@ import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
 import { createRunArchive } from '../../../lambda/store/store';
 import { DAY_MS } from '../../../lambda/util/time';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
+import { lambdaContext, withOutputCaptured } from '../../support/lambda';
 import { Clock } from '../cli/support';
 import { REGION, useMoto } from '../setup/moto-client';
 import { createLockedBucket } from '../setup/moto-resources';
@@ -44,25 +44,8 @@ const STREAM = '2035/03/02/[$LATEST]checker';
 
 let sim: SimulatedTenant;
 let topic: string;
-const stdoutLines: string[] = [];
+const loggedLines: string[] = [];
 const clock = new Clock(new Date('2035-03-02T06:00:00.000Z'));
-
-function context(): Context {
-  return {
-    functionName: 'qag-checker',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:qag-checker',
-    memoryLimitInMB: '1024',
-    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
-    logGroupName: LOG_GROUP,
-    logStreamName: STREAM,
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 300_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 /** One scheduled invocation; what it writes to stdout is kept, as the Lambda runtime keeps it for CloudWatch Logs. */
 async function scheduledRun(): Promise<void> {
@@ -78,17 +61,11 @@ async function scheduledRun(): Promise<void> {
     now: clock.now,
     env: { POWERTOOLS_METRICS_NAMESPACE: 'QagIntegration', POWERTOOLS_LOG_LEVEL: 'ERROR' },
   });
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdoutLines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await handler({ scheduledTime: clock.now().toISOString() }, context());
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
+  // Lambda sends both streams to the function's log group.
+  await withOutputCaptured(
+    () => handler({ scheduledTime: clock.now().toISOString() }, lambdaContext()),
+    (line) => loggedLines.push(line),
+  );
 }
 
 async function putLogLines(lines: readonly string[]): Promise<void> {
@@ -190,7 +167,7 @@ beforeAll(async () => {
     if (day > 0) clock.advance(DAY_MS);
     await scheduledRun();
   }
-  await putLogLines(stdoutLines);
+  await putLogLines(loggedLines);
 }, 120_000);
 
 afterAll(async () => {
@@ -200,7 +177,7 @@ afterAll(async () => {
 
 describe('chain heads anchored in CloudWatch Logs', () => {
   it('writes one anchor line per archived entry, whatever the log level', () => {
-    const anchors = stdoutLines.map(parseChainHeadLine).filter((a) => a !== undefined);
+    const anchors = loggedLines.map(parseChainHeadLine).filter((a) => a !== undefined);
     expect(anchors.map((a) => [a.tenantId, a.sequence])).toEqual([
       [sim.tenantId, 1],
       [sim.tenantId, 2],

@@ -91,6 +91,18 @@ function byRule(findings: readonly { ruleId: string }[]): string {
   return [...counts.entries()].map(([rule, n]) => `${rule} × ${n}`).join(', ') || 'none';
 }
 
+/** Columns of the shipped bundle's table and of the what-if builds' table. */
+const BUILD_COLUMNS = [
+  'build',
+  'bytes',
+  'gzip',
+  'source map',
+  'init from process start',
+  'import only',
+  'of which AWS SDK',
+  "bundle's own",
+];
+
 export function renderResults(r: BenchResults): string {
   const { partner, evaluation, bundle, fleet } = r;
   const floor = (roundTrips: number) => roundTrips * r.latencyMs;
@@ -393,19 +405,7 @@ export function renderResults(r: BenchResults): string {
     'handler imports load from node_modules, as the runtime loads its own copy; the last two columns split the import',
     "into the SDK's share and the bundle's own (SDK imported first, then the bundle).",
     '',
-    table(
-      [
-        'build',
-        'bytes',
-        'gzip',
-        'source map',
-        'init from process start',
-        'import only',
-        'of which AWS SDK',
-        "bundle's own",
-      ],
-      [buildRow(shipped)],
-    ),
+    table(BUILD_COLUMNS, [buildRow(shipped)]),
     '',
     `Largest contributors to the shipped bundle: ${shipped.contributors
       .slice(0, 10)
@@ -415,19 +415,7 @@ export function renderResults(r: BenchResults): string {
     '**What-if builds** (not shipped; same entry and options, changes added one at a time, to measure a recommendation):',
     '',
     bundle.whatIf.length > 0
-      ? table(
-          [
-            'build',
-            'bytes',
-            'gzip',
-            'source map',
-            'init from process start',
-            'import only',
-            'of which AWS SDK',
-            "bundle's own",
-          ],
-          bundle.whatIf.map(buildRow),
-        )
+      ? table(BUILD_COLUMNS, bundle.whatIf.map(buildRow))
       : 'None: the code already has every change below.',
     '',
     "- *zod as namespace import*: every `import { z } from 'zod'` in lambda/ read as `import * as z from 'zod'` (same",

@@ -66,12 +66,12 @@ describe('writeResultsSection', () => {
 
   it('rewrites only its section of the file, and creates the file when there is none', () => {
     folder = mkdtempSync(join(tmpdir(), 'qag-results-'));
-    const file = join(folder, 'RESULTS.md');
+    const file = join(folder, 'results.txt');
     writeFileSync(file, FILE);
     writeResultsSection('evidence', '## Evidence\nnewer', file);
     expect(readFileSync(file, 'utf8')).toBe(FILE.replace('evidence numbers', 'newer'));
 
-    const fresh = join(folder, 'NEW.md');
+    const fresh = join(folder, 'fresh.txt');
     writeResultsSection('run', 'first', fresh);
     expect(readFileSync(fresh, 'utf8')).toBe('<!-- bench:run -->\nfirst\n<!-- /bench:run -->\n');
   });

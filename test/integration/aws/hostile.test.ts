@@ -14,6 +14,8 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CheckEvent, type CheckSummary, createHandler } from '../../../lambda/handler';
 import type { RunReport, TenantReport } from '../../../lambda/report/model';
+import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
+import { verifyChain } from '../../../lambda/verify';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
 import { kindOfFile, type Output, structureProblems } from '../hostile-outputs';
 import { useMoto } from '../setup/moto-client';
@@ -276,6 +278,22 @@ describe('a scheduled run in which a tenant answers with the hostile tenant id',
       expect(body).toContain(`configured tenant ${other} also does`);
     }
     expect(eventTypesOf(second.email, 'ordinary')).not.toContain('health');
+  });
+
+  it('stores no check under the contested id: only an error entry of the hostile tenant, in its own chain', async () => {
+    const listed = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: `reports/tenant=${sims.hostile.tenantId}/` }),
+    );
+    const keys = (listed.Versions ?? []).map((v) => v.Key!);
+    const run2 = keys.filter((key) => key.includes('/date=2026-12-01/'));
+    expect(run2.map((key) => key.split('/').at(-1)).sort()).toEqual(['manifest.json', 'report.json']);
+    const report = JSON.parse(
+      await (
+        await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: run2.find((k) => k.endsWith('report.json'))! }))
+      ).Body!.transformToString(),
+    ) as RunReport;
+    expect(report.tenants.map((t) => [t.name, t.status])).toEqual([['hostile', 'error']]);
+    expect(await verifyChain(new S3ObjectStore(s3, BUCKET), sims.hostile.tenantId)).toMatchObject({ ok: true });
   });
 
   it('adds no line, tag, control sequence or formula to any stored object or alert', async () => {

@@ -240,6 +240,12 @@ describe('a tenant answering with the hostile tenant id', () => {
       'configured tenant impostor also does',
     ]);
   });
+
+  it('archives nothing under the contested tenant id: the impostor never takes the slot', async () => {
+    const archived = await filesUnder(join(ws.out, 'reports'));
+    expect(archived.filter((f) => f.includes(`tenant=${setup.sims.hostile.tenantId}`))).toEqual([]);
+    expect(archived.some((f) => f.includes(`tenant=${setup.sims.ordinary.tenantId}`))).toBe(true);
+  });
 });
 
 describe('watch, with a forged event type and an out folder holding control characters', () => {

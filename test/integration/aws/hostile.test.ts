@@ -285,7 +285,9 @@ describe('a scheduled run in which a tenant answers with the hostile tenant id',
       new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: `reports/tenant=${sims.hostile.tenantId}/` }),
     );
     const keys = (listed.Versions ?? []).map((v) => v.Key!);
-    const run2 = keys.filter((key) => key.includes('/date=2026-12-01/'));
+    // Everything under the id but the chain index and the first run's folder: what the second run stored there.
+    const run2 = keys.filter((key) => !key.includes('/chain/') && !key.includes('/run=2026-11-30T06-00-00.000Z/'));
+    expect(run2.every((key) => key.includes('/run=failed-2026-12-01T06-00-00.000Z/'))).toBe(true);
     expect(run2.map((key) => key.split('/').at(-1)).sort()).toEqual(['manifest.json', 'report.json']);
     const report = JSON.parse(
       await (

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeConfigSchema } from '../../lambda/config/runtime';
 import { EXAMPLE_CONFIG_FILE } from '../../lib/config';
-import { onlyResourceOfType, type Synthesised, synth } from './support';
+import { idOf, onlyResourceOfType, type Synthesised, synth, writeConfig } from './support';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -112,5 +112,49 @@ describe('checker bundle', () => {
     expect(existsSync(join(PROJECT_ROOT, 'lambda', 'handler.ts'))).toBe(true);
     const map = JSON.parse(readFileSync(join(assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
     expect(map.sources.some((source) => source.endsWith('lambda/handler.ts'))).toBe(true);
+  });
+});
+
+describe('receiver and poller bundles (events on)', () => {
+  let s: Synthesised;
+  const loadDirs: string[] = [];
+
+  beforeAll(async () => {
+    const config = writeConfig(`tenants:
+  - { name: acme, url: "https://acme.eu.qlikcloud.com", secretId: qag/acme, webhookSecretId: qag/webhooks/acme }
+schedule: { expression: "rate(1 day)" }
+reports: { retentionDays: 30 }
+alerts: { email: [{ address: ops@example.com }] }
+events: { enabled: true }
+`);
+    s = await synth(config, { bundle: true });
+  });
+
+  afterAll(() => {
+    for (const dir of loadDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['receiver', 'lambda/receiver.ts'],
+    ['poller', 'lambda/poller.ts'],
+  ] as const)('bundles the %s from %s with the shared runtime config, and it loads under Node 24', (which, source) => {
+    const fn = s.stack.events![which];
+    const hash = String(s.json.Resources[idOf(fn)]!.Properties!.Code.S3Key).replace(/\.zip$/, '');
+    const assetDir = join(s.assembly.directory, `asset.${hash}`);
+    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map', 'qag-config.json']);
+    const map = JSON.parse(readFileSync(join(assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+    expect(map.sources.some((path) => path.endsWith(source))).toBe(true);
+    expect(JSON.parse(readFileSync(join(assetDir, 'qag-config.json'), 'utf8'))).toEqual(s.stack.checker.staticConfig);
+    mkdirSync(join(PROJECT_ROOT, '.tmp'), { recursive: true });
+    const loadDir = mkdtempSync(join(PROJECT_ROOT, '.tmp', `bundle-${which}-`));
+    loadDirs.push(loadDir);
+    cpSync(assetDir, loadDir, { recursive: true });
+    const entry = pathToFileURL(join(loadDir, 'index.mjs')).href;
+    const output = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); console.log(typeof m.handler);`],
+      { encoding: 'utf8', env: { ...process.env, QAG_CONFIG: '' } },
+    );
+    expect(output.trim()).toBe('function');
   });
 });

@@ -102,6 +102,8 @@ export interface CheckHandler {
 const DEFAULT_SAFETY_MARGIN_MS = 20_000;
 const DEFAULT_LEASE_WAIT_MS = 60_000;
 const LEASE_RETRY_MS = 2_000;
+/** Leases taken at once by a scheduled run (two S3 requests each). */
+const LEASE_CONCURRENCY = 16;
 /** A lease outlives its invocation by this much at most: clocks of two invocations differ a little. */
 const LEASE_CLOCK_SLACK_MS = 60_000;
 /** Never below this, so a nearly exhausted invocation still tries and reports timeouts as tenant errors. */
@@ -199,25 +201,43 @@ async function scheduledRun(
  * counted, not checked twice at once. Without the event path there are no other checks, and no leases.
  */
 async function takeLeases(
-  { overrides, logger, metrics }: Door,
+  door: Door,
   { leases }: Runtime,
   names: readonly string[],
   context: Context,
 ): Promise<{ held: HeldLease[]; busy: string[] }> {
+  const { overrides, logger, metrics } = door;
   if (!leases) return { held: [], busy: [] };
   const held: HeldLease[] = [];
   let waiting = [...names];
   const waitUntil = Date.now() + (overrides.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS);
-  for (;;) {
-    const still: string[] = [];
-    for (const name of waiting) {
-      const lease = await leases.acquire(name, holderOf(context), leaseTtlMs(context));
-      if (isHeld(lease)) held.push(lease);
-      else still.push(name);
+  try {
+    for (;;) {
+      // Every attempt settles before a failure is thrown, so each lease that was taken is given back.
+      const attempts = await mapWithConcurrency(waiting, LEASE_CONCURRENCY, (name) =>
+        leases.acquire(name, holderOf(context), leaseTtlMs(context)).then(
+          (lease) => ({ lease }),
+          (error: unknown) => ({ error }),
+        ),
+      );
+      const still: string[] = [];
+      let failure: { readonly error: unknown } | undefined;
+      for (const [i, attempt] of attempts.entries()) {
+        if ('error' in attempt) failure ??= attempt;
+        else if (isHeld(attempt.lease)) held.push(attempt.lease);
+        else still.push(waiting[i]!);
+      }
+      if (failure) throw failure.error;
+      waiting = still;
+      if (waiting.length === 0 || Date.now() + LEASE_RETRY_MS > waitUntil) break;
+      await new Promise((done) => setTimeout(done, LEASE_RETRY_MS));
     }
-    waiting = still;
-    if (waiting.length === 0 || Date.now() + LEASE_RETRY_MS > waitUntil) break;
-    await new Promise((done) => setTimeout(done, LEASE_RETRY_MS));
+  } catch (error) {
+    // The bucket refused the lease (a missing grant, an outage): checking without it could interleave a tenant's
+    // state, so the run fails loudly, giving back what it took.
+    logger.error('tenant leases could not be taken; no tenant was checked', { error: messageOf(error) });
+    await releaseLeases(door, held);
+    throw error;
   }
   for (const tenant of waiting) {
     logger.warn('tenant not checked in this run: another check of it is still running', { tenant });

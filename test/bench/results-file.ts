@@ -1,6 +1,6 @@
 /**
  * test/bench/RESULTS.md is shared by several benchmarks (run.ts, bundle.ts, cli-start.ts, evidence.ts,
- * remediation.ts), each run on its own and at its own time. Each owns one section between `<!-- bench:name -->` and
+ * remediation.ts, events.ts), each run on its own and at its own time. Each owns one section between `<!-- bench:name -->` and
  * `<!-- /bench:name -->` and replaces only that one in place; other sections, and notes written between sections,
  * stay as they are. A section not in the file yet is appended at its end.
  */

@@ -2,7 +2,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -255,6 +255,19 @@ describe('handler', () => {
     const s3Event = { Records: [{ eventSource: 'aws:s3' }] } as never;
     await expect(handler(s3Event, lambdaContext(600_000))).rejects.toThrow(/SQS records/);
     expect(runMock).not.toHaveBeenCalled();
+  });
+
+  it('fails a scheduled run whose tenant leases the bucket refuses, without checking anyone', async () => {
+    const s3 = mockClient(S3Client);
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    try {
+      const config = { ...CONFIG, events: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/1/qag-events.fifo' } };
+      const handler = createHandler({ config, clients: clients(), env: {} });
+      await expect(handler({}, context())).rejects.toThrow(/AccessDenied/);
+      expect(runMock).not.toHaveBeenCalled();
+    } finally {
+      s3.restore();
+    }
   });
 
   it('names the config path that is wrong', async () => {

@@ -263,7 +263,7 @@ describe('handler', () => {
     try {
       const config = { ...CONFIG, events: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/1/qag-events.fifo' } };
       const handler = createHandler({ config, clients: clients(), env: {} });
-      await expect(handler({}, context())).rejects.toThrow(/AccessDenied/);
+      await expect(handler({}, lambdaContext(600_000))).rejects.toThrow(/AccessDenied/);
       expect(runMock).not.toHaveBeenCalled();
     } finally {
       s3.restore();

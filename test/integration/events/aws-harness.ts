@@ -15,24 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, LambdaFunctionURLEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ReceiverHandler } from '../../../lambda/events/receiver-handler';
-
-/** A lambda context with the given time left. */
-export function lambdaContext(name = 'qag-checker', remainingMs = 300_000): Context {
-  return {
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: 'stream',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => remainingMs,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+import { lambdaContext } from '../../support/lambda-context';
 
 export interface FunctionUrl {
   readonly url: string;

@@ -10,7 +10,7 @@ import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installWebhook, removeWebhooks } from '../../../lambda/events/install';
 import { createPollerHandler, cursorKey } from '../../../lambda/events/poller-handler';
 import { createReceiverHandler } from '../../../lambda/events/receiver-handler';
@@ -20,9 +20,10 @@ import { QlikClient } from '../../../lambda/qlik/client';
 import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
 import { isHeld, TenantLeases } from '../../../lambda/store/tenant-lease';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
+import { lambdaContext, withOutputCaptured } from '../../support/lambda';
 import { useMoto } from '../setup/moto-client';
 import { createLockedBucket, drain, queueSubscribedTo } from '../setup/moto-resources';
-import { createEventQueue, type FunctionUrl, lambdaContext, pumpQueue, serveFunctionUrl } from './aws-harness';
+import { createEventQueue, type FunctionUrl, pumpQueue, serveFunctionUrl } from './aws-harness';
 
 const moto = useMoto();
 const { s3, sns, sqs, secrets } = moto.clients;
@@ -100,21 +101,12 @@ async function setupPath(name: string, options: { webhook: boolean; delaySeconds
       allowHttpLoopback: true,
       env: { POWERTOOLS_METRICS_NAMESPACE: 'QagIntegration' },
     });
-    receiver = await serveFunctionUrl(async (event) => {
-      const capture = (chunk: string | Uint8Array) => {
-        receiverLog.push(String(chunk));
-        return true;
-      };
-      const spies = [
-        vi.spyOn(process.stdout, 'write').mockImplementation(capture),
-        vi.spyOn(process.stderr, 'write').mockImplementation(capture),
-      ];
-      try {
-        return await handler(event);
-      } finally {
-        for (const spy of spies) spy.mockRestore();
-      }
-    });
+    receiver = await serveFunctionUrl((event) =>
+      withOutputCaptured(
+        () => handler(event),
+        (line) => receiverLog.push(line),
+      ),
+    );
     closers.push(() => receiver!.close());
     const client = new QlikClient({ tenantUrl: sim.url, credentials: oauth(sim), allowHttpLoopback: true });
     await installWebhook(client, name, receiver.url, secret);

@@ -33,9 +33,9 @@ export const TenantConfigSchema = z
     /** Custom domains (besides *.qlikcloud.com) the credential may be sent to. */
     allowedHosts: z.array(z.string().min(1)).default([]),
     /**
-     * Secrets Manager secret id or ARN holding the tenant's webhook secret as `{ "secret": "…" }` (or `webhookSecret`,
-     * the field `webhooks install --secret-id` adds beside a Qlik credential). Omitted = the receiver answers 404 for
-     * this tenant and only the audit poll feeds its event checks (docs/events.md).
+     * Secrets Manager secret id or ARN holding the tenant's webhook secret as `{ "secret": "…" }`, as
+     * `webhooks install --secret-id` writes it (a `webhookSecret` field is read too). Omitted = the receiver answers 404
+     * for this tenant and only the audit poll feeds its event checks (docs/events.md).
      */
     webhookSecretId: z.string().min(1).optional(),
     /** Plan or apply the Manage API keys migration (lambda/remediation/scheduled.ts). @default { mode: 'off' } */

@@ -1,7 +1,7 @@
 /**
  * The webhook secret in AWS (docs/events.md, "In AWS"): the `secret` field of the tenant's `webhookSecretId` secret,
- * or its `webhookSecret` field (what `webhooks install --secret-id` adds beside a Qlik credential, so one secret may
- * hold both). Apart from lambda/events/webhook-secrets.ts, so the CLI loads the AWS SDK only when it needs it. Errors
+ * as `webhooks install --secret-id` writes it, or a `webhookSecret` field (how a secret written by hand beside other
+ * fields may name it). Apart from lambda/events/webhook-secrets.ts, so the CLI loads the AWS SDK only when it needs it. Errors
  * name the secret and what was expected, never a value.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

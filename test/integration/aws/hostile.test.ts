@@ -10,13 +10,13 @@ import { GetObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3'
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import type { Message } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CheckEvent, type CheckSummary, createHandler } from '../../../lambda/handler';
 import type { RunReport, TenantReport } from '../../../lambda/report/model';
 import { S3ObjectStore } from '../../../lambda/store/s3-object-store';
 import { verifyChain } from '../../../lambda/verify';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
+import { lambdaContext } from '../../support/lambda';
 import { kindOfFile, type Output, structureProblems } from '../hostile-outputs';
 import { useMoto } from '../setup/moto-client';
 import { createLockedBucket, drain, queueSubscribedTo } from '../setup/moto-resources';
@@ -36,23 +36,6 @@ const sims = {} as Record<SimName, SimulatedTenant>;
 const topics = { email: '', chat: '' };
 /** Raw email bodies, the email SNS envelopes (they carry the Subject), chat bodies. */
 const queues = { email: '', emailEnvelope: '', chat: '' };
-
-function context(): Context {
-  return {
-    functionName: 'qag-checker',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:qag-checker',
-    memoryLimitInMB: '512',
-    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
-    logGroupName: '/aws/lambda/qag-checker',
-    logStreamName: 'stream',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 300_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 function handlerFor(tenants: readonly SimName[]) {
   return createHandler({
@@ -90,7 +73,7 @@ async function invoke(tenants: readonly SimName[], event: CheckEvent): Promise<I
   ];
   let summary: CheckSummary;
   try {
-    summary = await handlerFor(tenants)(event, context());
+    summary = await handlerFor(tenants)(event, lambdaContext());
   } finally {
     for (const spy of spies) spy.mockRestore();
   }

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
-import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../lambda/cli/main';
 import { type CheckEvent, type CheckSummary, createHandler } from '../../../lambda/handler';
@@ -19,6 +18,7 @@ import type { RemediationPlan } from '../../../lambda/remediation/plan-file';
 import type { RemediationRecord } from '../../../lambda/remediation/record';
 import type { RunReport } from '../../../lambda/report/model';
 import { loadScenario, type Scenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
+import { lambdaContext } from '../../support/lambda';
 import { useMoto } from '../setup/moto-client';
 import { createLockedBucket, drain, queueSubscribedTo } from '../setup/moto-resources';
 
@@ -43,23 +43,6 @@ afterAll(async () => {
   await Promise.all(sims.map((sim) => sim.close()));
   await rm(dir, { recursive: true, force: true });
 });
-
-function context(): Context {
-  return {
-    functionName: 'qag-checker',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:qag-checker',
-    memoryLimitInMB: '1024',
-    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
-    logGroupName: '/aws/lambda/qag-checker',
-    logStreamName: 'stream',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 300_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 interface Setup {
   readonly sim: SimulatedTenant;
@@ -100,7 +83,7 @@ async function setup(remediation: Record<string, unknown> | undefined): Promise<
       // Powertools writes logs and metrics to stdout; keep the test output readable.
       const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
       try {
-        return await handler({ scheduledTime } satisfies CheckEvent, context());
+        return await handler({ scheduledTime } satisfies CheckEvent, lambdaContext());
       } finally {
         spy.mockRestore();
       }

@@ -10,11 +10,12 @@ import type { OutboundMessage, Publisher } from '../../../lambda/notify/message'
 import { defaultPolicy } from '../../../lambda/policy/load';
 import { RunReportSchema, renderJson } from '../../../lambda/report/json';
 import { AlertDeliveryError, ArchiveError } from '../../../lambda/run/errors';
-import { type RunDeps, type RunLog, run, type TenantTarget } from '../../../lambda/run/run';
+import { type RunDeps, run, type TenantTarget } from '../../../lambda/run/run';
 import { FsObjectStore } from '../../../lambda/store/fs-object-store';
 import type { RunArchive } from '../../../lambda/store/store';
-import { createRunArchive, createStateStore } from '../../../lambda/store/store';
+import { createRunArchive } from '../../../lambda/store/store';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
+import { localRunDeps } from '../../support/run-deps';
 
 class RecordingPublisher implements Publisher {
   readonly sent: OutboundMessage[] = [];
@@ -24,8 +25,6 @@ class RecordingPublisher implements Publisher {
     this.sent.push(...messages);
   }
 }
-
-const quietLog: RunLog = { info: () => {}, warn: () => {}, error: () => {} };
 
 let sim: SimulatedTenant;
 let dir: string;
@@ -44,13 +43,7 @@ afterEach(async () => {
 async function setup(overrides: { archive?: RunArchive } = {}) {
   dir = await mkdtemp(join(tmpdir(), 'qag-run-'));
   const publisher = new RecordingPublisher();
-  const deps: RunDeps = {
-    now: () => new Date(),
-    archive: overrides.archive ?? createRunArchive(new FsObjectStore(join(dir, 'out'))),
-    state: createStateStore(new FsObjectStore(join(dir, 'state'))),
-    publisher,
-    log: quietLog,
-  };
+  const deps = localRunDeps(dir, { publisher, ...(overrides.archive ? { archive: overrides.archive } : {}) });
   return { deps, publisher };
 }
 

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CheckError, InputError } from '../../../lambda/errors';
-import type { Publisher } from '../../../lambda/notify/message';
 import { defaultPolicy } from '../../../lambda/policy/load';
 import {
   AlertDeliveryError,
@@ -19,9 +18,8 @@ import {
 import type { RunDeps, TenantTarget } from '../../../lambda/run/run';
 import { TenantIdRegistry } from '../../../lambda/run/tenant-ids';
 import { type TenantCheckContext, TenantPipeline } from '../../../lambda/run/tenant-pipeline';
-import { FsObjectStore } from '../../../lambda/store/fs-object-store';
-import { createRunArchive, createStateStore } from '../../../lambda/store/store';
 import { loadScenario, type SimulatedTenant, startSimulatedTenant } from '../../sim/server';
+import { localRunDeps } from '../../support/run-deps';
 
 let sim: SimulatedTenant;
 let dir: string;
@@ -39,15 +37,7 @@ afterEach(async () => {
 
 async function depsWith(overrides: Partial<RunDeps> = {}): Promise<RunDeps> {
   dir = await mkdtemp(join(tmpdir(), 'qag-pipeline-'));
-  const publisher: Publisher = { publish: async () => {} };
-  return {
-    now: () => new Date(),
-    archive: createRunArchive(new FsObjectStore(join(dir, 'out'))),
-    state: createStateStore(new FsObjectStore(join(dir, 'state'))),
-    publisher,
-    log: { info: () => {}, warn: () => {}, error: () => {} },
-    ...overrides,
-  };
+  return localRunDeps(dir, overrides);
 }
 
 const target: TenantTarget = {

@@ -64,136 +64,186 @@ interface Poller {
   readonly store: ObjectStore;
 }
 
+/** What every phase of a poll uses: built once per cold start. */
+interface PollerContext {
+  readonly overrides: PollerOverrides;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly now: () => Date;
+  readonly clients: EventClients;
+}
+
+/** Thin handler: load the config once (cold start), poll every tenant, publish the metrics. */
 export function createPollerHandler(overrides: PollerOverrides): PollerHandler {
   const env = overrides.env ?? process.env;
   const serviceName = env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
-  const logger = overrides.logger ?? new Logger({ serviceName });
-  const metrics =
-    overrides.metrics ?? new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName });
-  const now = overrides.now ?? (() => new Date());
-  const clients = overrides.clients ?? createEventClients();
+  const context: PollerContext = {
+    overrides,
+    env,
+    logger: overrides.logger ?? new Logger({ serviceName }),
+    metrics:
+      overrides.metrics ??
+      new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName }),
+    now: overrides.now ?? (() => new Date()),
+    clients: overrides.clients ?? createEventClients(),
+  };
   let poller: Poller | undefined;
-
-  const init = (): Poller => {
-    try {
-      const config = loadRuntimeConfigWithoutPolicy({
-        env,
-        configFile: overrides.configFile,
-        ...(overrides.config !== undefined ? { document: overrides.config } : {}),
-        allowHttpLoopback: overrides.allowHttpLoopback === true,
-      });
-      if (!config.events) throw new Error('the runtime config has no "events" section: no queue to send to');
-      return { config, events: config.events, store: new S3ObjectStore(clients.s3, config.reportBucket) };
-    } catch (error) {
-      logger.error('configuration is invalid; no tenant was polled', { error: messageOf(error) });
-      throw error;
-    }
-  };
-
-  /** The tenant's cursor; a missing or unreadable one starts one poll interval ago. */
-  const readCursor = async ({ store, events }: Poller, tenant: string, at: Date): Promise<AuditCursor> => {
-    const restart: AuditCursor = {
-      until: new Date(at.getTime() - events.auditPollMinutes * 60_000).toISOString(),
-      seen: [],
-    };
-    const key = cursorKey(events, tenant);
-    const bytes = await store.get(key);
-    if (bytes === undefined) {
-      logger.info('no audit cursor yet; polling the last interval', { tenant });
-      return restart;
-    }
-    let cursor: AuditCursor | undefined;
-    try {
-      cursor = parseAuditCursor(JSON.parse(new TextDecoder().decode(bytes)));
-    } catch {
-      cursor = undefined;
-    }
-    if (!cursor) {
-      logger.warn('audit cursor unreadable; polling from one interval ago', { cursor: store.location(key) });
-      return restart;
-    }
-    return cursor;
-  };
-
-  const pollTenant = async (state: Poller, tenant: TenantConfig): Promise<number> => {
-    const at = now();
-    const cursor = await readCursor(state, tenant.name, at);
-    const window = pollWindow(cursor, at);
-    const dispatcher = overrides.dispatcher?.(tenant.url);
-    const client = new QlikClient({
-      tenantUrl: tenant.url,
-      credentials: await readTenantCredentials(clients.secrets, tenant.secretId),
-      allowedHosts: tenant.allowedHosts,
-      allowHttpLoopback: overrides.allowHttpLoopback === true,
-      ...(dispatcher ? { dispatcher } : {}),
-    });
-    let fresh: ReturnType<typeof takeFreshEvents>;
-    try {
-      // One page is one request: a tenant with more relevant events than that since the last poll needs one check.
-      const { events } = await client.auditEvents({
-        eventTypes: RELEVANT_EVENT_TYPES,
-        ...window,
-        maxEvents: MAX_PAGE_SIZE,
-      });
-      fresh = takeFreshEvents(cursor, events, window.until);
-    } finally {
-      await client.close();
-    }
-    const messages = fresh.fresh.map((e) =>
-      queueMessageOf({
-        tenant: tenant.name,
-        eventType: e.eventType,
-        eventId: e.eventId,
-        // When the change happened (never later than now): a check that started after it saw it (see the checker's
-        // coalescing in lambda/events/queue-door.ts), so the webhook's check makes the audit copy a no-op.
-        receivedAt: earlier(e.eventTime, at),
-        source: 'audit',
-      } satisfies QueuedEvent),
-    );
-    for (let i = 0; i < messages.length; i += SQS_BATCH) {
-      const entries = messages.slice(i, i + SQS_BATCH).map((m, j) => ({ Id: String(i + j), ...m }));
-      const sent = await clients.sqs.send(
-        new SendMessageBatchCommand({ QueueUrl: state.events.queueUrl, Entries: entries }),
-      );
-      if (sent.Failed && sent.Failed.length > 0) {
-        throw new Error(
-          `${sent.Failed.length} of ${entries.length} event messages were not enqueued (${sent.Failed[0]?.Code})`,
-        );
-      }
-    }
-    await state.store.put(cursorKey(state.events, tenant.name), JSON.stringify(fresh.cursor), {
-      contentType: 'application/json',
-    });
-    return messages.length;
-  };
-
   return async () => {
     try {
-      poller ??= init();
-      const state = poller;
-      const results = await mapWithConcurrency(state.config.tenants, state.config.tenantConcurrency, async (tenant) => {
-        try {
-          const enqueued = await pollTenant(state, tenant);
-          if (enqueued > 0) logger.info('audit events enqueued', { tenant: tenant.name, enqueued });
-          return enqueued;
-        } catch (error) {
-          logger.error('audit poll failed', { tenant: tenant.name, error: messageOf(error) });
-          return undefined;
-        }
-      });
-      const summary: PollSummary = {
-        tenants: results.length,
-        enqueued: results.reduce<number>((sum, n) => sum + (n ?? 0), 0),
-        failures: results.filter((n) => n === undefined).length,
-      };
-      metrics.addMetric(EventMetric.EventsEnqueued, MetricUnit.Count, summary.enqueued);
-      metrics.addMetric(EventMetric.AuditPollFailures, MetricUnit.Count, summary.failures);
-      logger.info('audit poll finished', { ...summary });
-      return summary;
+      poller ??= initPoller(context);
+      return await pollAllTenants(context, poller);
     } finally {
-      metrics.publishStoredMetrics();
+      context.metrics.publishStoredMetrics();
     }
   };
+}
+
+/** Phase 0 (once per cold start): the runtime config and the cursor store; an invalid config polls no tenant. */
+function initPoller({ overrides, env, logger, clients }: PollerContext): Poller {
+  try {
+    const config = loadRuntimeConfigWithoutPolicy({
+      env,
+      configFile: overrides.configFile,
+      ...(overrides.config !== undefined ? { document: overrides.config } : {}),
+      allowHttpLoopback: overrides.allowHttpLoopback === true,
+    });
+    if (!config.events) throw new Error('the runtime config has no "events" section: no queue to send to');
+    return { config, events: config.events, store: new S3ObjectStore(clients.s3, config.reportBucket) };
+  } catch (error) {
+    logger.error('configuration is invalid; no tenant was polled', { error: messageOf(error) });
+    throw error;
+  }
+}
+
+/** Every tenant, `tenantConcurrency` at a time; one tenant's failure is its log line, the others are polled anyway. */
+async function pollAllTenants(context: PollerContext, poller: Poller): Promise<PollSummary> {
+  const { logger, metrics } = context;
+  const results = await mapWithConcurrency(poller.config.tenants, poller.config.tenantConcurrency, async (tenant) => {
+    try {
+      const enqueued = await pollTenant(context, poller, tenant);
+      if (enqueued > 0) logger.info('audit events enqueued', { tenant: tenant.name, enqueued });
+      return enqueued;
+    } catch (error) {
+      logger.error('audit poll failed', { tenant: tenant.name, error: messageOf(error) });
+      return undefined;
+    }
+  });
+  const summary: PollSummary = {
+    tenants: results.length,
+    enqueued: results.reduce<number>((sum, n) => sum + (n ?? 0), 0),
+    failures: results.filter((n) => n === undefined).length,
+  };
+  metrics.addMetric(EventMetric.EventsEnqueued, MetricUnit.Count, summary.enqueued);
+  metrics.addMetric(EventMetric.AuditPollFailures, MetricUnit.Count, summary.failures);
+  logger.info('audit poll finished', { ...summary });
+  return summary;
+}
+
+/** One tenant: read cursor → poll audits → enqueue → save cursor (only after its events are on the queue). */
+async function pollTenant(context: PollerContext, poller: Poller, tenant: TenantConfig): Promise<number> {
+  const at = context.now();
+  const cursor = await readCursor(context, poller, tenant.name, at);
+  const fresh = await pollAudits(context, tenant, cursor, at);
+  const enqueued = await enqueueAuditEvents(context, poller, tenant.name, fresh.fresh, at);
+  await saveCursor(poller, tenant.name, fresh.cursor);
+  return enqueued;
+}
+
+/** The tenant's cursor; a missing or unreadable one starts one poll interval ago. */
+async function readCursor(
+  { logger }: PollerContext,
+  { store, events }: Poller,
+  tenant: string,
+  at: Date,
+): Promise<AuditCursor> {
+  const restart: AuditCursor = {
+    until: new Date(at.getTime() - events.auditPollMinutes * 60_000).toISOString(),
+    seen: [],
+  };
+  const key = cursorKey(events, tenant);
+  const bytes = await store.get(key);
+  if (bytes === undefined) {
+    logger.info('no audit cursor yet; polling the last interval', { tenant });
+    return restart;
+  }
+  let cursor: AuditCursor | undefined;
+  try {
+    cursor = parseAuditCursor(JSON.parse(new TextDecoder().decode(bytes)));
+  } catch {
+    cursor = undefined;
+  }
+  if (!cursor) {
+    logger.warn('audit cursor unreadable; polling from one interval ago', { cursor: store.location(key) });
+    return restart;
+  }
+  return cursor;
+}
+
+/** One `GET /api/v1/audits` page of the relevant types in the cursor's window; the events the cursor has not seen. */
+async function pollAudits(
+  { overrides, clients }: PollerContext,
+  tenant: TenantConfig,
+  cursor: AuditCursor,
+  at: Date,
+): Promise<ReturnType<typeof takeFreshEvents>> {
+  const window = pollWindow(cursor, at);
+  const dispatcher = overrides.dispatcher?.(tenant.url);
+  const client = new QlikClient({
+    tenantUrl: tenant.url,
+    credentials: await readTenantCredentials(clients.secrets, tenant.secretId),
+    allowedHosts: tenant.allowedHosts,
+    allowHttpLoopback: overrides.allowHttpLoopback === true,
+    ...(dispatcher ? { dispatcher } : {}),
+  });
+  try {
+    // One page is one request: a tenant with more relevant events than that since the last poll needs one check.
+    const { events } = await client.auditEvents({
+      eventTypes: RELEVANT_EVENT_TYPES,
+      ...window,
+      maxEvents: MAX_PAGE_SIZE,
+    });
+    return takeFreshEvents(cursor, events, window.until);
+  } finally {
+    await client.close();
+  }
+}
+
+/** The fresh audit events as queue messages (source `audit`), ten per SendMessageBatch; a failed entry fails the poll. */
+async function enqueueAuditEvents(
+  { clients }: PollerContext,
+  poller: Poller,
+  tenant: string,
+  fresh: ReturnType<typeof takeFreshEvents>['fresh'],
+  at: Date,
+): Promise<number> {
+  const messages = fresh.map((e) =>
+    queueMessageOf({
+      tenant,
+      eventType: e.eventType,
+      eventId: e.eventId,
+      // When the change happened (never later than now): a check that started after it saw it (see the checker's
+      // coalescing in lambda/events/queue-door.ts), so the webhook's check makes the audit copy a no-op.
+      receivedAt: earlier(e.eventTime, at),
+      source: 'audit',
+    } satisfies QueuedEvent),
+  );
+  for (let i = 0; i < messages.length; i += SQS_BATCH) {
+    const entries = messages.slice(i, i + SQS_BATCH).map((m, j) => ({ Id: String(i + j), ...m }));
+    const sent = await clients.sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: poller.events.queueUrl, Entries: entries }),
+    );
+    if (sent.Failed && sent.Failed.length > 0) {
+      throw new Error(
+        `${sent.Failed.length} of ${entries.length} event messages were not enqueued (${sent.Failed[0]?.Code})`,
+      );
+    }
+  }
+  return messages.length;
+}
+
+async function saveCursor({ store, events }: Poller, tenant: string, cursor: AuditCursor): Promise<void> {
+  await store.put(cursorKey(events, tenant), JSON.stringify(cursor), { contentType: 'application/json' });
 }
 
 /** The poller's cursor of one tenant in the report bucket. */

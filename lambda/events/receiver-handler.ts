@@ -49,105 +49,146 @@ interface Receiver {
   readonly secretIds: ReadonlyMap<string, string>;
 }
 
+/** Thin handler: one {@link WebhookReceiver} per cold start (its config and secret cache live as long). */
 export function createReceiverHandler(overrides: ReceiverOverrides): ReceiverHandler {
-  const env = overrides.env ?? process.env;
-  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
-  const logger = overrides.logger ?? new Logger({ serviceName });
-  const metrics =
-    overrides.metrics ?? new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName });
-  const now = overrides.now ?? (() => new Date());
-  let clients = overrides.clients;
-  let receiver: Receiver | undefined;
-  const secrets = new Map<string, { readonly secret: string; readonly readAt: number }>();
+  const receiver = new WebhookReceiver(overrides);
+  return (event) => receiver.handle(event);
+}
 
-  const init = (): Receiver => {
+type Request = ReturnType<typeof readRequest>;
+type Rejection = Exclude<DeliveryVerdict, { status: 204 }>;
+type Acceptance = Extract<DeliveryVerdict, { status: 204 }>;
+
+class WebhookReceiver {
+  private readonly env: Readonly<Record<string, string | undefined>>;
+  private readonly logger: Logger;
+  private readonly metrics: Metrics;
+  private readonly now: () => Date;
+  private clients: ReceiverOverrides['clients'];
+  private receiver: Receiver | undefined;
+  private readonly secrets = new Map<string, { readonly secret: string; readonly readAt: number }>();
+
+  constructor(private readonly overrides: ReceiverOverrides) {
+    this.env = overrides.env ?? process.env;
+    const serviceName = this.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
+    this.logger = overrides.logger ?? new Logger({ serviceName });
+    this.metrics =
+      overrides.metrics ??
+      new Metrics({ namespace: this.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName });
+    this.now = overrides.now ?? (() => new Date());
+    this.clients = overrides.clients;
+  }
+
+  /** read body → authenticate path and verify signature → enqueue → answer. */
+  async handle(event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> {
+    try {
+      this.receiver ??= this.init();
+      const request = readRequest(event);
+      let verdict: DeliveryVerdict;
+      try {
+        verdict = await this.verify(request);
+      } catch (error) {
+        // The secret could not be read: Qlik retries a 5xx, and the audit poll still finds the change.
+        this.logger.error('webhook secret unreadable; delivery not verified', { error: messageOf(error) });
+        return { statusCode: 503 };
+      }
+      if (verdict.status !== 204) return this.reject(verdict);
+      this.metrics.addMetric(EventMetric.WebhookDeliveriesAccepted, MetricUnit.Count, 1);
+      if (verdict.relevant && !(await this.enqueue(this.receiver, verdict))) return { statusCode: 503 };
+      return this.accept(verdict);
+    } finally {
+      this.metrics.publishStoredMetrics();
+    }
+  }
+
+  /** Once per cold start: the queue and the configured tenants' webhook secret ids; an invalid config accepts nothing. */
+  private init(): Receiver {
     let config: RuntimeConfig;
     try {
       config = loadRuntimeConfigWithoutPolicy({
-        env,
-        configFile: overrides.configFile,
-        ...(overrides.config !== undefined ? { document: overrides.config } : {}),
-        allowHttpLoopback: overrides.allowHttpLoopback === true,
+        env: this.env,
+        configFile: this.overrides.configFile,
+        ...(this.overrides.config !== undefined ? { document: this.overrides.config } : {}),
+        allowHttpLoopback: this.overrides.allowHttpLoopback === true,
       });
     } catch (error) {
-      logger.error('configuration is invalid; no delivery is accepted', { error: messageOf(error) });
+      this.logger.error('configuration is invalid; no delivery is accepted', { error: messageOf(error) });
       throw error;
     }
     if (!config.events) {
       const error = new Error('the runtime config has no "events" section: the receiver has no queue to send to');
-      logger.error('configuration is invalid; no delivery is accepted', { error: error.message });
+      this.logger.error('configuration is invalid; no delivery is accepted', { error: error.message });
       throw error;
     }
     return {
       events: config.events,
       secretIds: new Map(config.tenants.flatMap((t) => (t.webhookSecretId ? [[t.name, t.webhookSecretId]] : []))),
     };
-  };
+  }
+
+  /** The verdict; a signature that does not match is judged once more with a re-read secret (rotated in place). */
+  private async verify(request: Request): Promise<DeliveryVerdict> {
+    const verdict = await this.judge(request, false);
+    return verdict.status === 401 && verdict.reason === 'bad-signature' ? this.judge(request, true) : verdict;
+  }
+
+  private async judge(request: Request, fresh: boolean): Promise<DeliveryVerdict> {
+    const secret = await this.authenticatePath(request, fresh);
+    return judgeDelivery(request, (name) => (name === secret?.tenant ? secret.secret : undefined), this.now());
+  }
+
+  /**
+   * The webhook secret of the configured tenant the path names. Only a POST to a configured tenant costs a secret
+   * read; the verdict itself (./delivery.ts) is synchronous and I/O-free, and answers every other request.
+   */
+  private async authenticatePath(
+    request: Request,
+    fresh: boolean,
+  ): Promise<{ readonly tenant: string; readonly secret: string } | undefined> {
+    const tenant = tenantOfPath(request.path);
+    const secretId = tenant === undefined ? undefined : this.receiver?.secretIds.get(tenant);
+    if (request.method.toUpperCase() !== 'POST' || tenant === undefined || secretId === undefined) return undefined;
+    return { tenant, secret: await this.secretOf(tenant, secretId, fresh) };
+  }
 
   /** The tenant's webhook secret, cached; `fresh` re-reads one older than {@link SECRET_REFRESH_AFTER_MS}. */
-  const secretOf = async (tenant: string, secretId: string, fresh: boolean): Promise<string> => {
-    const cached = secrets.get(tenant);
+  private async secretOf(tenant: string, secretId: string, fresh: boolean): Promise<string> {
+    const cached = this.secrets.get(tenant);
     const age = cached ? Date.now() - cached.readAt : Number.POSITIVE_INFINITY;
     if (cached && age < (fresh ? SECRET_REFRESH_AFTER_MS : SECRET_TTL_MS)) return cached.secret;
-    clients ??= createEventClients();
-    const secret = await readWebhookSecret(clients.secrets, secretId);
-    secrets.set(tenant, { secret, readAt: Date.now() });
+    this.clients ??= createEventClients();
+    const secret = await readWebhookSecret(this.clients.secrets, secretId);
+    this.secrets.set(tenant, { secret, readAt: Date.now() });
     return secret;
-  };
+  }
 
-  const judge = async (request: ReturnType<typeof readRequest>, fresh: boolean): Promise<DeliveryVerdict> => {
-    const { secretIds } = receiver!;
-    const tenant = tenantOfPath(request.path);
-    const secretId = tenant === undefined ? undefined : secretIds.get(tenant);
-    // Only a POST to a configured tenant costs a secret read; the verdict itself is synchronous and I/O-free.
-    const secret =
-      request.method.toUpperCase() === 'POST' && tenant !== undefined && secretId !== undefined
-        ? await secretOf(tenant, secretId, fresh)
-        : undefined;
-    return judgeDelivery(request, (name) => (name === tenant ? secret : undefined), now());
-  };
-
-  return async (event) => {
+  /** One message on the event queue (source `webhook`); false when SQS refused it (logged). */
+  private async enqueue(receiver: Receiver, verdict: Acceptance): Promise<boolean> {
+    this.clients ??= createEventClients();
+    const message = queueMessageOf({ ...verdict.event, source: 'webhook' });
     try {
-      receiver ??= init();
-      const request = readRequest(event);
-      let verdict: DeliveryVerdict;
-      try {
-        verdict = await judge(request, false);
-        if (verdict.status === 401 && verdict.reason === 'bad-signature') verdict = await judge(request, true);
-      } catch (error) {
-        // The secret could not be read: Qlik retries a 5xx, and the audit poll still finds the change.
-        logger.error('webhook secret unreadable; delivery not verified', { error: messageOf(error) });
-        return { statusCode: 503 };
-      }
-      if (verdict.status !== 204) return reject(verdict);
-      metrics.addMetric(EventMetric.WebhookDeliveriesAccepted, MetricUnit.Count, 1);
-      if (verdict.relevant) {
-        clients ??= createEventClients();
-        const message = queueMessageOf({ ...verdict.event, source: 'webhook' });
-        try {
-          await clients.sqs.send(new SendMessageCommand({ QueueUrl: receiver.events.queueUrl, ...message }));
-        } catch (error) {
-          // A 5xx makes Qlik count a failed delivery (the scheduled run's webhook health check sees it) and retry.
-          logger.error('verified delivery could not be enqueued', {
-            tenant: verdict.event.tenant,
-            error: messageOf(error),
-          });
-          return { statusCode: 503 };
-        }
-        metrics.addMetric(EventMetric.EventsEnqueued, MetricUnit.Count, 1);
-      }
-      logger.info('delivery accepted', { ...verdict.event, relevant: verdict.relevant });
-      return { statusCode: 204 };
-    } finally {
-      metrics.publishStoredMetrics();
+      await this.clients.sqs.send(new SendMessageCommand({ QueueUrl: receiver.events.queueUrl, ...message }));
+    } catch (error) {
+      // A 5xx makes Qlik count a failed delivery (the scheduled run's webhook health check sees it) and retry.
+      this.logger.error('verified delivery could not be enqueued', {
+        tenant: verdict.event.tenant,
+        error: messageOf(error),
+      });
+      return false;
     }
-  };
+    this.metrics.addMetric(EventMetric.EventsEnqueued, MetricUnit.Count, 1);
+    return true;
+  }
 
-  function reject(verdict: Exclude<DeliveryVerdict, { status: 204 }>): LambdaFunctionURLResult {
-    if (verdict.status === 401) metrics.addMetric(EventMetric.WebhookSignatureFailures, MetricUnit.Count, 1);
+  private accept(verdict: Acceptance): LambdaFunctionURLResult {
+    this.logger.info('delivery accepted', { ...verdict.event, relevant: verdict.relevant });
+    return { statusCode: 204 };
+  }
+
+  private reject(verdict: Rejection): LambdaFunctionURLResult {
+    if (verdict.status === 401) this.metrics.addMetric(EventMetric.WebhookSignatureFailures, MetricUnit.Count, 1);
     // The reason names the check that failed; the tenant only when it is a configured one. Never the body or header.
-    logger.warn('delivery rejected', {
+    this.logger.warn('delivery rejected', {
       status: verdict.status,
       reason: verdict.reason,
       ...(verdict.tenant ? { tenant: verdict.tenant } : {}),

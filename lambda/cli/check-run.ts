@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors';
-import { parseRateSchedule } from '../evidence/coverage';
+import { parseRecordedSchedule } from '../evidence/coverage';
 import { defaultPolicy, type LoadedPolicy } from '../policy/load';
 import { loadPolicyFile } from '../policy/load-file';
 import { renderJson } from '../report/json';
@@ -80,11 +80,17 @@ export async function readCheckSettings(values: CheckValues, io: CliIo): Promise
   };
 }
 
-/** `--schedule`: a rate expression, the kind `evidence` takes expected runs from. */
+/** `--schedule`: a rate or (UTC) cron expression, the kinds `evidence` takes expected runs from. */
 function scheduleOf(expression: string | undefined): RunSchedule | undefined {
   if (expression === undefined) return undefined;
-  const parsed = parseRateSchedule(expression);
-  if (!parsed) throw new InputError('command line', '--schedule', 'a rate expression such as "rate(1 day)"');
+  const parsed = parseRecordedSchedule(expression);
+  if (!parsed) {
+    throw new InputError(
+      'command line',
+      '--schedule',
+      'a rate expression such as "rate(1 day)" or a cron expression such as "cron(0 6 * * ? *)" (in UTC)',
+    );
+  }
   return { expression: parsed.expression, timeZone: 'UTC' };
 }
 

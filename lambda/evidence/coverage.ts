@@ -1,9 +1,10 @@
 /**
  * Coverage: did the check run every time it should have? Expected run times come from the deployed schedule when it
- * is known (a `rate(…)` expression), otherwise from the runs' own cadence (the median time between two runs). Each
+ * is known (a `rate(…)` expression, or a `cron(…)` expression expanded in its time zone), otherwise from the runs' own cadence (the median time between two runs). Each
  * expected time is then present (a run checked the tenant), failed (runs exist but none could check it) or missing
  * (nothing in the archive); consecutive missing times form a gap.
  */
+import { type CronSchedule, cronTimes, parseCron, ScheduleExpressionError } from '../util/cron';
 import { MINUTE_MS } from '../util/time';
 import type { Coverage, CoverageSlot, Gap } from './model';
 
@@ -14,10 +15,19 @@ export interface CoverageRun {
   readonly checked: boolean;
 }
 
-/** A schedule the expected times are taken from. */
-export interface ExpectedSchedule {
+/** A schedule the expected times are taken from: a rate (a fixed interval) or a cron expression in a time zone. */
+export type ExpectedSchedule = RateSchedule | CronExpectedSchedule;
+
+export interface RateSchedule {
   readonly expression: string;
   readonly intervalMinutes: number;
+}
+
+export interface CronExpectedSchedule {
+  readonly expression: string;
+  /** IANA time zone the cron fields are read in. */
+  readonly timeZone: string;
+  readonly cron: CronSchedule;
 }
 
 /** More expected times than this in one period is a schedule no archive holds; refuse rather than exhaust memory. */
@@ -30,13 +40,33 @@ const MINUTES_PER_UNIT: Record<string, number> = { minute: 1, hour: 60, day: 144
  * An EventBridge Scheduler `rate(…)` expression as an interval; undefined for anything else. (A rate schedule runs
  * from its creation time, which the archive does not record: the expected times are anchored on the first run.)
  */
-export function parseRateSchedule(expression: string): ExpectedSchedule | undefined {
+export function parseRateSchedule(expression: string): RateSchedule | undefined {
   const match = RATE.exec(expression.trim());
   if (!match) return undefined;
   const value = Number(match[1]);
   const unit = (match[2] as string).replace(/s$/, '');
   if (!Number.isSafeInteger(value) || value < 1) return undefined;
   return { expression: expression.trim(), intervalMinutes: value * (MINUTES_PER_UNIT[unit] as number) };
+}
+
+const CRON = /^cron\((.*)\)$/;
+
+/**
+ * A schedule as a run recorded it (expression and time zone, UTC when absent); undefined when it is neither a valid
+ * rate nor a valid cron expression in a known time zone, so the expected runs fall back to the runs' cadence.
+ */
+export function parseRecordedSchedule(expression: string, timeZone = 'UTC'): ExpectedSchedule | undefined {
+  const trimmed = expression.trim();
+  const cron = CRON.exec(trimmed);
+  if (!cron) return parseRateSchedule(trimmed);
+  try {
+    const schedule = { expression: trimmed, timeZone, cron: parseCron(cron[1] as string, trimmed) };
+    cronTimes(schedule.cron, timeZone, 0, 1, 1);
+    return schedule;
+  } catch (error) {
+    if (error instanceof ScheduleExpressionError) return undefined;
+    throw error;
+  }
 }
 
 /** Cadences a schedule is usually set to, in minutes: an inferred interval close to one of these is taken as it. */
@@ -70,8 +100,9 @@ export interface CoverageInput {
 }
 
 export function computeCoverage(input: CoverageInput): { coverage: Coverage; gaps: Gap[] } {
-  const { runs, startMs, endMs } = input;
-  const intervalMinutes = input.schedule?.intervalMinutes ?? inferIntervalMinutes(runs.map((r) => r.atMs));
+  const { runs, startMs, endMs, schedule } = input;
+  if (schedule && 'cron' in schedule) return cronCoverage(runs, startMs, endMs, schedule);
+  const intervalMinutes = schedule?.intervalMinutes ?? inferIntervalMinutes(runs.map((r) => r.atMs));
   const basis = input.schedule ? 'schedule' : intervalMinutes === undefined ? 'none' : 'cadence';
   const first = runs[0];
   if (intervalMinutes === undefined || first === undefined) {
@@ -114,6 +145,56 @@ export function computeCoverage(input: CoverageInput): { coverage: Coverage; gap
     },
     gaps: gapsOf(slots),
   };
+}
+
+/** Expected times are the cron schedule's run times in the period; each run counts for the nearest of them. */
+function cronCoverage(
+  runs: readonly CoverageRun[],
+  startMs: number,
+  endMs: number,
+  schedule: CronExpectedSchedule,
+): { coverage: Coverage; gaps: Gap[] } {
+  const times = cronTimes(schedule.cron, schedule.timeZone, startMs, endMs, MAX_SLOTS);
+  const byIndex = new Map<number, { checked?: CoverageRun; failed?: CoverageRun }>();
+  for (const run of runs) {
+    const index = nearestIndex(times, run.atMs);
+    if (index === undefined) continue;
+    const entry = byIndex.get(index) ?? {};
+    if (run.checked) entry.checked ??= run;
+    else entry.failed ??= run;
+    byIndex.set(index, entry);
+  }
+  const slots = times.map((at, index): CoverageSlot => {
+    const entry = byIndex.get(index);
+    if (entry?.checked) return slotOf(at, 'present', entry.checked.runId);
+    if (entry?.failed) return slotOf(at, 'failed', entry.failed.runId);
+    return slotOf(at, 'missing');
+  });
+  let longestMs = 0;
+  for (let i = 1; i < times.length; i++)
+    longestMs = Math.max(longestMs, (times[i] as number) - (times[i - 1] as number));
+  const coverage: Coverage = {
+    basis: 'schedule',
+    // The longest time between two expected runs (a cron schedule need not be evenly spaced).
+    intervalMinutes: longestMs > 0 ? Math.round(longestMs / MINUTE_MS) : null,
+    schedule: schedule.timeZone === 'UTC' ? schedule.expression : `${schedule.expression} ${schedule.timeZone}`,
+    slots,
+  };
+  return { coverage, gaps: gapsOf(slots) };
+}
+
+/** The index of the time nearest to `atMs` in ascending `times` (the earlier on a tie); undefined when empty. */
+function nearestIndex(times: readonly number[], atMs: number): number | undefined {
+  if (times.length === 0) return undefined;
+  let low = 0;
+  let high = times.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((times[middle] as number) < atMs) low = middle + 1;
+    else high = middle;
+  }
+  if (low > 0 && atMs - (times[low - 1] as number) <= (times[low] as number) - atMs) return low - 1;
+  return low;
 }
 
 function gapsOf(slots: readonly CoverageSlot[]): Gap[] {

@@ -15,7 +15,7 @@ import { decodeJson, entryKind, type RunManifest, RunManifestSchema } from '../s
 import type { ObjectStore } from '../store/object-store';
 import { DAY_MS } from '../util/time';
 import { verifyChain } from '../verify';
-import { type ExpectedSchedule, parseRateSchedule } from './coverage';
+import { type ExpectedSchedule, parseRecordedSchedule } from './coverage';
 import type { ChainProblemEvidence, RemediationEvidence, TenantEvidence } from './model';
 import { RemediationEvidenceSchema } from './model';
 import { TenantEvidenceBuilder, type TenantEvidenceOptions } from './tenant-evidence';
@@ -125,12 +125,13 @@ async function periodRuns(
 
 /**
  * The schedule the period's newest run recorded in its manifest (the deployed schedule, or `check --schedule`), when
- * it is a rate expression; a `cron(…)` schedule or none leaves the expected runs to the runs' own cadence.
+ * it is a valid `rate(…)` or `cron(…)` expression (a cron schedule in its recorded time zone, UTC when none was
+ * recorded); none, or one that does not parse, leaves the expected runs to the runs' own cadence.
  */
 function recordedSchedule(runs: readonly PeriodRun[]): ExpectedSchedule | undefined {
   for (let i = runs.length - 1; i >= 0; i--) {
     const recorded = runs[i]?.manifest.schedule;
-    if (recorded) return parseRateSchedule(recorded.expression);
+    if (recorded) return parseRecordedSchedule(recorded.expression, recorded.timeZone);
   }
   return undefined;
 }

@@ -26,8 +26,10 @@ export const CHECK_OPTIONS = {
   },
   schedule: {
     type: 'string',
-    value: 'rate(…)',
-    help: 'the schedule these checks run on, e.g. "rate(1 day)": recorded in the archive, so evidence knows the expected runs',
+    value: 'rate(…)|cron(…)',
+    help:
+      'the schedule these checks run on, e.g. "rate(1 day)" or "cron(0 6 * * ? *)" (UTC): recorded in the archive, ' +
+      'so evidence knows the expected runs',
   },
   quiet: { type: 'boolean', short: 'q', default: false, help: 'no progress lines on stderr' },
 } as const satisfies CliOptions;

@@ -1,6 +1,6 @@
 /**
  * `qlik-access-guard evidence (--out <dir> | --bucket <name>) --from <date> --to <date> [--tenant-id <id>]
- * [--schedule <rate(…)>] [--output <file.html>] [--json]`: evidence for an audit period from the report archive
+ * [--schedule <rate(…)|cron(…)>] [--output <file.html>] [--json]`: evidence for an audit period from the report archive
  * (read only). Exit 0: produced, chain verifies, every expected run checked the tenant; 1: produced, with chain
  * problems, gaps or runs that could not check a tenant; 2: bad input or an unreadable archive.
  */
@@ -25,8 +25,8 @@ const EVIDENCE_OPTIONS = {
   },
   schedule: {
     type: 'string',
-    value: 'rate(…)',
-    help: 'the expected run schedule, e.g. "rate(1 day)" (default: taken from the runs themselves)',
+    value: 'rate(…)|cron(…)',
+    help: 'the expected run schedule, e.g. "rate(1 day)" or "cron(0 6 * * ? *)" (UTC) (default: the recorded one, else the runs\' cadence)',
   },
   output: { type: 'string', value: 'file.html', help: 'also write the evidence as an HTML report to this file' },
   ...JSON_OPTION,
@@ -48,7 +48,7 @@ export const evidenceCommand = defineCommand({
       throw new InputError('command line', '--out', 'the archive to read: --out <dir> or --bucket <name>');
     }
     const [
-      { parseRateSchedule },
+      { parseRecordedSchedule },
       { buildEvidence, evidenceExitCode },
       { renderEvidenceHtml },
       { isComplete },
@@ -61,12 +61,13 @@ export const evidenceCommand = defineCommand({
       import('../../evidence/period'),
     ]);
     const period = parsePeriod(values.from, values.to);
-    const schedule = values.schedule === undefined ? undefined : parseRateSchedule(values.schedule);
+    const schedule = values.schedule === undefined ? undefined : parseRecordedSchedule(values.schedule);
     if (values.schedule !== undefined && !schedule) {
       throw new InputError(
         'command line',
         '--schedule',
-        'a rate expression such as "rate(1 day)" (omit it to take the expected runs from the runs themselves)',
+        'a rate expression such as "rate(1 day)" or a cron expression such as "cron(0 6 * * ? *)" (in UTC); omit it to ' +
+          'take the expected runs from the schedule the runs recorded, else from the runs themselves',
       );
     }
     const store = await openArchive(values, io);

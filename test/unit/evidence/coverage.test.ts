@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { computeCoverage, inferIntervalMinutes, parseRateSchedule } from '../../../lambda/evidence/coverage';
+import {
+  computeCoverage,
+  inferIntervalMinutes,
+  parseRateSchedule,
+  parseRecordedSchedule,
+} from '../../../lambda/evidence/coverage';
 import { DAY_MS, HOUR_MS } from '../../../lambda/util/time';
 
 const START = Date.parse('2035-01-01T00:00:00Z');
@@ -62,6 +67,43 @@ describe('expected runs and gaps', () => {
     expect(gaps).toHaveLength(1);
     expect(parseRateSchedule('cron(0 6 * * ? *)')).toBeUndefined();
     expect(parseRateSchedule('rate(0 days)')).toBeUndefined();
+  });
+
+  it('expands a recorded cron schedule in its time zone, across a daylight-saving change, with the missed day a gap', () => {
+    // 06:00 in Berlin is 05:00Z until 2035-03-25 and 04:00Z from then on; 03-26 is missed.
+    const schedule = parseRecordedSchedule('cron(0 6 * * ? *)', 'Europe/Berlin');
+    const utc = (text: string) => Date.parse(text);
+    const runs = [
+      { runId: 'a', atMs: utc('2035-03-24T05:00:20Z'), checked: true },
+      { runId: 'b', atMs: utc('2035-03-25T04:00:20Z'), checked: true },
+      { runId: 'c', atMs: utc('2035-03-27T04:01:00Z'), checked: false },
+    ];
+    const { coverage, gaps } = computeCoverage({
+      runs,
+      startMs: utc('2035-03-24T00:00:00Z'),
+      endMs: utc('2035-03-28T00:00:00Z'),
+      schedule: schedule!,
+    });
+    expect(coverage).toMatchObject({
+      basis: 'schedule',
+      schedule: 'cron(0 6 * * ? *) Europe/Berlin',
+      intervalMinutes: 1440,
+    });
+    expect(coverage.slots).toEqual([
+      { at: '2035-03-24T05:00:00.000Z', state: 'present', runId: 'a' },
+      { at: '2035-03-25T04:00:00.000Z', state: 'present', runId: 'b' },
+      { at: '2035-03-26T04:00:00.000Z', state: 'missing' },
+      { at: '2035-03-27T04:00:00.000Z', state: 'failed', runId: 'c' },
+    ]);
+    expect(gaps).toEqual([{ from: '2035-03-26T04:00:00.000Z', to: '2035-03-26T04:00:00.000Z', missed: 1 }]);
+  });
+
+  it('takes a recorded schedule only when it parses: UTC by default, nothing for a bad expression or time zone', () => {
+    expect(parseRecordedSchedule('cron(0 6 ? * MON-FRI *)')).toMatchObject({ timeZone: 'UTC' });
+    expect(parseRecordedSchedule('rate(1 day)')).toEqual({ expression: 'rate(1 day)', intervalMinutes: 1440 });
+    expect(parseRecordedSchedule('cron(0 6 * * * *)')).toBeUndefined();
+    expect(parseRecordedSchedule('cron(0 6 * * ? *)', 'Mars/Olympus')).toBeUndefined();
+    expect(parseRecordedSchedule('at(2035-01-01T00:00:00)')).toBeUndefined();
   });
 
   it('no run at all in the period is one gap over the whole period; one run alone is its own expectation', () => {

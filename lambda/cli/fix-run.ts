@@ -21,7 +21,7 @@ import { PlanFileError, type RemediationPlan, readPlan, renderPlanFile } from '.
 import { type RemediationRecord, storeRemediation } from '../remediation/record';
 import type { Finding } from '../report/model';
 import type { TenantTarget } from '../run/run';
-import { createRunArchive, FsObjectStore } from '../store/store';
+import { createRunArchive } from '../store/store';
 import { mapWithConcurrency } from '../util/concurrency';
 import { safeJson, tenantText } from '../util/tenant-text';
 import { plural } from '../util/text';
@@ -29,7 +29,7 @@ import { displayUrl } from '../util/url';
 import { runCheck } from './check-run';
 import type { CliIo, OptionValues } from './command';
 import type { FIX_OPTIONS } from './commands/fix';
-import { nonNegativeInt, outDirOf, positiveInt, tenantTargets } from './options';
+import { nonNegativeInt, openArchive, outDirOf, positiveInt, tenantTargets } from './options';
 
 export type FixValues = OptionValues<typeof FIX_OPTIONS>;
 
@@ -37,6 +37,8 @@ export async function runFix(values: FixValues, io: CliIo): Promise<number> {
   if (values.apply !== undefined) return applyCommand(values, values.apply, io);
   if (values['max-changes'] !== undefined)
     throw new InputError('command line', '--max-changes', 'it only with --apply <plan file>');
+  if (values.bucket !== undefined)
+    throw new InputError('command line', '--bucket', 'it only with --apply <plan file> (a plan records nothing)');
   return planCommand(values, io);
 }
 
@@ -103,6 +105,8 @@ interface TenantApply {
   /** Why the tenant's plan could not be applied at all (unreachable, wrong tenant). */
   readonly error?: string;
   readonly recordedAt?: string;
+  /** Why the apply, made on the tenant, could not be recorded in the archive. */
+  readonly recordError?: string;
 }
 
 async function applyCommand(values: FixValues, planFile: string, io: CliIo): Promise<number> {
@@ -118,7 +122,9 @@ async function applyCommand(values: FixValues, planFile: string, io: CliIo): Pro
   const maxChanges =
     values['max-changes'] === undefined ? DEFAULT_MAX_CHANGES : nonNegativeInt(values['max-changes'], '--max-changes');
   const targets = await planTargets(plan, values, io);
-  const archive = createRunArchive(new FsObjectStore(outDirOf(values, io)));
+  // The archive of the tenant's chain: the deployed checker's bucket (--bucket), else the --out folder.
+  const archive = createRunArchive(await openArchive(values, io));
+  const archiveName = values.bucket ? `s3://${values.bucket}` : outDirOf(values, io);
   const progress = values.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`);
 
   const concurrency = positiveInt(values.concurrency, '--concurrency');
@@ -152,7 +158,8 @@ async function applyCommand(values: FixValues, planFile: string, io: CliIo): Pro
           const location = await storeRemediation(archive, plan, record);
           progress(`${tenantPlan.name}: apply recorded in ${location}`);
         } catch (error) {
-          progress(`warning: ${tenantPlan.name}: the apply could not be recorded: ${messageOf(error)}`);
+          // The writes are made: say so after the summary, and exit 2.
+          return { plan: tenantPlan, outcomes, recordedAt: appliedAt, recordError: messageOf(error) };
         }
         return { plan: tenantPlan, outcomes, recordedAt: appliedAt };
       } catch (error) {
@@ -195,7 +202,14 @@ async function applyCommand(values: FixValues, planFile: string, io: CliIo): Pro
 
   const result = summarize(plan, applied, failingAfter);
   io.stdout(values.json ? `${safeJson(result.json, undefined, 2)}\n` : result.text);
-  if (applied.some((t) => t.error !== undefined) || recheckCode === 2) return 2;
+  const unrecorded = applied.filter((t) => t.recordError !== undefined);
+  for (const t of unrecorded) {
+    io.stderr(
+      `error: tenant ${tenantText(t.plan.name)}: plan ${plan.planId} was applied (${outcomeCounts(t.outcomes)}) ` +
+        `but the apply could not be recorded in ${tenantText(archiveName, 400)}: ${tenantText(t.recordError!, 400)}\n`,
+    );
+  }
+  if (applied.some((t) => t.error !== undefined) || unrecorded.length > 0 || recheckCode === 2) return 2;
   return result.clean ? 0 : 1;
 }
 
@@ -247,12 +261,20 @@ function summarize(plan: RemediationPlan, applied: readonly TenantApply[], faili
       tenantId: t.plan.tenantId,
       name: t.plan.name,
       error: t.error,
+      ...(t.recordError !== undefined && { recordError: t.recordError }),
       actions: t.outcomes,
       resolved,
       stillFailing,
     };
   });
   return { clean, text: `${lines.join('\n')}\n`, json: { planId: plan.planId, tenants } };
+}
+
+/** `2 applied, 1 refused`: how many actions ended each way, in the order they first occur. */
+function outcomeCounts(outcomes: readonly ActionOutcome[]): string {
+  const counts = new Map<string, number>();
+  for (const o of outcomes) counts.set(o.outcome, (counts.get(o.outcome) ?? 0) + 1);
+  return [...counts].map(([outcome, n]) => `${n} ${outcome}`).join(', ');
 }
 
 function listed(ids: readonly string[]): string {

@@ -86,9 +86,13 @@ export const TenantRemediationReportSchema = z.object({
 export type ScheduledApply = z.output<typeof ScheduledApplySchema>;
 export type TenantRemediationReport = z.output<typeof TenantRemediationReportSchema>;
 
-/** The CLI command that applies a plan stored in the archive (credentials as for `check`). */
+/**
+ * The CLI command that applies a plan stored in the archive (credentials as for `check`); for a plan in S3 it records
+ * the apply in the same bucket (`--bucket`), so the tenant's chain there holds it.
+ */
 export function applyCommandFor(planFile: string): string {
-  return `aws s3 cp ${planFile} plan.json && qlik-access-guard fix --apply plan.json`;
+  const bucket = /^s3:\/\/([^/]+)\//.exec(planFile)?.[1];
+  return `aws s3 cp ${planFile} plan.json && qlik-access-guard fix --apply plan.json${bucket ? ` --bucket ${bucket}` : ''}`;
 }
 
 const SHOWN_ACTIONS = 5;

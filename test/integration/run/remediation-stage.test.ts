@@ -155,7 +155,7 @@ describe('remediation mode plan', () => {
     expect(remediation.planFile).toBe(`s3://${s.bucket}/${planKey}`);
     expect(JSON.parse(await text(s.bucket, planKey)) as RemediationPlan).toEqual(remediation.plan);
     expect(remediation.applyCommand).toBe(
-      `aws s3 cp s3://${s.bucket}/${planKey} plan.json && qlik-access-guard fix --apply plan.json`,
+      `aws s3 cp s3://${s.bucket}/${planKey} plan.json && qlik-access-guard fix --apply plan.json --bucket ${s.bucket}`,
     );
 
     const [drift] = await emails();

@@ -88,7 +88,7 @@ describe('remediation stage', () => {
     const actions = remediation!.report.plan.tenants[0]!.actions;
     expect(actions.map((a) => a.kind)).toEqual(['create-role', 'assign-role-to-user']);
     expect(remediation!.report.applyCommand).toBe(
-      `aws s3 cp s3://bucket/reports/tenant=${TENANT_ID}/run=2026-03-02T06:00:00.000Z/plan.json plan.json && qlik-access-guard fix --apply plan.json`,
+      `aws s3 cp s3://bucket/reports/tenant=${TENANT_ID}/run=2026-03-02T06:00:00.000Z/plan.json plan.json && qlik-access-guard fix --apply plan.json --bucket bucket`,
     );
     expect(asked).toEqual([]);
   });

@@ -12,6 +12,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { ChangeMessageVisibilityBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type AwsClients, createAwsClients } from './aws/clients';
 import { readTenantCredentials } from './aws/secrets';
@@ -20,6 +21,7 @@ import { RUNTIME_CONFIG_FILE, type RuntimeConfig } from './config/runtime';
 import { CheckerMetric, EventMetric, METRICS_NAMESPACE, SERVICE_NAME } from './config/telemetry';
 import { InputError, messageOf } from './errors';
 import {
+  BUSY_RETRY_SECONDS,
   eventRunId,
   eventsToCheck,
   groupByTenant,
@@ -90,6 +92,13 @@ export interface HandlerOverrides {
   readonly safetyMarginMs?: number;
   /** How long a scheduled run waits for a tenant whose lease an event check holds. @default 60 s */
   readonly leaseWaitMs?: number;
+  /**
+   * The event queue's client, to make a busy tenant's messages visible again soon (see {@link BUSY_RETRY_SECONDS}).
+   * @default an SQSClient from the environment, built at the first busy tenant
+   */
+  readonly queueClient?: SQSClient;
+  /** How long a busy tenant's messages stay invisible before SQS delivers them again. @default {@link BUSY_RETRY_SECONDS} */
+  readonly busyRetrySeconds?: number;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -108,6 +117,8 @@ const LEASE_CONCURRENCY = 16;
 const LEASE_CLOCK_SLACK_MS = 60_000;
 /** Never below this, so a nearly exhausted invocation still tries and reports timeouts as tenant errors. */
 const MIN_TENANT_DEADLINE_MS = 1_000;
+/** SQS takes at most ten entries per batch request. */
+const SQS_BATCH = 10;
 
 interface Runtime {
   readonly config: RuntimeConfig;
@@ -120,6 +131,8 @@ interface Runtime {
 /** What every invocation of one handler shares: built once per cold start. */
 interface Door {
   readonly overrides: HandlerOverrides;
+  /** The event queue's client; built only when a busy tenant's messages need it. */
+  queueClient?: SQSClient;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -138,6 +151,7 @@ export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
       overrides.metrics ??
       new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName }),
     clients: overrides.clients ?? createAwsClients(),
+    ...(overrides.queueClient ? { queueClient: overrides.queueClient } : {}),
     now: overrides.now ?? (() => new Date()),
   };
   let runtime: Runtime | undefined;
@@ -276,7 +290,8 @@ function leaseTtlMs(context: Context): number {
  * One SQS batch from the event queue: each tenant in it checked once (see lambda/events/queue-door.ts for how events
  * coalesce). A tenant whose lease another check holds, or whose check could not run, returns its messages as batch
  * item failures: SQS delivers them again after the visibility timeout (and parks them on the DLQ after the receive
- * limit). A check that ran (even one that found the tenant unreachable and sent a health alert) acknowledges them.
+ * limit). A busy tenant's messages are first made visible again after {@link BUSY_RETRY_SECONDS} rather than the
+ * visibility timeout (6 × the checker timeout), so its events wait for the check that holds the lease, not an hour. A check that ran (even one that found the tenant unreachable and sent a health alert) acknowledges them.
  */
 async function checkQueuedEvents(
   door: Door,
@@ -290,11 +305,13 @@ async function checkQueuedEvents(
     logger.warn('queue messages that are not event messages were dropped', { count: unreadable.length });
   }
   const tally = { checks: 0, coalesced: 0, busy: 0 };
+  const busyMessageIds: string[] = [];
   const failed = await mapWithConcurrency(tenants, runtime.config.tenantConcurrency, async (batch) => {
     try {
       const result = await checkTenantEvents(door, runtime, batch, context);
       if (result === 'busy') {
         tally.busy += 1;
+        busyMessageIds.push(...batch.messageIds);
         return batch.messageIds;
       }
       if (result === 'checked') tally.checks += 1;
@@ -312,9 +329,39 @@ async function checkQueuedEvents(
   metrics.addMetric(EventMetric.EventsCoalesced, MetricUnit.Count, tally.coalesced);
   metrics.addMetric(EventMetric.TenantBusy, MetricUnit.Count, tally.busy);
   metrics.publishStoredMetrics();
+  await retrySoon(door, runtime, event, busyMessageIds);
   const batchItemFailures = failed.flat().map((itemIdentifier) => ({ itemIdentifier }));
   logger.info('event batch done', { messages: event.Records.length, ...tally, retried: batchItemFailures.length });
   return { batchItemFailures };
+}
+
+/**
+ * Makes the messages visible again after {@link HandlerOverrides.busyRetrySeconds}: a message returned as a batch item
+ * failure stays invisible for the rest of its visibility timeout otherwise. When SQS refuses, the visibility timeout
+ * applies (logged); the messages are reported as failures either way.
+ */
+async function retrySoon(door: Door, { config }: Runtime, event: SQSEvent, messageIds: readonly string[]) {
+  const queueUrl = config.events?.queueUrl;
+  if (messageIds.length === 0 || !queueUrl) return;
+  const ids = new Set(messageIds);
+  const receipts = event.Records.filter((r) => ids.has(r.messageId)).map((r) => r.receiptHandle);
+  const visibilityTimeout = door.overrides.busyRetrySeconds ?? BUSY_RETRY_SECONDS;
+  door.queueClient ??= new SQSClient({});
+  try {
+    for (let i = 0; i < receipts.length; i += SQS_BATCH) {
+      const entries = receipts
+        .slice(i, i + SQS_BATCH)
+        .map((receipt, j) => ({ Id: String(i + j), ReceiptHandle: receipt, VisibilityTimeout: visibilityTimeout }));
+      const changed = await door.queueClient.send(
+        new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
+      );
+      if (changed.Failed && changed.Failed.length > 0) {
+        throw new Error(`${changed.Failed.length} of ${entries.length} refused (${changed.Failed[0]?.Code})`);
+      }
+    }
+  } catch (error) {
+    door.logger.warn('busy tenant messages keep the queue visibility timeout', { error: messageOf(error) });
+  }
 }
 
 /** One tenant's events of a batch: `busy`, `checked`, or how many were coalesced into an earlier check. */

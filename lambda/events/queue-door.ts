@@ -14,6 +14,14 @@ import type { CheckTrigger } from '../report/model';
 import { isRecord } from '../util/text';
 import { parseQueuedEvent, type QueuedEvent } from './queue-message';
 
+/**
+ * Seconds a busy tenant's messages (another check holds its lease) stay invisible before SQS delivers them again. The
+ * check that holds the lease takes seconds (an event check) to minutes (a scheduled run): a minute is a few retries
+ * at most, where the queue's visibility timeout (6 × the checker timeout) would delay the events up to an hour. Each
+ * retry still counts toward the queue's maxReceiveCount (docs/events.md, "In AWS").
+ */
+export const BUSY_RETRY_SECONDS = 60;
+
 /** One tenant's messages in a batch, in queue order. */
 export interface TenantBatch {
   readonly tenant: string;

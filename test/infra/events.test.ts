@@ -123,6 +123,7 @@ describe('event queue', () => {
     expect(s.json.Resources[ids.checker]!.Properties!.ReservedConcurrentExecutions).toBe(1);
   });
 
+  // sqs:ChangeMessageVisibility also authorizes ChangeMessageVisibilityBatch: the checker shortens a busy tenant's retry.
   it('lets the checker receive, delete and hide messages of this queue only', () => {
     const consume = rowsOf(idOf(s.stack.checker.role)).filter((row) => row.actions.includes('sqs:ReceiveMessage'));
     expect(consume).toEqual([

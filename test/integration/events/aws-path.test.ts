@@ -9,7 +9,7 @@ import { createHmac } from 'node:crypto';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
-import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installWebhook, removeWebhooks } from '../../../lambda/events/install';
 import { createPollerHandler, cursorKey } from '../../../lambda/events/poller-handler';
@@ -30,6 +30,8 @@ const { s3, sns, sqs, secrets } = moto.clients;
 
 const BUCKET = 'qag-events-reports';
 const JANE = '65a1f3c2e4b0a1b2c3d4e5f6';
+/** The checker's busy retry delay here: far below the test queue's 30 s visibility timeout. */
+const BUSY_RETRY_TEST_SECONDS = 1;
 const CRITICAL_RULE = 'api-key-owner-lacks-manage-permission';
 const USER_UPDATED = 'com.qlik.core.user.updated';
 
@@ -118,6 +120,8 @@ async function setupPath(name: string, options: { webhook: boolean; delaySeconds
     allowHttpLoopback: true,
     env: { POWERTOOLS_METRICS_NAMESPACE: 'QagIntegration' },
     leaseWaitMs: 0,
+    queueClient: sqs,
+    busyRetrySeconds: BUSY_RETRY_TEST_SECONDS,
   });
   return {
     name,
@@ -154,6 +158,13 @@ async function scheduledRun(path: Path, scheduledTime = new Date(Date.now() - 10
 /** Alerts published to the email topic since the last call, for this tenant. */
 async function alertsFor(path: Path): Promise<Message[]> {
   return (await drain(sqs, alerts)).filter((m) => m.MessageAttributes?.tenant?.StringValue === path.name);
+}
+
+async function visibleMessages(queueUrl: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
 }
 
 async function queueDepth(queueUrl: string): Promise<number> {
@@ -419,7 +430,7 @@ describe('one check of a tenant at a time', () => {
     expect(await overrun!.release()).toBe(false);
   });
 
-  it('refuses an event check while another check holds the lease, and SQS delivers it again later', async () => {
+  it('refuses an event check while another check holds the lease, and SQS delivers it again after the busy retry delay, not the visibility timeout', async () => {
     const other = await new TenantLeases(store).acquire('umbrella', 'scheduled-run', 60_000);
     expect(isHeld(other)).toBe(true);
     const stateBefore = await store.get('state/tenant=umbrella/state.json');
@@ -437,12 +448,13 @@ describe('one check of a tenant at a time', () => {
     expect(await scheduledRun(path)).toMatchObject({ tenants: 0, busy: 1 });
 
     expect(isHeld(other) && (await other.release())).toBe(true);
-    // SQS makes the refused message visible again after its visibility timeout; here at once.
-    for (const receipt of refused.failedReceipts) {
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({ QueueUrl: path.queueUrl, ReceiptHandle: receipt, VisibilityTimeout: 0 }),
-      );
+    // The checker shortened the refused message's invisibility to the busy retry delay: the queue's visibility timeout
+    // (30 s here) has not passed when it is delivered again.
+    const refusedAt = Date.now();
+    while ((await visibleMessages(path.queueUrl)) === 0 && Date.now() - refusedAt < 15_000) {
+      await new Promise((r) => setTimeout(r, 250));
     }
+    expect(Date.now() - refusedAt).toBeLessThan(15_000);
     const retried = await pumpQueue(sqs, path.queueUrl, path.checker);
     expect(retried).toMatchObject({ failed: [] });
     expect(await eventChecks(path)).toBe(1);

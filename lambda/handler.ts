@@ -10,15 +10,16 @@
  * Everything it needs is built once per cold start; each invocation only names the run, bounds the tenants' time and
  * reports.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ChangeMessageVisibilityBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type AwsClients, createAwsClients } from './aws/clients';
+import { createTelemetry } from './aws/powertools';
 import { readTenantCredentials } from './aws/secrets';
 import { type LoadRuntimeConfigOptions, loadRuntimeConfig as loadConfig, loadRuntime } from './config/load';
 import { RUNTIME_CONFIG_FILE, type RuntimeConfig } from './config/runtime';
-import { CheckerMetric, EventMetric, METRICS_NAMESPACE, SERVICE_NAME } from './config/telemetry';
+import { CheckerMetric, EventMetric } from './config/telemetry';
 import { InputError, messageOf } from './errors';
 import {
   BUSY_RETRY_SECONDS,
@@ -142,14 +143,10 @@ interface Door {
 
 export function createHandler(overrides: HandlerOverrides = {}): CheckHandler {
   const env = overrides.env ?? process.env;
-  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
   const door: Door = {
     overrides,
     env,
-    logger: overrides.logger ?? new Logger({ serviceName }),
-    metrics:
-      overrides.metrics ??
-      new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName }),
+    ...createTelemetry(env, overrides),
     clients: overrides.clients ?? createAwsClients(),
     ...(overrides.queueClient ? { queueClient: overrides.queueClient } : {}),
     now: overrides.now ?? (() => new Date()),

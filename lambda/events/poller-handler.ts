@@ -11,14 +11,15 @@
  * is missing (the first poll) or unreadable restarts from one poll interval ago, with a log line for the unreadable
  * one. A tenant's failure is that tenant's log line and metric; the other tenants are polled anyway.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Dispatcher } from 'undici';
+import { createTelemetry } from '../aws/powertools';
 import { readTenantCredentials } from '../aws/secrets';
 import { type LoadRuntimeConfigOptions, loadRuntimeConfigWithoutPolicy } from '../config/load';
 import type { EventsConfig, RuntimeConfig, TenantConfig } from '../config/runtime';
-import { EventMetric, METRICS_NAMESPACE, SERVICE_NAME } from '../config/telemetry';
+import { EventMetric } from '../config/telemetry';
 import { messageOf } from '../errors';
 import { MAX_PAGE_SIZE, QlikClient } from '../qlik/client';
 import { keySegment } from '../store/layout';
@@ -77,14 +78,10 @@ interface PollerContext {
 /** Thin handler: load the config once (cold start), poll every tenant, publish the metrics. */
 export function createPollerHandler(overrides: PollerOverrides): PollerHandler {
   const env = overrides.env ?? process.env;
-  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
   const context: PollerContext = {
     overrides,
     env,
-    logger: overrides.logger ?? new Logger({ serviceName }),
-    metrics:
-      overrides.metrics ??
-      new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName }),
+    ...createTelemetry(env, overrides),
     now: overrides.now ?? (() => new Date()),
     clients: overrides.clients ?? createEventClients(),
   };

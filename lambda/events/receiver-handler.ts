@@ -8,13 +8,14 @@
  * raw bytes) → look up the tenant's webhook secret (cached, re-read once when a signature does not match so a rotated
  * secret takes effect at once) → judge → enqueue → answer.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { createTelemetry } from '../aws/powertools';
 import { type LoadRuntimeConfigOptions, loadRuntimeConfigWithoutPolicy } from '../config/load';
 import type { EventsConfig, RuntimeConfig } from '../config/runtime';
-import { EventMetric, METRICS_NAMESPACE, SERVICE_NAME } from '../config/telemetry';
+import { EventMetric } from '../config/telemetry';
 import { messageOf } from '../errors';
 import { createEventClients, type EventClients } from './aws-clients';
 import { readWebhookSecret } from './aws-webhook-secret';
@@ -70,11 +71,7 @@ class WebhookReceiver {
 
   constructor(private readonly overrides: ReceiverOverrides) {
     this.env = overrides.env ?? process.env;
-    const serviceName = this.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
-    this.logger = overrides.logger ?? new Logger({ serviceName });
-    this.metrics =
-      overrides.metrics ??
-      new Metrics({ namespace: this.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName });
+    ({ logger: this.logger, metrics: this.metrics } = createTelemetry(this.env, overrides));
     this.now = overrides.now ?? (() => new Date());
     this.clients = overrides.clients;
   }
